@@ -1,0 +1,141 @@
+import { z } from 'zod';
+
+/**
+ * The one place settings are read. Parsed once with zod; every problem is collected so an
+ * administrator fixes them all in one round instead of one per restart.
+ */
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(blankToUndefined, z.string().trim().optional());
+const requiredString = (what: string) =>
+  z.preprocess(blankToUndefined, z.string({ error: `is required (${what})` }).trim().min(1, `is required (${what})`));
+
+function isLoopback(url: URL): boolean {
+  return url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+}
+
+/** https, or http on loopback (local development against Azurite and the test doubles). */
+const baseUrl = (def?: string) => {
+  const schema = z
+    .string()
+    .trim()
+    .refine((v) => URL.canParse(v), 'must be an absolute URL')
+    .refine((v) => !URL.canParse(v) || new URL(v).protocol === 'https:' || isLoopback(new URL(v)), 'must use https')
+    .transform((v) => v.replace(/\/+$/, ''));
+  return def === undefined ? z.preprocess(blankToUndefined, schema) : z.preprocess(blankToUndefined, schema.default(def));
+};
+
+const choice = <T extends readonly [string, ...string[]]>(values: T, def: T[number]) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase()) : v),
+    z.enum(values, { error: `must be one of ${values.join(', ')}` }).default(def as never),
+  );
+
+const bool = (def: boolean) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase()) : v),
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+      .default(def ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  );
+
+const int = (def: number, min: number, max: number) =>
+  z.preprocess(blankToUndefined, z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(min).max(max).default(def));
+
+const list = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(/[,;\s]+/).map((s) => s.trim().toLowerCase()).filter(Boolean) : v ?? []),
+  z.array(z.string()),
+);
+
+const MAIL_CAPTURE = z.preprocess(
+  (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase()) : v),
+  z
+    .string()
+    .default('contacts,leads')
+    .transform((v) => (v === 'off' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean)))
+    .pipe(z.array(z.enum(['contacts', 'leads'], { error: 'must be contacts,leads, contacts, or off' }))),
+);
+
+const ZOHO_TRIGGERS = ['workflow', 'approval', 'blueprint', 'pathfinder', 'orchestration'] as const;
+
+const schema = z.object({
+  AzureWebJobsStorage: requiredString('storage connection string'),
+  PUBLIC_BASE_URL: baseUrl(),
+  GRAPH_TENANT_ID: z.preprocess(blankToUndefined, z.string({ error: 'is required (Entra tenant id)' }).regex(GUID, 'must be a GUID')),
+  GRAPH_CLIENT_ID: z.preprocess(blankToUndefined, z.string({ error: 'is required (Entra application id)' }).regex(GUID, 'must be a GUID')),
+  GRAPH_CLIENT_SECRET: optionalString,
+  GRAPH_CLIENT_CERTIFICATE_PATH: optionalString,
+  GRAPH_BASE_URL: baseUrl('https://graph.microsoft.com'),
+  GRAPH_AUTHORITY_HOST: baseUrl('https://login.microsoftonline.com'),
+  ZOHO_ACCOUNTS_URL: baseUrl(),
+  ZOHO_API_DOMAIN: baseUrl(),
+  ZOHO_CLIENT_ID: requiredString('Zoho self-client id'),
+  ZOHO_CLIENT_SECRET: requiredString('Zoho self-client secret'),
+  ZOHO_REFRESH_TOKEN: requiredString('Zoho refresh token'),
+  ZOHO_TRIGGER: z.preprocess(
+    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase()) : v),
+    z
+      .string()
+      .default('workflow')
+      .transform((v) => (v === 'none' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean)))
+      .pipe(z.array(z.enum(ZOHO_TRIGGERS, { error: `must be none or a comma-separated list of ${ZOHO_TRIGGERS.join(', ')}` }))),
+  ),
+  ZOHO_MAX_CONCURRENCY: int(5, 1, 25),
+  SYNC_CATEGORY: z.preprocess(blankToUndefined, z.string().trim().min(1).max(255).default('Zoho')),
+  SYNC_CONTACTS: choice(['category', 'all', 'off'] as const, 'category'),
+  SYNC_TASKS: choice(['category', 'all', 'off'] as const, 'category'),
+  SYNC_EVENTS: choice(['category', 'all', 'off'] as const, 'category'),
+  SYNC_DELETES: choice(['delete', 'unlink'] as const, 'delete'),
+  SYNC_PRIVATE_EVENTS: bool(false),
+  SYNC_EVENTS_PAST_DAYS: int(30, 0, 3650),
+  SYNC_EVENTS_FUTURE_DAYS: int(365, 1, 3650),
+  SYNC_MAX_ATTEMPTS: int(5, 1, 20),
+  SYNC_MASS_DELETE_SHARE: z.preprocess(blankToUndefined, z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.2)),
+  MAIL_CAPTURE,
+  MAIL_CREATE_UNKNOWN: choice(['none', 'lead', 'contact'] as const, 'none'),
+  MAIL_ATTACHMENTS: bool(false),
+  MAIL_INTERNAL_DOMAINS: list,
+  MAIL_EXCLUDE: list,
+});
+
+export type Config = z.infer<typeof schema>;
+export type SyncMode = Config['SYNC_CONTACTS'];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid settings (${problems.length}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = schema.safeParse(env);
+  const problems: string[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const name = issue.path.join('.') || '(settings)';
+      // Never echo the value: secrets live here.
+      problems.push(`${name} ${issue.message}`);
+    }
+  } else if (!result.data.GRAPH_CLIENT_SECRET && !result.data.GRAPH_CLIENT_CERTIFICATE_PATH && !env.IDENTITY_ENDPOINT && !env.MSI_ENDPOINT) {
+    problems.push('GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_PATH is required when the app has no managed identity');
+  }
+  if (problems.length > 0) throw new ConfigError(problems.sort());
+  return result.data!;
+}
+
+let cached: Config | undefined;
+
+/** Settings of this process, parsed on first use. */
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** Tests change process.env between cases. */
+export function resetConfigCache(): void {
+  cached = undefined;
+}

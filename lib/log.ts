@@ -1,0 +1,41 @@
+/**
+ * The logger every lib module receives. Functions pass one built on the InvocationContext so logs
+ * stay correlated with the invocation; tests pass a recording one. Properties must never carry
+ * e-mail addresses, names or bodies at info level: log ids, counts and codes.
+ */
+export interface Logger {
+  debug(message: string, props?: Record<string, unknown>): void;
+  info(message: string, props?: Record<string, unknown>): void;
+  warn(message: string, props?: Record<string, unknown>): void;
+  error(message: string, props?: Record<string, unknown>): void;
+}
+
+interface ContextLike {
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+/** Structured log lines through the Functions invocation context (one JSON object per line). */
+export function contextLogger(context: ContextLike, base: Record<string, unknown> = {}): Logger {
+  const line = (message: string, props?: Record<string, unknown>) => JSON.stringify({ message, ...base, ...props });
+  return {
+    debug: (m, p) => context.debug(line(m, p)),
+    info: (m, p) => context.info(line(m, p)),
+    warn: (m, p) => context.warn(line(m, p)),
+    error: (m, p) => context.error(line(m, p)),
+  };
+}
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Keeps every line in memory; used by tests to assert what was (and was not) logged. */
+export class MemoryLogger implements Logger {
+  readonly lines: { level: string; message: string; props?: Record<string, unknown> }[] = [];
+  debug(message: string, props?: Record<string, unknown>) { this.lines.push({ level: 'debug', message, props }); }
+  info(message: string, props?: Record<string, unknown>) { this.lines.push({ level: 'info', message, props }); }
+  warn(message: string, props?: Record<string, unknown>) { this.lines.push({ level: 'warn', message, props }); }
+  error(message: string, props?: Record<string, unknown>) { this.lines.push({ level: 'error', message, props }); }
+  text(): string { return this.lines.map((l) => `${l.level} ${l.message} ${JSON.stringify(l.props ?? {})}`).join('\n'); }
+}

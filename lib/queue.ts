@@ -1,0 +1,45 @@
+import { QueueClient } from '@azure/storage-queue';
+import type { z } from 'zod';
+
+/**
+ * A typed queue. Messages are JSON, base64-encoded because that is what the Functions queue
+ * trigger decodes by default (host.json `messageEncoding`).
+ */
+export interface MessageQueue<T> {
+  send(message: T, options?: { visibilityTimeoutSeconds?: number }): Promise<void>;
+}
+
+export const QUEUES = {
+  syncItems: 'sync-items',
+  lifecycle: 'graph-lifecycle',
+  resyncJobs: 'resync-jobs',
+} as const;
+
+export function encodeMessage(message: unknown): string {
+  return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
+}
+
+export class StorageQueue<T> implements MessageQueue<T> {
+  private readonly client: QueueClient;
+  private ready?: Promise<unknown>;
+
+  constructor(connectionString: string, readonly name: string, private readonly schema: z.ZodType<T>) {
+    this.client = new QueueClient(connectionString, name);
+  }
+
+  async send(message: T, options?: { visibilityTimeoutSeconds?: number }): Promise<void> {
+    // Parse on the way in too: a message the worker cannot read would only fail later, far from its cause.
+    const parsed = this.schema.parse(message);
+    this.ready ??= this.client.createIfNotExists().catch((err) => {
+      this.ready = undefined;
+      throw err;
+    });
+    await this.ready;
+    await this.client.sendMessage(encodeMessage(parsed), { visibilityTimeout: options?.visibilityTimeoutSeconds, messageTimeToLive: -1 });
+  }
+
+  /** For tests and tools: the underlying client. */
+  raw(): QueueClient {
+    return this.client;
+  }
+}

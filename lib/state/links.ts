@@ -1,0 +1,172 @@
+import { odata, type TableClient } from '@azure/data-tables';
+import type { SyncModule } from '../modules';
+import { compositeKey, decodeKey, encodeKey } from './keys';
+import { assertEntityFits, fitProperty, isConflict, isNotFound, isPreconditionFailed, type TableStore } from './tables';
+
+/** How the Zoho record came to be ours: only these may ever be deleted by the sync (SPEC §2). */
+export type LinkOrigin = 'created' | 'linked';
+
+export interface Link {
+  userId: string;
+  module: SyncModule;
+  graphId: string;
+  /** `claimed`: a worker owns the first-time creation; `linked`: the Zoho record exists */
+  state: 'claimed' | 'linked';
+  claimToken?: string;
+  claimedAt?: string;
+  zohoModule?: string;
+  zohoId?: string;
+  origin?: LinkOrigin;
+  changeKey?: string;
+  /** hash of the mapped Zoho fields last written; equal hash = nothing to write */
+  hash?: string;
+  lastResult?: string;
+  lastSyncedAt?: string;
+  /** extra state per module (e.g. the e-mail association ids of a message), JSON */
+  extra?: string;
+  etag: string;
+}
+
+type Row = Omit<Link, 'userId' | 'module' | 'graphId' | 'etag'> & { partitionKey: string; rowKey: string; userId: string; module: string };
+
+export class LinkConflictError extends Error {
+  constructor() {
+    super('The link row changed since it was read (etag mismatch)');
+    this.name = 'LinkConflictError';
+  }
+}
+
+function partition(userId: string, module: SyncModule): string {
+  return compositeKey(userId, module);
+}
+
+function toLink(row: Row & { etag: string }): Link {
+  const link: Link = {
+    userId: row.userId,
+    module: row.module as SyncModule,
+    graphId: decodeKey(row.rowKey),
+    state: row.state,
+    etag: row.etag,
+  };
+  for (const key of ['claimToken', 'claimedAt', 'zohoModule', 'zohoId', 'origin', 'changeKey', 'hash', 'lastResult', 'lastSyncedAt', 'extra'] as const) {
+    const value = row[key];
+    if (value) (link as unknown as Record<string, unknown>)[key] = value;
+  }
+  return link;
+}
+
+function toRow(link: Omit<Link, 'etag'>): Row {
+  const row: Row = {
+    partitionKey: partition(link.userId, link.module),
+    rowKey: encodeKey(link.graphId),
+    userId: link.userId,
+    module: link.module,
+    state: link.state,
+    claimToken: link.claimToken ?? '',
+    claimedAt: link.claimedAt ?? '',
+    zohoModule: link.zohoModule ?? '',
+    zohoId: link.zohoId ?? '',
+    origin: link.origin,
+    changeKey: link.changeKey ?? '',
+    hash: link.hash ?? '',
+    lastResult: fitProperty(link.lastResult ?? '', 1000),
+    lastSyncedAt: link.lastSyncedAt ?? '',
+    extra: link.extra ?? '',
+  };
+  if (!row.origin) delete row.origin;
+  assertEntityFits(row as never);
+  return row;
+}
+
+export type ClaimResult = { claimed: true; link: Link } | { claimed: false; link: Link };
+
+/**
+ * The memory of the sync: Graph item ↔ Zoho record. Every change is conditional on the etag read,
+ * so two instances working on the same item cannot both win.
+ */
+export class LinkRepository {
+  constructor(private readonly store: TableStore) {}
+
+  private table(): Promise<TableClient> {
+    return this.store.table('links');
+  }
+
+  async get(userId: string, module: SyncModule, graphId: string): Promise<Link | undefined> {
+    const table = await this.table();
+    try {
+      return toLink((await table.getEntity<Row>(partition(userId, module), encodeKey(graphId))) as Row & { etag: string });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Insert-if-absent: the first worker to see an item owns its creation in Zoho. A claim older than
+   * `staleAfterMs` belongs to a worker that died mid-way and is taken over (conditionally).
+   */
+  async claim(userId: string, module: SyncModule, graphId: string, token: string, now: Date, staleAfterMs: number): Promise<ClaimResult> {
+    const table = await this.table();
+    const fresh: Omit<Link, 'etag'> = { userId, module, graphId, state: 'claimed', claimToken: token, claimedAt: now.toISOString() };
+    try {
+      const res = await table.createEntity(toRow(fresh));
+      return { claimed: true, link: { ...fresh, etag: res.etag ?? '' } };
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+    const existing = await this.get(userId, module, graphId);
+    if (!existing) return this.claim(userId, module, graphId, token, now, staleAfterMs);
+    const stale = existing.state === 'claimed' && (!existing.claimedAt || now.getTime() - Date.parse(existing.claimedAt) > staleAfterMs);
+    if (!stale) return { claimed: false, link: existing };
+    try {
+      const taken = { ...existing, claimToken: token, claimedAt: now.toISOString() };
+      const etag = await this.save(taken);
+      return { claimed: true, link: { ...taken, etag } };
+    } catch (err) {
+      if (err instanceof LinkConflictError) return { claimed: false, link: (await this.get(userId, module, graphId)) ?? existing };
+      throw err;
+    }
+  }
+
+  /** Replaces the row if nobody changed it since `link.etag` was read; returns the new etag. */
+  async save(link: Link): Promise<string> {
+    const table = await this.table();
+    try {
+      const res = await table.updateEntity(toRow(link), 'Replace', { etag: link.etag });
+      return res.etag ?? '';
+    } catch (err) {
+      if (isPreconditionFailed(err) || isNotFound(err)) throw new LinkConflictError();
+      throw err;
+    }
+  }
+
+  async delete(link: Pick<Link, 'userId' | 'module' | 'graphId'> & { etag?: string }): Promise<void> {
+    const table = await this.table();
+    try {
+      await table.deleteEntity(partition(link.userId, link.module), encodeKey(link.graphId), link.etag ? { etag: link.etag } : undefined);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      if (isPreconditionFailed(err)) throw new LinkConflictError();
+      throw err;
+    }
+  }
+
+  async list(userId: string, module: SyncModule): Promise<Link[]> {
+    const table = await this.table();
+    const out: Link[] = [];
+    const filter = odata`PartitionKey eq ${partition(userId, module)}`;
+    for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) out.push(toLink(row as Row & { etag: string }));
+    return out;
+  }
+
+  async deleteAllForUser(userId: string, modules: readonly SyncModule[]): Promise<number> {
+    let n = 0;
+    for (const module of modules) {
+      for (const link of await this.list(userId, module)) {
+        await this.delete(link);
+        n++;
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,189 @@
+import { odata, type TableClient } from '@azure/data-tables';
+import type { SyncModule } from '../modules';
+import { compositeKey, encodeKey, splitCompositeKey } from './keys';
+import { assertEntityFits, fitProperty, isConflict, isNotFound, isPreconditionFailed, type TableStore } from './tables';
+
+export type ItemResult = 'added' | 'updated' | 'deleted' | 'unchanged' | 'skipped';
+
+export interface ReportItem {
+  runId: string;
+  userId: string;
+  module: SyncModule;
+  itemId: string;
+  result: ItemResult;
+  /** a human label (name, subject) so the admin recognises the item; never logged */
+  label?: string;
+  /** why: skip reason, "left the sync scope", "linked to an existing record", ... */
+  reason?: string;
+  /** Zoho's or Graph's own error code when there is one */
+  code?: string;
+  zohoModule?: string;
+  zohoId?: string;
+  /** Zoho fields whose value was cut to the field's maximum length */
+  cutFields?: string[];
+  notes?: string[];
+  /** the item was skipped in the previous run and retried in this one */
+  retriedFromSkip?: boolean;
+  at: string;
+}
+
+export type RunState = 'queued' | 'running' | 'completed' | 'stopped' | 'failed';
+
+export interface SyncRun {
+  id: string;
+  kind: 'automatic' | 'manual' | 'provisioning';
+  state: RunState;
+  createdAt: string;
+  updatedAt: string;
+  /** the resync request as received, JSON */
+  request?: string;
+  /** free text for stopped/failed runs, e.g. the mass-delete guard */
+  message?: string;
+  /** progress: items queued by this run and items finished */
+  queued: number;
+  finished: number;
+  graphCalls: number;
+  zohoCalls: number;
+}
+
+const RUN_ROW = '_run';
+
+/**
+ * Sync runs and their report items. An item row is keyed by user, module and item, so reprocessing
+ * the same item (queue redelivery) overwrites its line instead of counting it twice.
+ */
+export class RunRepository {
+  constructor(private readonly store: TableStore) {}
+
+  private table(): Promise<TableClient> {
+    return this.store.table('syncruns');
+  }
+
+  /** Notifications are not started by anyone: they report into one automatic run per UTC day. */
+  static automaticRunId(now: Date): string {
+    return `auto-${now.toISOString().slice(0, 10)}`;
+  }
+
+  async ensureRun(run: Omit<SyncRun, 'updatedAt' | 'queued' | 'finished' | 'graphCalls' | 'zohoCalls'> & Partial<SyncRun>): Promise<void> {
+    const table = await this.table();
+    const row = {
+      partitionKey: encodeKey(run.id),
+      rowKey: RUN_ROW,
+      kind: run.kind,
+      state: run.state,
+      createdAt: run.createdAt,
+      updatedAt: run.updatedAt ?? run.createdAt,
+      request: run.request ?? '',
+      message: run.message ?? '',
+      queued: run.queued ?? 0,
+      finished: run.finished ?? 0,
+      graphCalls: run.graphCalls ?? 0,
+      zohoCalls: run.zohoCalls ?? 0,
+    };
+    assertEntityFits(row);
+    try {
+      await table.createEntity(row);
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+  }
+
+  async getRun(id: string): Promise<SyncRun | undefined> {
+    const table = await this.table();
+    try {
+      const row = await table.getEntity<Record<string, unknown>>(encodeKey(id), RUN_ROW);
+      return {
+        id,
+        kind: row.kind as SyncRun['kind'],
+        state: row.state as RunState,
+        createdAt: String(row.createdAt),
+        updatedAt: String(row.updatedAt),
+        request: (row.request as string) || undefined,
+        message: (row.message as string) || undefined,
+        queued: Number(row.queued ?? 0),
+        finished: Number(row.finished ?? 0),
+        graphCalls: Number(row.graphCalls ?? 0),
+        zohoCalls: Number(row.zohoCalls ?? 0),
+      };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async updateRun(id: string, patch: Partial<Omit<SyncRun, 'id'>>): Promise<void> {
+    const table = await this.table();
+    const row: Record<string, unknown> = { partitionKey: encodeKey(id), rowKey: RUN_ROW, updatedAt: new Date().toISOString() };
+    for (const [k, v] of Object.entries(patch)) if (v !== undefined) row[k] = k === 'message' ? fitProperty(String(v), 4000) : v;
+    await table.updateEntity(row as never, 'Merge');
+  }
+
+  /**
+   * Adds to the run's counters. Counters are shared by every worker of the run, so read-modify-write
+   * under the row's etag and retry on conflicts.
+   */
+  async addToRun(id: string, delta: { queued?: number; finished?: number; graphCalls?: number; zohoCalls?: number }): Promise<void> {
+    const table = await this.table();
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const row = await table.getEntity<Record<string, unknown>>(encodeKey(id), RUN_ROW);
+      const next: Record<string, unknown> = { partitionKey: row.partitionKey, rowKey: row.rowKey, updatedAt: new Date().toISOString() };
+      for (const [k, v] of Object.entries(delta)) if (v) next[k] = Number(row[k] ?? 0) + v;
+      try {
+        await table.updateEntity(next as never, 'Merge', { etag: row.etag });
+        return;
+      } catch (err) {
+        if (!isPreconditionFailed(err)) throw err;
+        await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+      }
+    }
+    throw new Error('Could not update the sync run counters after 20 attempts');
+  }
+
+  async putItem(item: ReportItem): Promise<void> {
+    const table = await this.table();
+    const row = {
+      partitionKey: encodeKey(item.runId),
+      rowKey: compositeKey(item.userId, item.module, item.itemId),
+      result: item.result,
+      label: fitProperty(item.label ?? '', 500),
+      reason: fitProperty(item.reason ?? '', 2000),
+      code: item.code ?? '',
+      zohoModule: item.zohoModule ?? '',
+      zohoId: item.zohoId ?? '',
+      cutFields: item.cutFields?.length ? item.cutFields.join(',') : '',
+      notes: item.notes?.length ? fitProperty(JSON.stringify(item.notes), 8000) : '',
+      retriedFromSkip: item.retriedFromSkip ?? false,
+      at: item.at,
+    };
+    assertEntityFits(row);
+    await table.upsertEntity(row, 'Replace');
+  }
+
+  async listItems(runId: string, filter?: { userId?: string; module?: SyncModule }): Promise<ReportItem[]> {
+    const table = await this.table();
+    const out: ReportItem[] = [];
+    const query = odata`PartitionKey eq ${encodeKey(runId)} and RowKey ne ${RUN_ROW}`;
+    for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: query } })) {
+      const [userId, module, itemId] = splitCompositeKey(String(row.rowKey));
+      if (filter?.userId && filter.userId !== userId) continue;
+      if (filter?.module && filter.module !== module) continue;
+      out.push({
+        runId,
+        userId,
+        module: module as SyncModule,
+        itemId,
+        result: row.result as ItemResult,
+        label: (row.label as string) || undefined,
+        reason: (row.reason as string) || undefined,
+        code: (row.code as string) || undefined,
+        zohoModule: (row.zohoModule as string) || undefined,
+        zohoId: (row.zohoId as string) || undefined,
+        cutFields: row.cutFields ? String(row.cutFields).split(',') : undefined,
+        notes: row.notes ? (JSON.parse(String(row.notes)) as string[]) : undefined,
+        retriedFromSkip: Boolean(row.retriedFromSkip) || undefined,
+        at: String(row.at),
+      });
+    }
+    return out;
+  }
+}

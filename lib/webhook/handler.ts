@@ -1,0 +1,180 @@
+import type { Logger } from '../log';
+import type { MessageQueue } from '../queue';
+import type { SubscriptionRecord } from '../state/subscriptions';
+import type { LifecycleMessage, SyncItemMessage } from '../sync/messages';
+import { ChangeNotification, LifecycleNotification, NotificationCollection, parseResourcePath } from './notifications';
+import type { SubscriptionLookup } from './subscription-cache';
+import { verifyNotification, type DropReason } from './verify';
+
+export interface WebhookRequest {
+  /** `validationToken` from the query string, already URL-decoded */
+  validationToken: string | null;
+  bodyText: () => Promise<string>;
+}
+
+export interface WebhookResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+  jsonBody?: unknown;
+}
+
+interface CommonDeps {
+  subscriptions: SubscriptionLookup;
+  tenantId: string;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface NotificationDeps extends CommonDeps {
+  queue: MessageQueue<SyncItemMessage>;
+}
+
+export interface LifecycleDeps extends CommonDeps {
+  queue: MessageQueue<LifecycleMessage>;
+}
+
+/** Graph's tokens are a few hundred characters; anything huge is not Graph. */
+export const MAX_VALIDATION_TOKEN = 1024;
+const ENQUEUE_PARALLELISM = 16;
+
+/**
+ * Graph's validation handshake (graph.md §2): answered before any parsing or I/O, with the decoded
+ * token as plain text. Returns undefined when the request is not a handshake.
+ */
+export function answerValidation(req: WebhookRequest): WebhookResponse | undefined {
+  if (req.validationToken === null) return undefined;
+  if (req.validationToken.length === 0 || req.validationToken.length > MAX_VALIDATION_TOKEN) {
+    return { status: 400, jsonBody: { error: 'invalid validationToken' } };
+  }
+  return { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: req.validationToken };
+}
+
+async function readCollection(req: WebhookRequest): Promise<unknown[] | WebhookResponse> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await req.bodyText());
+  } catch {
+    return { status: 400, jsonBody: { error: 'body is not JSON' } };
+  }
+  const parsed = NotificationCollection.safeParse(json);
+  if (!parsed.success) return { status: 400, jsonBody: { error: 'body is not a change notification collection' } };
+  return parsed.data.value;
+}
+
+interface Verified<T> {
+  notification: T;
+  subscription: SubscriptionRecord;
+}
+
+/** Parse each element and check it is ours; drops are logged by reason with ids only. */
+async function verifyAll<T extends { subscriptionId: string; clientState?: string | null; tenantId: string }>(
+  items: unknown[],
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+  deps: CommonDeps,
+): Promise<{ kept: Verified<T>[]; dropped: Partial<Record<DropReason, number>> }> {
+  const kept: Verified<T>[] = [];
+  const dropped: Partial<Record<DropReason, number>> = {};
+  const drop = (reason: DropReason, subscriptionId?: string) => {
+    dropped[reason] = (dropped[reason] ?? 0) + 1;
+    deps.logger.warn('notification dropped', { reason, subscriptionId });
+  };
+  const lookups = new Map<string, Promise<SubscriptionRecord | undefined>>();
+  for (const raw of items) {
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      drop('malformed');
+      continue;
+    }
+    const n = parsed.data;
+    let lookup = lookups.get(n.subscriptionId);
+    if (!lookup) lookups.set(n.subscriptionId, (lookup = deps.subscriptions.get(n.subscriptionId)));
+    const subscription = await lookup;
+    const reason = verifyNotification(n, subscription, deps.tenantId);
+    if (reason) drop(reason, n.subscriptionId);
+    else kept.push({ notification: n, subscription: subscription! });
+  }
+  return { kept, dropped };
+}
+
+async function sendAll<T>(queue: MessageQueue<T>, messages: T[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += ENQUEUE_PARALLELISM) {
+    await Promise.all(messages.slice(i, i + ENQUEUE_PARALLELISM).map((m) => queue.send(m)));
+  }
+}
+
+/** `POST /api/graph/notifications`: verify, then parse, then enqueue; 202 once everything is queued. */
+export async function handleChangeNotifications(req: WebhookRequest, deps: NotificationDeps): Promise<WebhookResponse> {
+  const handshake = answerValidation(req);
+  if (handshake) return handshake;
+  const items = await readCollection(req);
+  if (!Array.isArray(items)) return items;
+  const { kept, dropped } = await verifyAll(items, ChangeNotification, deps);
+
+  const messages = new Map<string, SyncItemMessage>();
+  for (const { notification: n, subscription: sub } of kept) {
+    const path = parseResourcePath(n.resource);
+    const itemId = n.resourceData?.id ?? path?.itemId;
+    const changeType = n.changeType.toLowerCase();
+    if (!itemId || !['created', 'updated', 'deleted'].includes(changeType)) {
+      dropped.unsupported = (dropped.unsupported ?? 0) + 1;
+      deps.logger.warn('notification dropped', { reason: 'unsupported', subscriptionId: n.subscriptionId });
+      continue;
+    }
+    const key = `${sub.userId}\u0000${sub.module}\u0000${sub.listId ?? ''}\u0000${itemId}`;
+    // The worker re-reads the item, so only the last hint per item matters.
+    messages.set(key, {
+      v: 1,
+      userId: sub.userId,
+      module: sub.module,
+      itemId,
+      changeType: changeType as SyncItemMessage['changeType'],
+      scope: sub.listId,
+      subscriptionId: sub.id,
+    });
+  }
+  try {
+    await sendAll(deps.queue, [...messages.values()]);
+  } catch (err) {
+    deps.logger.error('enqueue failed; asking Graph to retry', { error: (err as Error).name, count: messages.size });
+    return { status: 503, jsonBody: { error: 'could not queue the notifications' } };
+  }
+  deps.logger.info('notifications accepted', { received: items.length, queued: messages.size, dropped });
+  return { status: 202 };
+}
+
+const LIFECYCLE_EVENTS = new Set(['reauthorizationRequired', 'subscriptionRemoved', 'missed']);
+
+/** `POST /api/graph/lifecycle`: same checks; each event is queued for the lifecycle worker. */
+export async function handleLifecycleNotifications(req: WebhookRequest, deps: LifecycleDeps): Promise<WebhookResponse> {
+  const handshake = answerValidation(req);
+  if (handshake) return handshake;
+  const items = await readCollection(req);
+  if (!Array.isArray(items)) return items;
+  const { kept, dropped } = await verifyAll(items, LifecycleNotification, deps);
+  const now = (deps.now ?? (() => new Date()))().toISOString();
+  const messages = new Map<string, LifecycleMessage>();
+  for (const { notification: n, subscription: sub } of kept) {
+    if (!LIFECYCLE_EVENTS.has(n.lifecycleEvent)) {
+      dropped.unsupported = (dropped.unsupported ?? 0) + 1;
+      deps.logger.warn('lifecycle notification dropped', { reason: 'unsupported', subscriptionId: n.subscriptionId });
+      continue;
+    }
+    messages.set(`${sub.id}\u0000${n.lifecycleEvent}`, {
+      v: 1,
+      subscriptionId: sub.id,
+      userId: sub.userId,
+      module: sub.module,
+      lifecycleEvent: n.lifecycleEvent as LifecycleMessage['lifecycleEvent'],
+      receivedAt: now,
+    });
+  }
+  try {
+    await sendAll(deps.queue, [...messages.values()]);
+  } catch (err) {
+    deps.logger.error('enqueue failed; asking Graph to retry', { error: (err as Error).name, count: messages.size });
+    return { status: 503, jsonBody: { error: 'could not queue the lifecycle notifications' } };
+  }
+  deps.logger.info('lifecycle notifications accepted', { received: items.length, queued: messages.size, dropped });
+  return { status: 202 };
+}

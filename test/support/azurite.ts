@@ -1,0 +1,32 @@
+/* eslint-disable @typescript-eslint/no-require-imports */
+/**
+ * An Azurite of its own for one test file: in this process, in memory, on free ports, so test files
+ * running in parallel never see each other's tables or queues. Deep imports because azurite's
+ * package main is its VS Code extension; the version is pinned in package.json.
+ */
+const TableServer = require('azurite/dist/src/table/TableServer').default;
+const TableConfiguration = require('azurite/dist/src/table/TableConfiguration').default;
+const QueueServer = require('azurite/dist/src/queue/QueueServer').default;
+const QueueConfiguration = require('azurite/dist/src/queue/QueueConfiguration').default;
+
+export const AZURITE_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface Azurite {
+  connectionString: string;
+  close(): Promise<void>;
+}
+
+export async function startAzurite(): Promise<Azurite> {
+  const table = new TableServer(new TableConfiguration('127.0.0.1', 0, undefined, 'unused-table.json', false, false, undefined, undefined, false, true, '', '', '', undefined, false, true));
+  const queue = new QueueServer(new QueueConfiguration('127.0.0.1', 0, undefined, 'unused-queue.json', 'unused-extent.json', undefined, false, undefined, false, undefined, false, true, '', '', '', undefined, false, true));
+  await table.start();
+  await queue.start();
+  const t = table.httpServer.address().port;
+  const q = queue.httpServer.address().port;
+  return {
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_ACCOUNT_KEY};QueueEndpoint=http://127.0.0.1:${q}/devstoreaccount1;TableEndpoint=http://127.0.0.1:${t}/devstoreaccount1;`,
+    close: async () => {
+      await Promise.all([table.close(), queue.close()]);
+    },
+  };
+}
