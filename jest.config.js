@@ -8,5 +8,6 @@ module.exports = {
   transform: { '^.+\\.ts$': swc },
   globalSetup: '<rootDir>/test/integration/global-setup.js',
   globalTeardown: '<rootDir>/test/integration/global-teardown.js',
+  setupFiles: ['<rootDir>/test/support/quiet-functions.js'],
   testTimeout: 30000,
 };

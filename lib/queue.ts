@@ -24,7 +24,8 @@ export class StorageQueue<T> implements MessageQueue<T> {
   private ready?: Promise<unknown>;
 
   constructor(connectionString: string, readonly name: string, private readonly schema: z.ZodType<T>) {
-    this.client = new QueueClient(connectionString, name);
+    // Tight retries: the webhook must answer Graph within 3 s, and a 5xx makes Graph redeliver anyway.
+    this.client = new QueueClient(connectionString, name, { retryOptions: { maxTries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 400, tryTimeoutInMs: 2000 } });
   }
 
   async send(message: T, options?: { visibilityTimeoutSeconds?: number }): Promise<void> {

@@ -1,0 +1,16 @@
+import { app } from '@azure/functions';
+import { ConfigError, getConfig } from '../lib/config';
+
+// Settings are checked when the worker starts, so a bad deployment fails at once with every
+// problem listed, not on the first notification with a stack trace.
+app.hook.appStart(() => {
+  try {
+    getConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+});

@@ -1,0 +1,209 @@
+import { QueueClient } from '@azure/storage-queue';
+import { graphLifecycle } from '../../functions/graph-lifecycle';
+import { graphNotifications } from '../../functions/graph-notifications';
+import { resetConfigCache } from '../../lib/config';
+import { QUEUES } from '../../lib/queue';
+import { getRuntime, resetRuntime } from '../../lib/runtime';
+import type { SubscriptionRecord } from '../../lib/state/subscriptions';
+import messageCreated from '../fixtures/graph-notifications/message-created.json';
+import messageCreatedOutlook from '../fixtures/graph-notifications/message-created-outlook.json';
+import lifecycleMissed from '../fixtures/graph-notifications/lifecycle-missed.json';
+import lifecycleReauth from '../fixtures/graph-notifications/lifecycle-reauthorization-required.json';
+import { startAzurite, type Azurite } from '../support/azurite';
+import { httpRequest, invocation, responseText } from '../support/http';
+import { applySettings, TEST_TENANT_ID, testSettings } from '../support/settings';
+
+const USER_A = '622eaaff-0683-4862-9de4-f2ec83c2bd98';
+const USER_B = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
+const SUB_A: SubscriptionRecord = {
+  id: 'c6126aa3-0ed8-412f-a988-71e6cee627c4',
+  userId: USER_A,
+  module: 'mail',
+  resource: `users/${USER_A}/mailFolders('sentitems')/messages`,
+  clientState: 'secret-A-0123456789',
+  expiresAt: '2030-01-01T00:00:00Z',
+  createdAt: '2026-11-01T00:00:00Z',
+};
+const SUB_B: SubscriptionRecord = { ...SUB_A, id: 'e3898f08-5cd0-4a6a-80fc-6addbfb73b7b', userId: USER_B, module: 'contacts', resource: `users/${USER_B}/contacts`, clientState: 'secret-B-9876543210' };
+
+let azurite: Azurite;
+
+async function drain(queue: string): Promise<unknown[]> {
+  const client = new QueueClient(process.env.AzureWebJobsStorage!, queue);
+  await client.createIfNotExists();
+  const out: unknown[] = [];
+  for (;;) {
+    const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32 });
+    if (receivedMessageItems.length === 0) return out;
+    for (const m of receivedMessageItems) {
+      out.push(JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')));
+      await client.deleteMessage(m.messageId, m.popReceipt);
+    }
+  }
+}
+
+function notify(body: unknown, path = 'graph/notifications', query = '') {
+  const { context, logs } = invocation(path);
+  const req = httpRequest({ url: `http://localhost/api/${path}${query}`, body: typeof body === 'string' ? body : (body as object) });
+  return { run: () => (path === 'graph/notifications' ? graphNotifications(req, context) : graphLifecycle(req, context)), logs };
+}
+
+/** Fill Microsoft's placeholders in a documented payload. */
+function fromFixture(fixture: unknown, replacements: Record<string, string>): { value: Record<string, unknown>[] } {
+  let text = JSON.stringify(fixture);
+  for (const [k, v] of Object.entries(replacements)) text = text.split(k).join(v);
+  return JSON.parse(text);
+}
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+  applySettings(testSettings({ AzureWebJobsStorage: azurite.connectionString }));
+  resetConfigCache();
+  resetRuntime();
+  await getRuntime().subscriptions.put(SUB_A);
+  await getRuntime().subscriptions.put(SUB_B);
+});
+
+afterAll(async () => {
+  await azurite.close();
+});
+
+beforeEach(async () => {
+  await drain(QUEUES.syncItems);
+  await drain(QUEUES.lifecycle);
+});
+
+describe.each([
+  ['graph/notifications', QUEUES.syncItems],
+  ['graph/lifecycle', QUEUES.lifecycle],
+])('validation handshake on %s', (path, queue) => {
+  it('echoes the URL-decoded token as text/plain before anything else', async () => {
+    const token = 'Validation: Testing client application reachability for subscription Request-Id: 0a1b+/=%&';
+    const { run } = notify('', path, `?validationToken=${encodeURIComponent(token)}`);
+    const res = await run();
+    expect(res.status).toBe(200);
+    expect((res.headers as Record<string, string>)['Content-Type']).toMatch(/^text\/plain/);
+    expect(res.body).toBe(token);
+    expect(await drain(queue)).toEqual([]);
+  });
+
+  it('refuses an absurd token', async () => {
+    const { run } = notify('', path, `?validationToken=${'x'.repeat(1025)}`);
+    expect((await run()).status).toBe(400);
+  });
+});
+
+describe('change notifications', () => {
+  it('queues the documented message notification and answers 202', async () => {
+    const body = fromFixture(messageCreatedOutlook, {
+      '<<--SpecifiedClientState-->>': SUB_A.clientState,
+      '<<--TenantForWhichNotificationWasSent-->>': TEST_TENANT_ID,
+    });
+    const res = await notify(body).run();
+    expect(res.status).toBe(202);
+    expect(await drain(QUEUES.syncItems)).toEqual([
+      { v: 1, userId: USER_A, module: 'mail', itemId: 'AAMkAGUwNjQ4ZjIxAAA=', changeType: 'created', subscriptionId: SUB_A.id },
+    ]);
+  });
+
+  it('accepts a batch mixing two subscriptions and the three resource-path shapes', async () => {
+    const base = fromFixture(messageCreated, { '{subscription_guid}': SUB_A.id, secretClientValue: SUB_A.clientState, '84bd8158-6d4d-4958-8b9f-9d6445542f95': TEST_TENANT_ID, '{user_guid}': USER_A, '{tenant_guid}': TEST_TENANT_ID, '{long_id_string}': 'AAMkMSG1=' }).value[0];
+    const contact = (resource: string, resourceData?: object) => ({ ...base, subscriptionId: SUB_B.id, clientState: SUB_B.clientState, changeType: 'updated', resource, resourceData });
+    const body = {
+      value: [
+        base,
+        contact(`Users/${USER_B}/Contacts/AAMkC2=`, { '@odata.type': '#Microsoft.Graph.Contact', id: 'AAMkC2=' }),
+        contact(`Users('${USER_B}')/contacts('AAMkC3=')`),
+        contact(`users/${USER_B}@${TEST_TENANT_ID}/contacts/AAMkC4%2F=`),
+      ],
+    };
+    const res = await notify(body).run();
+    expect(res.status).toBe(202);
+    const queued = (await drain(QUEUES.syncItems)) as { userId: string; module: string; itemId: string }[];
+    expect(queued.map((m) => [m.userId, m.module, m.itemId]).sort()).toEqual(
+      [
+        [USER_A, 'mail', 'AAMkMSG1='],
+        [USER_B, 'contacts', 'AAMkC2='],
+        [USER_B, 'contacts', 'AAMkC3='],
+        [USER_B, 'contacts', 'AAMkC4/='],
+      ].sort(),
+    );
+  });
+
+  it('prefers resourceData.id over the id in the path', async () => {
+    const body = { value: [{ subscriptionId: SUB_B.id, clientState: SUB_B.clientState, tenantId: TEST_TENANT_ID, changeType: 'updated', resource: `Users/${USER_B}/Contacts/PATH-ID=`, resourceData: { id: 'DATA-ID=' } }] };
+    expect((await notify(body).run()).status).toBe(202);
+    expect(((await drain(QUEUES.syncItems)) as { itemId: string }[]).map((m) => m.itemId)).toEqual(['DATA-ID=']);
+  });
+
+  it('queues a notification delivered twice in one request once', async () => {
+    const n = { subscriptionId: SUB_B.id, clientState: SUB_B.clientState, tenantId: TEST_TENANT_ID, changeType: 'created', resource: `Users/${USER_B}/Contacts/DUP=`, resourceData: { id: 'DUP=' } };
+    const res = await notify({ value: [n, { ...n, changeType: 'updated' }, n] }).run();
+    expect(res.status).toBe(202);
+    expect(await drain(QUEUES.syncItems)).toHaveLength(1);
+  });
+
+  const good = { subscriptionId: SUB_B.id, clientState: SUB_B.clientState, tenantId: TEST_TENANT_ID, changeType: 'updated', resource: `Users/${USER_B}/Contacts/X1=`, resourceData: { id: 'X1=' } };
+  it.each([
+    ['an unknown subscription', { ...good, subscriptionId: '00000000-0000-0000-0000-000000000000' }, 'unknown-subscription'],
+    ['a wrong clientState', { ...good, clientState: 'secret-B-987654321X' }, 'client-state-mismatch'],
+    ['a missing clientState', { ...good, clientState: undefined }, 'client-state-mismatch'],
+    ["another subscription's clientState", { ...good, clientState: SUB_A.clientState }, 'client-state-mismatch'],
+    ['another tenant', { ...good, tenantId: '11111111-2222-3333-4444-555555555555' }, 'tenant-mismatch'],
+    ['a malformed element', { ...good, subscriptionId: 42 }, 'malformed'],
+  ])('drops %s, logs why without the secret, and keeps the rest of the batch', async (_name, forged, reason) => {
+    const { run, logs } = notify({ value: [forged, { ...good, resourceData: { id: 'KEPT=' } }] });
+    const res = await run();
+    expect(res.status).toBe(202);
+    expect(((await drain(QUEUES.syncItems)) as { itemId: string }[]).map((m) => m.itemId)).toEqual(['KEPT=']);
+    expect(logs.text()).toContain(reason);
+    expect(logs.text()).not.toContain(SUB_B.clientState);
+  });
+
+  it.each([
+    ['not JSON', '{"value": ['],
+    ['not a collection', { foo: 'bar' }],
+    ['value not an array', { value: 'x' }],
+    ['empty body', ''],
+  ])('answers 400 for %s and queues nothing', async (_name, body) => {
+    const res = await notify(body).run();
+    expect(res.status).toBe(400);
+    expect(await responseText(res)).toMatch(/not/);
+    expect(await drain(QUEUES.syncItems)).toEqual([]);
+  });
+});
+
+describe('lifecycle notifications', () => {
+  it('queues reauthorizationRequired and missed events of our subscriptions', async () => {
+    const reauth = fromFixture(lifecycleReauth, { 'e3898f08-5cd0-4a6a-80fc-6addbfb73b7b': SUB_B.id, '{secret client state}': SUB_B.clientState, '84bd8158-6d4d-4958-8b9f-9d6445542f95': TEST_TENANT_ID });
+    const missed = fromFixture(lifecycleMissed, { '<subscription_guid>': SUB_A.id, '<secretClientState>': SUB_A.clientState, '<tenant_guid>': TEST_TENANT_ID });
+    const res = await notify({ value: [...reauth.value, ...missed.value, { ...missed.value[0], clientState: 'forged' }] }, 'graph/lifecycle').run();
+    expect(res.status).toBe(202);
+    const queued = (await drain(QUEUES.lifecycle)) as { subscriptionId: string; lifecycleEvent: string; userId: string }[];
+    expect(queued.map((m) => [m.subscriptionId, m.lifecycleEvent, m.userId]).sort()).toEqual(
+      [
+        [SUB_B.id, 'reauthorizationRequired', USER_B],
+        [SUB_A.id, 'missed', USER_A],
+      ].sort(),
+    );
+  });
+});
+
+describe('when the queue cannot be written', () => {
+  it('answers 5xx so that Graph retries', async () => {
+    // Same tables, but the queue endpoint points at a closed port.
+    const broken = azurite.connectionString.replace(/QueueEndpoint=http:\/\/127\.0\.0\.1:\d+/, 'QueueEndpoint=http://127.0.0.1:9');
+    applySettings(testSettings({ AzureWebJobsStorage: broken }));
+    resetConfigCache();
+    resetRuntime();
+    try {
+      const n = { subscriptionId: SUB_B.id, clientState: SUB_B.clientState, tenantId: TEST_TENANT_ID, changeType: 'updated', resource: `Users/${USER_B}/Contacts/Q=`, resourceData: { id: 'Q=' } };
+      const res = await notify({ value: [n] }).run();
+      expect(res.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      applySettings(testSettings({ AzureWebJobsStorage: azurite.connectionString }));
+      resetConfigCache();
+      resetRuntime();
+    }
+  });
+});

@@ -1,0 +1,71 @@
+import { ConfigError, parseConfig } from '../../lib/config';
+import { testSettings } from '../support/settings';
+
+const valid = () => testSettings({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
+
+function problems(env: Record<string, string | undefined>): string[] {
+  try {
+    parseConfig(env);
+    return [];
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+}
+
+describe('settings', () => {
+  it('applies the documented defaults', () => {
+    const c = parseConfig(valid());
+    expect(c.SYNC_CATEGORY).toBe('Zoho');
+    expect(c.SYNC_CONTACTS).toBe('category');
+    expect(c.SYNC_DELETES).toBe('delete');
+    expect(c.MAIL_CAPTURE).toEqual(['contacts', 'leads']);
+    expect(c.MAIL_CREATE_UNKNOWN).toBe('none');
+    expect(c.MAIL_ATTACHMENTS).toBe(false);
+    expect(c.ZOHO_TRIGGER).toEqual(['workflow']);
+  });
+
+  it.each([
+    ['MAIL_CAPTURE off', { MAIL_CAPTURE: 'off' }, 'MAIL_CAPTURE', []],
+    ['MAIL_CAPTURE contacts', { MAIL_CAPTURE: 'Contacts' }, 'MAIL_CAPTURE', ['contacts']],
+    ['SYNC_TASKS all', { SYNC_TASKS: 'ALL' }, 'SYNC_TASKS', 'all'],
+    ['MAIL_EXCLUDE list', { MAIL_EXCLUDE: 'Boss@Contoso.com, @spam.example' }, 'MAIL_EXCLUDE', ['boss@contoso.com', '@spam.example']],
+    ['ZOHO_TRIGGER none', { ZOHO_TRIGGER: 'none' }, 'ZOHO_TRIGGER', []],
+    ['trailing slash trimmed', { ZOHO_API_DOMAIN: 'https://www.zohoapis.jp/' }, 'ZOHO_API_DOMAIN', 'https://www.zohoapis.jp'],
+  ])('%s', (_name, override, key, expected) => {
+    expect(parseConfig({ ...valid(), ...override })[key as 'MAIL_CAPTURE']).toEqual(expected);
+  });
+
+  it('lists every problem at once, without values', () => {
+    const env = { ...valid(), GRAPH_TENANT_ID: 'not-a-guid', ZOHO_CLIENT_SECRET: '', SYNC_CONTACTS: 'sometimes', ZOHO_API_DOMAIN: 'http://zoho.example', MAIL_CAPTURE: 'deals' };
+    const found = problems(env);
+    expect(found).toHaveLength(5);
+    expect(found.join('\n')).toMatch(/GRAPH_TENANT_ID must be a GUID/);
+    expect(found.join('\n')).toMatch(/ZOHO_CLIENT_SECRET is required/);
+    expect(found.join('\n')).toMatch(/SYNC_CONTACTS must be one of category, all, off/);
+    expect(found.join('\n')).toMatch(/ZOHO_API_DOMAIN must use https/);
+    expect(found.join('\n')).toMatch(/MAIL_CAPTURE/);
+    expect(found.join('\n')).not.toContain('not-a-guid');
+  });
+
+  it('reports missing required settings by name', () => {
+    const found = problems({});
+    for (const name of ['AzureWebJobsStorage', 'PUBLIC_BASE_URL', 'GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'ZOHO_ACCOUNTS_URL', 'ZOHO_API_DOMAIN', 'ZOHO_CLIENT_ID', 'ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN']) {
+      expect(found.some((p) => p.startsWith(name))).toBe(true);
+    }
+  });
+
+  it('needs a Graph credential unless a managed identity is present', () => {
+    const env = { ...valid(), GRAPH_CLIENT_SECRET: undefined };
+    expect(problems(env)).toEqual(['GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_PATH is required when the app has no managed identity']);
+    expect(problems({ ...env, IDENTITY_ENDPOINT: 'http://localhost:4141/msi/token' })).toEqual([]);
+  });
+
+  it('the message has one line per problem and no stack', () => {
+    try {
+      parseConfig({});
+    } catch (err) {
+      expect((err as Error).message.split('\n')[0]).toMatch(/^Invalid settings \(\d+\):$/);
+    }
+  });
+});
