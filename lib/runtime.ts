@@ -1,4 +1,8 @@
 import { getConfig, type Config } from './config';
+import { createGraphClient, type GraphApi } from './graph/client';
+import type { Logger } from './log';
+import { CallCounter } from './metrics';
+import type { SyncModule } from './modules';
 import { QUEUES, StorageQueue } from './queue';
 import { DeltaLinkRepository } from './state/delta';
 import { LinkRepository } from './state/links';
@@ -7,7 +11,15 @@ import { SkippedRepository } from './state/skipped';
 import { SubscriptionRepository } from './state/subscriptions';
 import { TableStore } from './state/tables';
 import { LifecycleMessage, SyncItemMessage } from './sync/messages';
+import { LookupClaimRepository } from './state/lookup-claims';
+import { TableZohoTokenStore } from './state/zoho-token';
+import { AccountResolver } from './sync/accounts';
+import { ContactsAdapter } from './sync/adapters/contacts';
+import { Directory } from './sync/directory';
+import type { ModuleAdapter } from './sync/engine';
+import type { WorkerDeps } from './sync/worker';
 import { CachedSubscriptionLookup } from './webhook/subscription-cache';
+import { createZohoClient, type ZohoClient } from './zoho/client';
 
 /**
  * The composition root: long-lived clients and repositories of this process, built from settings
@@ -23,8 +35,16 @@ export class Runtime {
   readonly deltaLinks: DeltaLinkRepository;
   readonly syncQueue: StorageQueue<SyncItemMessage>;
   readonly lifecycleQueue: StorageQueue<LifecycleMessage>;
+  readonly lookupClaims: LookupClaimRepository;
+  /** vendor calls made by this process, per endpoint */
+  readonly graphCalls = new CallCounter();
+  readonly zohoCalls = new CallCounter();
+  private graphClient?: GraphApi;
+  private zohoClient?: ZohoClient;
+  private directoryInstance?: Directory;
+  private accountResolver?: AccountResolver;
 
-  constructor(readonly config: Config) {
+  constructor(readonly config: Config, private readonly logger?: Logger) {
     this.tables = new TableStore(config.AzureWebJobsStorage);
     this.subscriptions = new SubscriptionRepository(this.tables);
     this.subscriptionLookup = new CachedSubscriptionLookup(this.subscriptions);
@@ -34,6 +54,70 @@ export class Runtime {
     this.deltaLinks = new DeltaLinkRepository(this.tables);
     this.syncQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.syncItems, SyncItemMessage);
     this.lifecycleQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.lifecycle, LifecycleMessage);
+    this.lookupClaims = new LookupClaimRepository(this.tables);
+  }
+
+  get graph(): GraphApi {
+    this.graphClient ??= createGraphClient(
+      {
+        baseUrl: this.config.GRAPH_BASE_URL,
+        authorityHost: this.config.GRAPH_AUTHORITY_HOST,
+        tenantId: this.config.GRAPH_TENANT_ID,
+        clientId: this.config.GRAPH_CLIENT_ID,
+        clientSecret: this.config.GRAPH_CLIENT_SECRET,
+        certificatePath: this.config.GRAPH_CLIENT_CERTIFICATE_PATH,
+      },
+      { calls: this.graphCalls, logger: this.logger },
+    );
+    return this.graphClient;
+  }
+
+  get zoho(): ZohoClient {
+    this.zohoClient ??= createZohoClient({
+      accountsUrl: this.config.ZOHO_ACCOUNTS_URL,
+      apiDomain: this.config.ZOHO_API_DOMAIN,
+      clientId: this.config.ZOHO_CLIENT_ID,
+      clientSecret: this.config.ZOHO_CLIENT_SECRET,
+      refreshToken: this.config.ZOHO_REFRESH_TOKEN,
+      tokenStore: new TableZohoTokenStore(this.tables),
+      maxConcurrency: this.config.ZOHO_MAX_CONCURRENCY,
+      calls: this.zohoCalls,
+      logger: this.logger,
+    });
+    return this.zohoClient;
+  }
+
+  get directory(): Directory {
+    this.directoryInstance ??= new Directory(this.zoho, this.graph);
+    return this.directoryInstance;
+  }
+
+  get accounts(): AccountResolver {
+    this.accountResolver ??= new AccountResolver(this.zoho, this.lookupClaims, this.config.ZOHO_TRIGGER);
+    return this.accountResolver;
+  }
+
+  /** The modules that are not turned off, each behind the engine's adapter interface. */
+  adapters(): Partial<Record<SyncModule, ModuleAdapter<unknown>>> {
+    const out: Partial<Record<SyncModule, ModuleAdapter<unknown>>> = {};
+    if (this.config.SYNC_CONTACTS !== 'off') {
+      out.contacts = new ContactsAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, accounts: this.accounts, config: this.config }) as ModuleAdapter<unknown>;
+    }
+    return out;
+  }
+
+  workerDeps(): WorkerDeps {
+    return {
+      links: this.links,
+      zoho: this.zoho,
+      config: this.config,
+      now: () => new Date(),
+      runs: this.runs,
+      skipped: this.skipped,
+      queue: this.syncQueue,
+      adapters: this.adapters(),
+      maxAttempts: this.config.SYNC_MAX_ATTEMPTS,
+    };
   }
 }
 

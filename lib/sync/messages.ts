@@ -19,6 +19,8 @@ export const SyncItemMessage = z.object({
   runId: z.string().optional(),
   /** set when this item was skipped in the previous run (SPEC §2.6) */
   retryOfSkipped: z.boolean().optional(),
+  /** times this item was put back because another worker was creating it */
+  deferrals: z.number().int().min(0).optional(),
 });
 export type SyncItemMessage = z.infer<typeof SyncItemMessage>;
 

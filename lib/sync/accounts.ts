@@ -1,0 +1,65 @@
+import { buildCoql, where } from '../zoho/coql';
+import type { LookupClaimRepository } from '../state/lookup-claims';
+import { ItemBusyError, ZohoRecordRefused } from './outcome';
+import type { ZohoPort } from './ports';
+
+const MODULE = 'Accounts';
+const STALE_MS = 2 * 60_000;
+
+/**
+ * Company name → Zoho Account id (Contacts.Account_Name is a lookup). Exact name match, the
+ * earliest-created Account when several share it, created when missing; the creation is claimed
+ * in Table Storage so two workers never create the same Account, and ids are cached per process.
+ */
+export class AccountResolver {
+  private readonly cache = new Map<string, string>();
+
+  constructor(private readonly zoho: ZohoPort, private readonly claims: LookupClaimRepository, private readonly trigger: readonly string[], private readonly now: () => Date = () => new Date()) {}
+
+  async resolve(name: string, ownerId?: string): Promise<{ id: string; created: boolean }> {
+    const key = name.trim().toLowerCase();
+    const cached = this.cache.get(key);
+    if (cached) return { id: cached, created: false };
+
+    const known = await this.claims.get(MODULE, key);
+    if (known?.state === 'done') return this.remember(key, known.zohoId, false);
+
+    const found = await this.find(name);
+    if (found) {
+      await this.claims.done(MODULE, key, found);
+      return this.remember(key, found, false);
+    }
+    if (!(await this.claims.claim(MODULE, key, this.now(), STALE_MS))) throw new ItemBusyError();
+    try {
+      // Someone may have created it between our search and our claim.
+      const again = await this.find(name);
+      const id = again ?? (await this.create(name, ownerId));
+      await this.claims.done(MODULE, key, id);
+      return this.remember(key, id, !again);
+    } catch (err) {
+      await this.claims.release(MODULE, key);
+      throw err;
+    }
+  }
+
+  private remember(key: string, id: string, created: boolean) {
+    this.cache.set(key, id);
+    return { id, created };
+  }
+
+  private async find(name: string): Promise<string | undefined> {
+    const rows = await this.zoho.coql(
+      buildCoql({ select: ['Account_Name', 'Created_Time'], from: MODULE, where: where.eq('Account_Name', name), orderBy: [{ field: 'Created_Time', direction: 'asc' }], limit: 1 }),
+    );
+    return rows[0] ? String(rows[0].id) : undefined;
+  }
+
+  private async create(name: string, ownerId?: string): Promise<string> {
+    const [r] = await this.zoho.insertRecords(MODULE, [{ Account_Name: name, ...(ownerId ? { Owner: { id: ownerId } } : {}) }], { trigger: this.trigger });
+    if (r.status === 'error') {
+      if (r.code === 'DUPLICATE_DATA' && r.duplicateId) return r.duplicateId;
+      throw new ZohoRecordRefused(r, MODULE);
+    }
+    return r.id;
+  }
+}

@@ -1,0 +1,98 @@
+import type { Config } from '../../config';
+import type { GraphApi } from '../../graph/client';
+import { GraphNotFoundError } from '../../graph/errors';
+import { CONTACT_EXPAND, CONTACT_SELECT, contactSchema, type GraphContact } from '../../graph/resources/contact';
+import { contactContentHash, contactDedupKey, CONTACTS_MODULE, mapContact } from '../../mapping/contact';
+import { inScope } from '../../mapping/scope';
+import { buildCoql, where } from '../../zoho/coql';
+import type { AccountResolver } from '../accounts';
+import type { Directory } from '../directory';
+import type { Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
+import type { SyncItemMessage } from '../messages';
+import type { ZohoPort } from '../ports';
+
+export interface ContactsAdapterDeps {
+  graph: GraphApi;
+  zoho: ZohoPort;
+  directory: Directory;
+  accounts: AccountResolver;
+  config: Pick<Config, 'SYNC_CONTACTS' | 'SYNC_CATEGORY'>;
+}
+
+interface ContactItem {
+  userId: string;
+  contact: GraphContact;
+  mapped?: ReturnType<typeof mapContact>;
+}
+
+/** Outlook contacts → Zoho Contacts (SPEC §2.1). */
+export class ContactsAdapter implements ModuleAdapter<ContactItem> {
+  readonly module = 'contacts' as const;
+  readonly zohoModule = CONTACTS_MODULE;
+
+  constructor(private readonly deps: ContactsAdapterDeps) {}
+
+  async read(msg: SyncItemMessage): Promise<ContactItem | null> {
+    try {
+      // Mapped fields, scope and change key, and the three MAPI extended properties, in one call.
+      const contact = await this.deps.graph.get(`/users/${encodeURIComponent(msg.userId)}/contacts/${encodeURIComponent(msg.itemId)}`, contactSchema, {
+        query: { $select: CONTACT_SELECT, $expand: CONTACT_EXPAND },
+      });
+      return { userId: msg.userId, contact };
+    } catch (err) {
+      if (err instanceof GraphNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  decide(item: ContactItem): Decision {
+    return inScope(item.contact.categories, this.deps.config.SYNC_CONTACTS, this.deps.config.SYNC_CATEGORY) ? { action: 'sync' } : { action: 'out-of-scope' };
+  }
+
+  async map(item: ContactItem): Promise<Mapped> {
+    const rules = await this.deps.directory.fieldRules(CONTACTS_MODULE);
+    const mapped = mapContact(item.contact, { rules });
+    item.mapped = mapped;
+    const label = [item.contact.givenName, item.contact.surname].filter(Boolean).join(' ') || item.contact.displayName || '(no name)';
+    return { record: mapped.record, hash: contactContentHash(mapped), label, cutFields: mapped.cutFields, notes: mapped.warnings, skipReason: mapped.skipReason };
+  }
+
+  async resolve(item: ContactItem, mapped: Mapped): Promise<Resolved> {
+    const m = item.mapped!;
+    const notes: string[] = [];
+    const record = { ...mapped.record };
+    const ownerId = await this.deps.directory.ownerFor(item.userId);
+    if (ownerId) record.Owner = { id: ownerId };
+    if (m.accountName) {
+      const account = await this.deps.accounts.resolve(m.accountName, ownerId);
+      record.Account_Name = { id: account.id };
+      if (account.created) notes.push('Account_Name: a new Account was created for the company');
+    }
+    if (m.managerName) {
+      const managers = await this.deps.zoho.coql(buildCoql({ select: ['Full_Name'], from: CONTACTS_MODULE, where: where.eq('Full_Name', m.managerName), limit: 2 }));
+      if (managers.length === 1) record.Reporting_To = { id: String(managers[0].id) };
+      else notes.push(managers.length === 0 ? 'Reporting_To: no Zoho contact has the manager\'s name; left unset' : 'Reporting_To: several Zoho contacts have the manager\'s name; left unset');
+    }
+    return { record, notes };
+  }
+
+  async findExisting(_item: ContactItem, mapped: Mapped): Promise<{ id: string; how: string } | undefined> {
+    const key = contactDedupKey(mapped);
+    if (!key) return undefined;
+    if (key.by === 'email') {
+      // Exact, case-insensitive COQL match (not the contains-like search); earliest created wins.
+      const rows = await this.deps.zoho.coql(
+        buildCoql({ select: ['Email', 'Created_Time'], from: CONTACTS_MODULE, where: where.eq('Email', key.email), orderBy: [{ field: 'Created_Time', direction: 'asc' }, { field: 'id', direction: 'asc' }], limit: 1 }),
+      );
+      return rows[0] ? { id: String(rows[0].id), how: 'same e-mail address' } : undefined;
+    }
+    const rows = await this.deps.zoho.coql(
+      buildCoql({ select: ['Full_Name', 'Created_Time'], from: CONTACTS_MODULE, where: where.eq('Full_Name', key.fullName), orderBy: [{ field: 'Created_Time', direction: 'asc' }, { field: 'id', direction: 'asc' }], limit: 1 }),
+    );
+    return rows[0] ? { id: String(rows[0].id), how: 'same full name' } : undefined;
+  }
+
+  changeKey(item: ContactItem): string | undefined {
+    return item.contact.changeKey ?? undefined;
+  }
+}

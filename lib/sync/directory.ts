@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import type { GraphApi } from '../graph/client';
+import { fieldRulesFromMetadata, type FieldRules } from '../mapping/fields';
+import type { ZohoUser } from '../zoho/types';
+import type { ZohoPort } from './ports';
+
+const MailboxUser = z.object({ id: z.string(), mail: z.string().nullish(), userPrincipalName: z.string().nullish() }).loose();
+
+/** Memoises a loader per key for `ttlMs`; a failed load is not kept. */
+class TtlCache<T> {
+  private readonly entries = new Map<string, { value: Promise<T>; until: number }>();
+  constructor(private readonly ttlMs: number, private readonly now: () => number = Date.now) {}
+
+  get(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.entries.get(key);
+    if (hit && hit.until > this.now()) return hit.value;
+    const value = load();
+    this.entries.set(key, { value, until: this.now() + this.ttlMs });
+    value.catch(() => this.entries.delete(key));
+    return value;
+  }
+}
+
+/**
+ * Slow-changing facts looked up once per process and reused by every item: Zoho users, Zoho field
+ * metadata, and each mailbox owner's address. Each costs one call per TTL instead of one per item.
+ */
+export class Directory {
+  private readonly users: TtlCache<ZohoUser[]>;
+  private readonly rules: TtlCache<FieldRules>;
+  private readonly mailboxes: TtlCache<string | undefined>;
+
+  constructor(private readonly zoho: ZohoPort, private readonly graph: GraphApi, ttlMs = 10 * 60_000) {
+    this.users = new TtlCache(ttlMs);
+    this.rules = new TtlCache(ttlMs * 6);
+    this.mailboxes = new TtlCache(ttlMs * 6);
+  }
+
+  /** Field lengths and pick lists of a Zoho module (settings/fields), over the seed's defaults. */
+  fieldRules(zohoModule: string): Promise<FieldRules> {
+    return this.rules.get(zohoModule, async () => fieldRulesFromMetadata({ [zohoModule]: { fields: await this.zoho.getFields(zohoModule) } }));
+  }
+
+  async zohoUsers(): Promise<ZohoUser[]> {
+    return this.users.get('active', () => this.zoho.getUsers({ type: 'ActiveUsers' }));
+  }
+
+  /** The Zoho user whose e-mail is the mailbox owner's: the record Owner (SPEC: owner = the user). */
+  async ownerFor(userId: string): Promise<string | undefined> {
+    const address = await this.mailboxAddress(userId);
+    if (!address) return undefined;
+    const users = await this.zohoUsers();
+    return users.find((u) => u.email?.toLowerCase() === address)?.id;
+  }
+
+  async zohoUserByEmail(): Promise<Map<string, { id: string }>> {
+    const map = new Map<string, { id: string }>();
+    for (const u of await this.zohoUsers()) if (u.email) map.set(u.email.toLowerCase(), { id: u.id });
+    return map;
+  }
+
+  mailboxAddress(userId: string): Promise<string | undefined> {
+    return this.mailboxes.get(userId, async () => {
+      const user = await this.graph.get(`/users/${encodeURIComponent(userId)}`, MailboxUser, { query: { $select: 'id,mail,userPrincipalName' } });
+      return (user.mail ?? user.userPrincipalName ?? undefined)?.toLowerCase();
+    });
+  }
+}

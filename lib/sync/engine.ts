@@ -1,0 +1,199 @@
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { SyncModule } from '../modules';
+import { LinkConflictError, type Link, type LinkRepository } from '../state/links';
+import type { ItemResult } from '../state/runs';
+import type { ZohoRecord, ZohoRecordResult } from '../zoho/types';
+import type { SyncItemMessage } from './messages';
+import { ItemBusyError, ZohoRecordRefused } from './outcome';
+import type { ZohoPort } from './ports';
+
+/** What a module's mapping produced for one Outlook item, before Zoho look-ups are resolved. */
+export interface Mapped {
+  /** Zoho fields that do not need a look-up */
+  record: ZohoRecord;
+  /** hash of everything that decides the Zoho content; equal hash = nothing to write */
+  hash: string;
+  /** name or subject, for the report only */
+  label: string;
+  cutFields: string[];
+  notes: string[];
+  /** the item cannot be written at all (e.g. no usable name); reported as skipped */
+  skipReason?: string;
+}
+
+export interface Resolved {
+  /** the full record to write, look-ups included */
+  record: ZohoRecord;
+  notes: string[];
+}
+
+export type Decision = { action: 'sync' } | { action: 'out-of-scope' } | { action: 'skip'; reason: string } | { action: 'remove'; reason: string };
+
+/**
+ * One Outlook module (contacts, tasks, events) as the engine sees it. Everything module-specific
+ * lives behind this; the engine owns links, claims, dedup order, writes and results.
+ */
+export interface ModuleAdapter<Item> {
+  readonly module: SyncModule;
+  readonly zohoModule: string;
+  /** the item as Graph has it now, or null when it no longer exists */
+  read(msg: SyncItemMessage): Promise<Item | null>;
+  decide(item: Item): Decision;
+  map(item: Item): Promise<Mapped>;
+  /** Zoho look-ups (account, owner, participants...), only done when a write is needed */
+  resolve(item: Item, mapped: Mapped): Promise<Resolved>;
+  /** an existing Zoho record that is the same item by the module's duplicate rule (SPEC §2.x) */
+  findExisting(item: Item, mapped: Mapped): Promise<{ id: string; how: string } | undefined>;
+  changeKey(item: Item): string | undefined;
+  /** removes the Zoho record; default: delete it. Events cancel instead. */
+  removeRecord?(zohoId: string, reason: string): Promise<ZohoRecordResult>;
+}
+
+export interface ItemReport {
+  result: ItemResult;
+  label?: string;
+  reason?: string;
+  code?: string;
+  zohoModule?: string;
+  zohoId?: string;
+  cutFields?: string[];
+  notes?: string[];
+  /** a skip that the next manual resync should retry (failures, not decisions) */
+  retryable?: boolean;
+}
+
+export interface EngineDeps {
+  links: LinkRepository;
+  zoho: ZohoPort;
+  config: Pick<Config, 'SYNC_DELETES' | 'ZOHO_TRIGGER'>;
+  logger: Logger;
+  now: () => Date;
+  /** identifies this attempt in claims */
+  claimToken: string;
+  /** a claim older than this belongs to a worker that died */
+  claimStaleMs?: number;
+}
+
+const DEFAULT_CLAIM_STALE_MS = 2 * 60_000;
+
+/** Zoho says the record id no longer exists (deleted in Zoho since we linked it). */
+function recordGone(r: ZohoRecordResult): boolean {
+  if (r.status !== 'error') return false;
+  return r.code === 'NOT_FOUND' || r.code === 'RECORD_NOT_FOUND' || (r.code === 'INVALID_DATA' && r.field === 'id');
+}
+
+export async function syncItem<Item>(msg: SyncItemMessage, adapter: ModuleAdapter<Item>, deps: EngineDeps): Promise<ItemReport | undefined> {
+  const item = await adapter.read(msg);
+  const link = await deps.links.get(msg.userId, msg.module, msg.itemId);
+  if (item === null) return removeLinked(link, adapter, deps, 'deleted in Outlook');
+
+  const decision = adapter.decide(item);
+  if (decision.action === 'remove') return removeLinked(link, adapter, deps, decision.reason);
+  if (decision.action === 'out-of-scope' || decision.action === 'skip') {
+    if (link?.state !== 'linked') return decision.action === 'skip' ? { result: 'skipped', reason: decision.reason } : undefined;
+    await deps.links.delete(link);
+    // SPEC §1: an item that loses the category stops syncing; its record stays in Zoho.
+    return { result: 'skipped', reason: decision.action === 'skip' ? decision.reason : 'left the sync scope', zohoModule: link.zohoModule, zohoId: link.zohoId };
+  }
+
+  const mapped = await adapter.map(item);
+  if (mapped.skipReason) return { result: 'skipped', label: mapped.label, reason: mapped.skipReason, retryable: false };
+  if (link?.state === 'linked') return updateLinked(link, item, mapped, adapter, deps, false);
+  return createOrLink(msg, item, mapped, adapter, deps);
+}
+
+async function updateLinked<Item>(link: Link, item: Item, mapped: Mapped, adapter: ModuleAdapter<Item>, deps: EngineDeps, retriedAfterGone: boolean): Promise<ItemReport | undefined> {
+  const base = { label: mapped.label, zohoModule: link.zohoModule, zohoId: link.zohoId, cutFields: mapped.cutFields };
+  // Outlook bumps change keys on mere opens; the mapped content decides, not the change key.
+  if (link.hash === mapped.hash) return { result: 'unchanged', ...base, cutFields: undefined };
+  const resolved = await adapter.resolve(item, mapped);
+  const [result] = await deps.zoho.updateRecords(adapter.zohoModule, [{ ...resolved.record, id: link.zohoId }], { trigger: deps.config.ZOHO_TRIGGER });
+  if (result.status === 'error') {
+    if (recordGone(result) && !retriedAfterGone) {
+      // Someone deleted the record in Zoho: forget it and treat the item as new.
+      await deps.links.delete(link);
+      return createOrLink({ userId: link.userId, module: link.module, itemId: link.graphId, v: 1, changeType: 'updated' }, item, mapped, adapter, deps);
+    }
+    throw new ZohoRecordRefused(result, adapter.zohoModule);
+  }
+  await deps.links.save({ ...link, hash: mapped.hash, changeKey: adapter.changeKey(item), lastResult: 'updated', lastSyncedAt: deps.now().toISOString() });
+  return { result: 'updated', ...base, notes: [...mapped.notes, ...resolved.notes] };
+}
+
+async function createOrLink<Item>(msg: SyncItemMessage, item: Item, mapped: Mapped, adapter: ModuleAdapter<Item>, deps: EngineDeps): Promise<ItemReport | undefined> {
+  const claim = await deps.links.claim(msg.userId, msg.module, msg.itemId, deps.claimToken, deps.now(), deps.claimStaleMs ?? DEFAULT_CLAIM_STALE_MS);
+  if (!claim.claimed) {
+    if (claim.link.state === 'linked') return updateLinked(claim.link, item, mapped, adapter, deps, false);
+    throw new ItemBusyError();
+  }
+  const claimed = claim.link;
+  try {
+    const resolved = await adapter.resolve(item, mapped);
+    const notes = [...mapped.notes, ...resolved.notes];
+    const trigger = { trigger: deps.config.ZOHO_TRIGGER };
+    // A first-seen item may already be in Zoho (entered by hand, an earlier tool, or a worker
+    // that died after creating it): the module's duplicate rule decides, and a match is linked.
+    const existing = await adapter.findExisting(item, mapped);
+    let zohoId: string;
+    let origin: 'created' | 'linked';
+    let reason: string | undefined;
+    if (existing) {
+      const [r] = await deps.zoho.updateRecords(adapter.zohoModule, [{ ...resolved.record, id: existing.id }], trigger);
+      if (r.status === 'error') throw new ZohoRecordRefused(r, adapter.zohoModule);
+      zohoId = existing.id;
+      origin = 'linked';
+      reason = `linked to an existing Zoho record (${existing.how})`;
+    } else {
+      const [r] = await deps.zoho.insertRecords(adapter.zohoModule, [resolved.record], trigger);
+      if (r.status === 'error' && r.code === 'DUPLICATE_DATA' && r.duplicateId) {
+        const [u] = await deps.zoho.updateRecords(adapter.zohoModule, [{ ...resolved.record, id: r.duplicateId }], trigger);
+        if (u.status === 'error') throw new ZohoRecordRefused(u, adapter.zohoModule);
+        zohoId = r.duplicateId;
+        origin = 'linked';
+        reason = `linked to an existing Zoho record (Zoho's duplicate check on ${r.field ?? 'a unique field'})`;
+      } else if (r.status === 'error') {
+        throw new ZohoRecordRefused(r, adapter.zohoModule);
+      } else {
+        zohoId = r.id;
+        origin = 'created';
+      }
+    }
+    await deps.links.save({
+      ...claimed,
+      state: 'linked',
+      claimToken: undefined,
+      claimedAt: undefined,
+      zohoModule: adapter.zohoModule,
+      zohoId,
+      origin,
+      hash: mapped.hash,
+      changeKey: adapter.changeKey(item),
+      lastResult: origin === 'created' ? 'added' : 'updated',
+      lastSyncedAt: deps.now().toISOString(),
+    });
+    return { result: origin === 'created' ? 'added' : 'updated', label: mapped.label, reason, zohoModule: adapter.zohoModule, zohoId, cutFields: mapped.cutFields, notes };
+  } catch (err) {
+    // Give the claim back so a retry starts clean; if the row moved on, someone else owns it.
+    await deps.links.delete(claimed).catch((e) => {
+      if (!(e instanceof LinkConflictError)) deps.logger.warn('could not release a claim', { error: (e as Error).name });
+    });
+    throw err;
+  }
+}
+
+async function removeLinked<Item>(link: Link | undefined, adapter: ModuleAdapter<Item>, deps: EngineDeps, why: string): Promise<ItemReport | undefined> {
+  if (!link || link.state !== 'linked' || !link.zohoId) return undefined;
+  const base = { zohoModule: link.zohoModule, zohoId: link.zohoId };
+  // SPEC §2: only records the sync created or linked are ever deleted; unlinked ones are never ours.
+  if (deps.config.SYNC_DELETES === 'unlink' || (link.origin !== 'created' && link.origin !== 'linked')) {
+    await deps.links.delete(link);
+    return { result: 'skipped', reason: `${why}; the Zoho record is kept (SYNC_DELETES=unlink)`, ...base };
+  }
+  const result = adapter.removeRecord
+    ? await adapter.removeRecord(link.zohoId, why)
+    : (await deps.zoho.deleteRecords(link.zohoModule ?? adapter.zohoModule, [link.zohoId]))[0];
+  if (result.status === 'error' && !recordGone(result)) throw new ZohoRecordRefused(result, adapter.zohoModule);
+  await deps.links.delete(link);
+  return { result: 'deleted', reason: recordGone(result) ? `${why}; the Zoho record was already gone` : why, ...base };
+}

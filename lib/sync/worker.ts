@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../log';
+import type { SyncModule } from '../modules';
+import { RunRepository } from '../state/runs';
+import type { SkippedRepository } from '../state/skipped';
+import { syncItem, type EngineDeps, type ItemReport, type ModuleAdapter } from './engine';
+import { SyncItemMessage } from './messages';
+import { classify, ItemBusyError } from './outcome';
+import type { SyncQueue } from './ports';
+
+export interface WorkerDeps extends Omit<EngineDeps, 'claimToken' | 'logger'> {
+  runs: RunRepository;
+  skipped: SkippedRepository;
+  queue: SyncQueue;
+  adapters: Partial<Record<SyncModule, ModuleAdapter<unknown>>>;
+  maxAttempts: number;
+}
+
+/** How long a busy item waits before it is looked at again, and how often at most. */
+const BUSY_DELAY_SECONDS = 15;
+const MAX_BUSY_DEFERRALS = 20;
+
+export type WorkerOutcome = { status: 'done'; report?: ItemReport } | { status: 'invalid' } | { status: 'deferred' };
+
+const knownRuns = new Set<string>();
+
+/**
+ * One queue message → one item synced and reported. Transient failures throw so the queue
+ * redelivers (host.json's visibility timeout is the back-off); on the last attempt the item is
+ * recorded as skipped instead, so nothing is ever lost silently (SPEC §2.6).
+ */
+export async function processSyncMessage(raw: unknown, dequeueCount: number, deps: WorkerDeps, logger: Logger): Promise<WorkerOutcome> {
+  const parsed = SyncItemMessage.safeParse(typeof raw === 'string' ? safeJson(raw) : raw);
+  if (!parsed.success) {
+    logger.error('sync message is not valid; dropped', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+    return { status: 'invalid' };
+  }
+  const msg = parsed.data;
+  const log = { userId: msg.userId, module: msg.module, dequeueCount };
+  const adapter = deps.adapters[msg.module];
+  const runId = msg.runId ?? RunRepository.automaticRunId(deps.now());
+
+  let report: ItemReport | undefined;
+  if (!adapter) {
+    report = { result: 'skipped', reason: `${msg.module} sync is turned off` };
+  } else {
+    try {
+      report = await syncItem(msg, adapter, { ...deps, logger, claimToken: randomUUID() });
+    } catch (err) {
+      const outcome = classify(err);
+      if (err instanceof ItemBusyError) {
+        const deferrals = msg.deferrals ?? 0;
+        if (deferrals < MAX_BUSY_DEFERRALS) {
+          await deps.queue.send({ ...msg, deferrals: deferrals + 1 }, { visibilityTimeoutSeconds: BUSY_DELAY_SECONDS });
+          logger.info('item busy in another worker; deferred', log);
+          return { status: 'deferred' };
+        }
+      }
+      if (outcome.transient && dequeueCount < deps.maxAttempts) {
+        logger.warn('transient failure; the queue will retry', { ...log, code: outcome.code, error: (err as Error).name });
+        throw err;
+      }
+      const reason = outcome.transient ? `gave up after ${dequeueCount} attempts (${outcome.code})` : outcome.reason;
+      logger.warn('item skipped', { ...log, code: outcome.code });
+      report = { result: 'skipped', reason, code: outcome.code, retryable: true };
+    }
+  }
+  if (report) await record(runId, msg, report, deps);
+  logger.info('item processed', { ...log, result: report?.result ?? 'nothing to do' });
+  return { status: 'done', report };
+}
+
+async function record(runId: string, msg: SyncItemMessage, report: ItemReport, deps: WorkerDeps): Promise<void> {
+  const at = deps.now().toISOString();
+  if (!msg.runId && !knownRuns.has(runId)) {
+    await deps.runs.ensureRun({ id: runId, kind: 'automatic', state: 'running', createdAt: at });
+    knownRuns.add(runId);
+  }
+  const { retryable, ...item } = report;
+  await deps.runs.putItem({ ...item, runId, userId: msg.userId, module: msg.module, itemId: msg.itemId, retriedFromSkip: msg.retryOfSkipped, at });
+  if (report.result === 'skipped' && retryable) {
+    await deps.skipped.put({ userId: msg.userId, module: msg.module, itemId: msg.itemId, reason: report.reason ?? 'skipped', code: report.code, runId, at, scope: msg.scope });
+  } else if (report.result !== 'unchanged' || msg.retryOfSkipped) {
+    await deps.skipped.remove(msg.userId, msg.module, msg.itemId);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
