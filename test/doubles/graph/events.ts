@@ -1,0 +1,414 @@
+import { createHash } from 'node:crypto';
+import type { DoubleContext, GraphArea, NotificationTarget } from './context';
+import { deltaResponse } from './delta';
+import { GraphHttpError, json, noContent, parseJsonBody, type DoubleRequest } from './http';
+import { itemNotFound, outlookDateTime, parseDateTimeTimeZone, selectOf, writableFields } from './outlook';
+import { listResponse, pick } from './paging';
+import type { Router } from './router';
+import { changeKey, etagOf, outlookId, timestamp, type Mailbox } from './store';
+import { TrackedCollection } from './tracked';
+
+/**
+ * Calendar events on the primary calendar (graph.md §6.3, §5): CRUD, recurring series expanded
+ * into occurrences (daily, weekly, absoluteMonthly, absoluteYearly; ranges endDate, numbered,
+ * noEnd) for `calendarView`, `events/{id}/instances` and `calendarView/delta`, which returns
+ * instances and reports series changes for every occurrence in the window. Times are UTC; the
+ * `Prefer: outlook.timezone` header is not emulated (answers stay in UTC).
+ */
+const EVENT_WRITABLE = [
+  'subject', 'body', 'start', 'end', 'isAllDay', 'location', 'locations', 'attendees', 'categories', 'importance',
+  'sensitivity', 'showAs', 'recurrence', 'isReminderOn', 'reminderMinutesBeforeStart', 'isOnlineMeeting',
+  'onlineMeetingProvider', 'responseRequested', 'allowNewTimeProposals', 'hideAttendees', 'organizer', 'isCancelled',
+] as const;
+const EVENT_READ_ONLY = ['id', 'createdDateTime', 'lastModifiedDateTime', 'changeKey', 'iCalUId', 'type', 'seriesMasterId', 'webLink', 'isOrganizer', 'bodyPreview', 'responseStatus'];
+const DAY = 86_400_000;
+const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+/** How far a `noEnd` series is expanded. */
+const NO_END_HORIZON_DAYS = 5 * 366;
+
+export interface EventRecord {
+  id: string;
+  type: 'singleInstance' | 'seriesMaster';
+  startMs: number;
+  endMs: number;
+  iCalUId: string;
+  createdDateTime: string;
+  lastModifiedDateTime: string;
+  changeKey: string;
+  fields: Record<string, unknown>;
+  isOrganizer: boolean;
+  /** Occurrence dates (YYYY-MM-DD) removed from a series. */
+  cancelledDates: string[];
+}
+
+interface EventsState {
+  calendarId: string;
+  events: TrackedCollection<EventRecord>;
+  /** Occurrence id → series + date, filled as occurrences are generated. */
+  occurrences: Map<string, { masterId: string; date: string }>;
+}
+
+interface Occurrence {
+  id: string;
+  date: string;
+  startMs: number;
+  endMs: number;
+}
+
+export class EventsArea implements GraphArea {
+  readonly notificationKinds = ['event'] as const;
+  private ctx!: DoubleContext;
+
+  // ---- test API -------------------------------------------------------------------------------
+
+  /** `fields` as in a Graph POST (start/end as dateTimeTimeZone in UTC); `organizer`/`isOrganizer` for invitations. */
+  add(userId: string, fields: Record<string, unknown>, opts: { isOrganizer?: boolean } = {}): Record<string, unknown> {
+    const box = this.ctx.store.mailbox(userId);
+    return this.render(create(this.state(box), fields, this.defaultOrganizer(userId), opts.isOrganizer ?? true), undefined);
+  }
+
+  update(userId: string, id: string, fields: Record<string, unknown>): Record<string, unknown> {
+    const box = this.ctx.store.mailbox(userId);
+    const state = this.state(box);
+    const event = state.events.get(id);
+    if (!event) throw new Error(`graph double: no event ${id}`);
+    return this.render(patch(state, event, fields), undefined);
+  }
+
+  remove(userId: string, id: string): void {
+    if (!this.state(this.ctx.store.mailbox(userId)).events.remove(id)) throw new Error(`graph double: no event ${id}`);
+  }
+
+  /** Deletes one occurrence of a series (date YYYY-MM-DD, UTC). */
+  cancelOccurrence(userId: string, masterId: string, date: string): void {
+    const state = this.state(this.ctx.store.mailbox(userId));
+    const master = state.events.get(masterId);
+    if (!master || master.type !== 'seriesMaster') throw new Error(`graph double: no series ${masterId}`);
+    state.events.put({ ...master, cancelledDates: [...master.cancelledDates, date], changeKey: changeKey(), lastModifiedDateTime: timestamp() });
+  }
+
+  /** Occurrences of a series in [start, end) as Graph renders them. */
+  instances(userId: string, masterId: string, start: string, end: string): Record<string, unknown>[] {
+    const box = this.ctx.store.mailbox(userId);
+    const master = this.state(box).events.get(masterId);
+    if (!master) throw new Error(`graph double: no event ${masterId}`);
+    return this.occurrencesOf(this.state(box), master, Date.parse(start), Date.parse(end)).map((o) => this.renderOccurrence(master, o, undefined));
+  }
+
+  // ---- notifications --------------------------------------------------------------------------
+
+  describe(userId: string, _kind: string, id: string): NotificationTarget {
+    const state = this.state(this.ctx.store.mailbox(userId));
+    const event = state.events.get(id);
+    const uid = userId.toLowerCase();
+    return {
+      candidates: [`users/${uid}/events`, `users/${uid}/calendar/events`, `users/${uid}/calendars/${state.calendarId.toLowerCase()}/events`],
+      resource: `Users/${userId}/Events/${id}`,
+      odataType: '#Microsoft.Graph.Event',
+      etag: event ? etagOf(event.changeKey) : undefined,
+    };
+  }
+
+  // ---- routes ---------------------------------------------------------------------------------
+
+  register(router: Router, ctx: DoubleContext): void {
+    this.ctx = ctx;
+    const box = (req: DoubleRequest) => ctx.store.mailboxFor(req.params.user);
+    const entity = (req: DoubleRequest) => `${ctx.origin}/v1.0/$metadata#users('${req.params.user}')/events/$entity`;
+
+    const list = (req: DoubleRequest) => {
+      const mailbox = box(req);
+      return listResponse(req, this.state(mailbox).events.list(), {
+        origin: ctx.origin, entitySet: `users('${req.params.user}')/events`, defaultSize: ctx.outlookPageSize, maxTop: 1000, style: 'skip',
+        project: (e, select) => this.render(e, select),
+      });
+    };
+    const post = (req: DoubleRequest) => {
+      const mailbox = box(req);
+      const fields = writableFields(parseJsonBody(req), EVENT_WRITABLE, EVENT_READ_ONLY, 'event');
+      const event = create(this.state(mailbox), fields, this.defaultOrganizer(mailbox.userId), true);
+      return json(201, { '@odata.context': entity(req), ...this.render(event, undefined) });
+    };
+    const view = (req: DoubleRequest) => {
+      const mailbox = box(req);
+      const state = this.state(mailbox);
+      const { from, to } = windowOf(req.query);
+      const items = state.events.list().flatMap((e) => this.inWindow(state, e, from, to, undefined));
+      items.sort((a, b) => String((a.start as { dateTime: string }).dateTime).localeCompare(String((b.start as { dateTime: string }).dateTime)));
+      return listResponse(req, items, {
+        origin: ctx.origin, entitySet: `users('${req.params.user}')/calendarView`, defaultSize: ctx.outlookPageSize, maxTop: 1000, style: 'skip',
+        project: (e, select) => (select ? pick(e, select, ['@odata.etag', 'id']) : e),
+      });
+    };
+
+    router.get('/users/{user}/events', list);
+    router.post('/users/{user}/events', post);
+    router.get('/users/{user}/calendar/events', list);
+    router.post('/users/{user}/calendar/events', post);
+    router.get('/users/{user}/calendar', (req) => {
+      const state = this.state(box(req));
+      return json(200, { id: state.calendarId, name: 'Calendar', color: 'auto', isDefaultCalendar: true, canEdit: true, canShare: true, canViewPrivateItems: true, owner: this.defaultOrganizer(box(req).userId).emailAddress });
+    });
+    router.get('/users/{user}/calendarView', view);
+    router.get('/users/{user}/calendar/calendarView', view);
+    router.get('/users/{user}/calendarView/delta', (req) => {
+      const mailbox = box(req);
+      const state = this.state(mailbox);
+      if (req.query.has('$select') || req.query.has('$filter') || req.query.has('$expand') || req.query.has('$orderby')) {
+        throw new GraphHttpError(400, 'ErrorInvalidUrlQuery', 'The following parameters are not supported with change tracking over the \'CalendarView\' resource: \'$orderby, $filter, $select, $expand, $search, $top\'.');
+      }
+      return deltaResponse(req, { origin: ctx.origin, defaultPageSize: ctx.outlookPageSize, generation: mailbox.deltaGeneration }, {
+        key: `calendarView:${mailbox.userId}`,
+        collection: state.events,
+        odataType: '#microsoft.graph.event',
+        entitySet: 'event',
+        initialParams: (q) => {
+          const { from, to } = windowOf(q);
+          return { from: String(from), to: String(to) };
+        },
+        scope: (p) => (e) => this.inWindow(state, e, Number(p.from), Number(p.to), undefined).length > 0,
+        render: (e) => this.render(e, undefined),
+        // A deleted occurrence of a series that is still there is reported as removed.
+        expand: (e, _select, p) => [
+          ...this.inWindow(state, e, Number(p.from), Number(p.to), undefined),
+          ...cancelledIn(e, Number(p.from), Number(p.to)).map((id) => ({ id, '@removed': { reason: 'deleted' } })),
+        ],
+        removedIds: (last, id, p) => (last?.type === 'seriesMaster' ? this.occurrencesOf(state, last, Number(p.from), Number(p.to)).map((o) => o.id) : [id]),
+      }, ctx.store.clock.now());
+    });
+
+    router.get('/users/{user}/events/{id}', (req) => {
+      const mailbox = box(req);
+      const state = this.state(mailbox);
+      const event = state.events.get(req.params.id);
+      if (event) return json(200, { '@odata.context': entity(req), ...this.render(event, selectOf(req.query)) });
+      const occ = this.findOccurrence(state, req.params.id);
+      if (!occ) throw itemNotFound();
+      return json(200, { '@odata.context': entity(req), ...this.renderOccurrence(occ.master, occ.occurrence, selectOf(req.query)) });
+    });
+    router.patch('/users/{user}/events/{id}', (req) => {
+      const mailbox = box(req);
+      const state = this.state(mailbox);
+      const event = state.events.get(req.params.id);
+      if (!event) throw this.findOccurrence(state, req.params.id) ? new GraphHttpError(400, 'ErrorInvalidRequest', 'Updating a single occurrence is not supported by the graph double.') : itemNotFound();
+      const fields = writableFields(parseJsonBody(req), EVENT_WRITABLE, EVENT_READ_ONLY, 'event');
+      return json(200, { '@odata.context': entity(req), ...this.render(patch(state, event, fields), undefined) });
+    });
+    router.delete('/users/{user}/events/{id}', (req) => {
+      const state = this.state(box(req));
+      if (state.events.remove(req.params.id)) return noContent();
+      const occ = this.findOccurrence(state, req.params.id);
+      if (!occ) throw itemNotFound();
+      this.cancelOccurrence(box(req).userId, occ.master.id, occ.occurrence.date);
+      return noContent();
+    });
+    router.get('/users/{user}/events/{id}/instances', (req) => {
+      const mailbox = box(req);
+      const state = this.state(mailbox);
+      const master = state.events.get(req.params.id);
+      if (!master) throw itemNotFound();
+      const { from, to } = windowOf(req.query);
+      const items = master.type === 'seriesMaster' ? this.occurrencesOf(state, master, from, to).map((o) => this.renderOccurrence(master, o, undefined)) : [];
+      return listResponse(req, items, {
+        origin: ctx.origin, entitySet: 'events', defaultSize: ctx.outlookPageSize, maxTop: 1000, style: 'skip',
+        project: (e, select) => (select ? pick(e, select, ['@odata.etag', 'id']) : e),
+      });
+    });
+  }
+
+  private state(box: Mailbox): EventsState {
+    return box.area('events', () => ({ calendarId: outlookId(), events: new TrackedCollection<EventRecord>(this.ctx.store.clock), occurrences: new Map() }));
+  }
+
+  private defaultOrganizer(userId: string): { emailAddress: { name: string; address: string } } {
+    const user = this.ctx.store.findUser(userId)!;
+    return { emailAddress: { name: user.displayName, address: user.mail ?? user.userPrincipalName } };
+  }
+
+  /** Single events overlapping the window, or a series' occurrences in it, rendered. */
+  private inWindow(state: EventsState, e: EventRecord, from: number, to: number, select: string[] | undefined): Record<string, unknown>[] {
+    if (e.type === 'seriesMaster') return this.occurrencesOf(state, e, from, to).map((o) => this.renderOccurrence(e, o, select));
+    return e.startMs < to && e.endMs > from ? [this.render(e, select)] : [];
+  }
+
+  private occurrencesOf(state: EventsState, master: EventRecord, from: number, to: number): Occurrence[] {
+    const out: Occurrence[] = [];
+    for (const o of expandSeries(master)) {
+      if (o.startMs >= to) break;
+      if (o.endMs > from && !master.cancelledDates.includes(o.date)) {
+        state.occurrences.set(o.id, { masterId: master.id, date: o.date });
+        out.push(o);
+      }
+    }
+    return out;
+  }
+
+  private findOccurrence(state: EventsState, id: string): { master: EventRecord; occurrence: Occurrence } | undefined {
+    const ref = state.occurrences.get(id);
+    const master = ref ? state.events.get(ref.masterId) : undefined;
+    if (!ref || !master || master.cancelledDates.includes(ref.date)) return undefined;
+    const occurrence = expandSeries(master).find((o) => o.date === ref.date);
+    return occurrence ? { master, occurrence } : undefined;
+  }
+
+  private render(e: EventRecord, select: string[] | undefined): Record<string, unknown> {
+    return shape(e, { id: e.id, type: e.type, seriesMasterId: null, startMs: e.startMs, endMs: e.endMs, iCalUId: e.iCalUId, recurrence: e.fields.recurrence ?? null }, select);
+  }
+
+  private renderOccurrence(master: EventRecord, o: Occurrence, select: string[] | undefined): Record<string, unknown> {
+    const iCalUId = createHash('sha1').update(`${master.iCalUId}:${o.date}`).digest('hex').toUpperCase();
+    return shape(master, { id: o.id, type: 'occurrence', seriesMasterId: master.id, startMs: o.startMs, endMs: o.endMs, iCalUId, recurrence: null }, select);
+  }
+}
+
+function shape(
+  e: EventRecord,
+  v: { id: string; type: string; seriesMasterId: string | null; startMs: number; endMs: number; iCalUId: string; recurrence: unknown },
+  select: string[] | undefined,
+): Record<string, unknown> {
+  const f = e.fields;
+  const body = (f.body as { contentType?: string; content?: string } | undefined) ?? { contentType: 'html', content: '' };
+  const full: Record<string, unknown> = {
+    '@odata.etag': etagOf(e.changeKey),
+    id: v.id,
+    createdDateTime: e.createdDateTime,
+    lastModifiedDateTime: e.lastModifiedDateTime,
+    changeKey: e.changeKey,
+    categories: f.categories ?? [],
+    transactionId: null,
+    originalStartTimeZone: 'UTC',
+    originalEndTimeZone: 'UTC',
+    iCalUId: v.iCalUId,
+    reminderMinutesBeforeStart: f.reminderMinutesBeforeStart ?? 15,
+    isReminderOn: f.isReminderOn ?? true,
+    hasAttachments: false,
+    subject: f.subject ?? '',
+    bodyPreview: String(body.content ?? '').replace(/<[^>]*>/g, '').replace(/\s+/g, ' ').trim().slice(0, 255),
+    importance: f.importance ?? 'normal',
+    sensitivity: f.sensitivity ?? 'normal',
+    isAllDay: f.isAllDay ?? false,
+    isCancelled: f.isCancelled ?? false,
+    isOrganizer: e.isOrganizer,
+    responseRequested: f.responseRequested ?? true,
+    seriesMasterId: v.seriesMasterId,
+    showAs: f.showAs ?? 'busy',
+    type: v.type,
+    webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(v.id)}&exvsurl=1&path=/calendar/item`,
+    onlineMeetingUrl: null,
+    isOnlineMeeting: f.isOnlineMeeting ?? false,
+    onlineMeetingProvider: f.onlineMeetingProvider ?? 'unknown',
+    allowNewTimeProposals: f.allowNewTimeProposals ?? true,
+    isDraft: false,
+    hideAttendees: f.hideAttendees ?? false,
+    responseStatus: e.isOrganizer ? { response: 'organizer', time: '0001-01-01T00:00:00Z' } : { response: 'notResponded', time: '0001-01-01T00:00:00Z' },
+    body: { contentType: body.contentType ?? 'html', content: body.content ?? '' },
+    start: { dateTime: outlookDateTime(v.startMs), timeZone: 'UTC' },
+    end: { dateTime: outlookDateTime(v.endMs), timeZone: 'UTC' },
+    location: f.location ?? { displayName: '', locationType: 'default', uniqueIdType: 'unknown', address: {}, coordinates: {} },
+    locations: f.locations ?? [],
+    recurrence: v.recurrence,
+    attendees: f.attendees ?? [],
+    organizer: f.organizer,
+    onlineMeeting: null,
+  };
+  return select ? pick(full, select, ['@odata.etag', 'id']) : full;
+}
+
+function create(state: EventsState, fields: Record<string, unknown>, organizer: unknown, isOrganizer: boolean): EventRecord {
+  const startMs = parseDateTimeTimeZone(fields.start);
+  const endMs = parseDateTimeTimeZone(fields.end);
+  if (startMs === undefined || endMs === undefined) throw new GraphHttpError(400, 'ErrorInvalidRequest', 'Your request can\'t be completed. The start and end times of the event are required.');
+  if (endMs < startMs) throw new GraphHttpError(400, 'ErrorInvalidRequest', 'Your request can\'t be completed. The end time must be later than the start time.');
+  const now = timestamp();
+  const recurrence = fields.recurrence ?? null;
+  if (recurrence) validateRecurrence(recurrence);
+  return state.events.put({
+    id: outlookId(),
+    type: recurrence ? 'seriesMaster' : 'singleInstance',
+    startMs, endMs,
+    iCalUId: createHash('sha1').update(outlookId()).digest('hex').toUpperCase(),
+    createdDateTime: now, lastModifiedDateTime: now, changeKey: changeKey(),
+    fields: { organizer, ...fields, recurrence },
+    isOrganizer,
+    cancelledDates: [],
+  });
+}
+
+function patch(state: EventsState, event: EventRecord, fields: Record<string, unknown>): EventRecord {
+  const merged = { ...event.fields, ...fields };
+  const startMs = fields.start !== undefined ? parseDateTimeTimeZone(fields.start) ?? event.startMs : event.startMs;
+  const endMs = fields.end !== undefined ? parseDateTimeTimeZone(fields.end) ?? event.endMs : event.endMs;
+  if (merged.recurrence) validateRecurrence(merged.recurrence);
+  return state.events.put({
+    ...event, fields: merged, startMs, endMs,
+    type: merged.recurrence ? 'seriesMaster' : 'singleInstance',
+    changeKey: changeKey(), lastModifiedDateTime: timestamp(),
+  });
+}
+
+function windowOf(query: URLSearchParams): { from: number; to: number } {
+  const parse = (v: string | null) => (v === null ? NaN : Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(v) ? v : `${v}Z`));
+  const from = parse(query.get('startDateTime') ?? query.get('StartDateTime'));
+  const to = parse(query.get('endDateTime') ?? query.get('EndDateTime'));
+  if (Number.isNaN(from) || Number.isNaN(to)) {
+    throw new GraphHttpError(400, 'ErrorInvalidParameter', 'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.');
+  }
+  return { from, to };
+}
+
+interface Recurrence {
+  pattern: { type: string; interval?: number; daysOfWeek?: string[]; dayOfMonth?: number; month?: number };
+  range: { type: string; startDate: string; endDate?: string; numberOfOccurrences?: number };
+}
+
+function validateRecurrence(value: unknown): asserts value is Recurrence {
+  const r = value as Partial<Recurrence>;
+  const ok = r?.pattern && r.range && typeof r.range.startDate === 'string' && ['daily', 'weekly', 'absoluteMonthly', 'absoluteYearly'].includes(r.pattern.type)
+    && ['endDate', 'noEnd', 'numbered'].includes(r.range.type);
+  if (!ok) throw new GraphHttpError(400, 'ErrorInvalidRecurrence', 'The recurrence pattern is not supported by the graph double (daily, weekly, absoluteMonthly, absoluteYearly with endDate, noEnd or numbered).');
+}
+
+function cancelledIn(e: EventRecord, from: number, to: number): string[] {
+  if (e.type !== 'seriesMaster' || e.cancelledDates.length === 0) return [];
+  return expandSeries(e).filter((o) => e.cancelledDates.includes(o.date) && o.startMs < to && o.endMs > from).map((o) => o.id);
+}
+
+/** Every occurrence of a series in date order (bounded for `noEnd`). */
+function expandSeries(master: EventRecord): Occurrence[] {
+  const r = master.fields.recurrence as Recurrence;
+  const interval = Math.max(1, r.pattern.interval ?? 1);
+  const timeOfDay = master.startMs - Math.floor(master.startMs / DAY) * DAY;
+  const duration = master.endMs - master.startMs;
+  const first = Date.parse(`${r.range.startDate}T00:00:00Z`);
+  const last = r.range.type === 'endDate' && r.range.endDate ? Date.parse(`${r.range.endDate}T00:00:00Z`) : first + NO_END_HORIZON_DAYS * DAY;
+  const max = r.range.type === 'numbered' ? r.range.numberOfOccurrences ?? 0 : Infinity;
+  const out: Occurrence[] = [];
+  for (let day = first; day <= last && out.length < max; day += DAY) {
+    const d = new Date(day);
+    const daysFromStart = Math.round((day - first) / DAY);
+    let hit = false;
+    switch (r.pattern.type) {
+      case 'daily': hit = daysFromStart % interval === 0; break;
+      case 'weekly': {
+        const weekIndex = Math.floor((daysFromStart + new Date(first).getUTCDay()) / 7);
+        const days = (r.pattern.daysOfWeek ?? [WEEKDAYS[new Date(first).getUTCDay()]]).map((x) => x.toLowerCase());
+        hit = weekIndex % interval === 0 && days.includes(WEEKDAYS[d.getUTCDay()]);
+        break;
+      }
+      case 'absoluteMonthly': {
+        const months = (d.getUTCFullYear() - new Date(first).getUTCFullYear()) * 12 + d.getUTCMonth() - new Date(first).getUTCMonth();
+        hit = months % interval === 0 && d.getUTCDate() === (r.pattern.dayOfMonth ?? new Date(first).getUTCDate());
+        break;
+      }
+      case 'absoluteYearly':
+        hit = d.getUTCMonth() + 1 === (r.pattern.month ?? new Date(first).getUTCMonth() + 1) && d.getUTCDate() === (r.pattern.dayOfMonth ?? new Date(first).getUTCDate())
+          && (d.getUTCFullYear() - new Date(first).getUTCFullYear()) % interval === 0;
+        break;
+    }
+    if (!hit) continue;
+    const date = d.toISOString().slice(0, 10);
+    const id = `AAMkAD${createHash('sha256').update(`${master.id}:${date}`).digest('base64url').slice(0, 40)}AAA=`;
+    out.push({ id, date, startMs: day + timeOfDay, endMs: day + timeOfDay + duration });
+  }
+  return out;
+}
