@@ -93,6 +93,7 @@ const schema = z.object({
   SYNC_EVENTS_PAST_DAYS: int(30, 0, 3650),
   SYNC_EVENTS_FUTURE_DAYS: int(365, 1, 3650),
   SYNC_MAX_ATTEMPTS: int(5, 1, 20),
+  SYNC_BUSY_RETRY_SECONDS: int(15, 1, 600),
   SYNC_MASS_DELETE_SHARE: z.preprocess(blankToUndefined, z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.2)),
   MAIL_CAPTURE,
   MAIL_CREATE_UNKNOWN: choice(['none', 'lead', 'contact'] as const, 'none'),

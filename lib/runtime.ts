@@ -117,6 +117,7 @@ export class Runtime {
       queue: this.syncQueue,
       adapters: this.adapters(),
       maxAttempts: this.config.SYNC_MAX_ATTEMPTS,
+      busyRetrySeconds: this.config.SYNC_BUSY_RETRY_SECONDS,
     };
   }
 }

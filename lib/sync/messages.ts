@@ -33,3 +33,23 @@ export const LifecycleMessage = z.object({
   receivedAt: z.string(),
 });
 export type LifecycleMessage = z.infer<typeof LifecycleMessage>;
+
+/**
+ * A resync job (queue `resync-jobs`): `POST /api/resync`, provisioning's first full sync, and the
+ * lifecycle worker's gap fill (`missed`, `subscriptionRemoved`) all go through it.
+ */
+export const ResyncJobMessage = z.object({
+  v: z.literal(1),
+  jobId: z.string().min(1),
+  /** user object ids; absent = every provisioned user */
+  users: z.array(z.string().min(1)).optional(),
+  modules: z.array(z.enum(SYNC_MODULES)).optional(),
+  mode: z.enum(['delta', 'full']),
+  /** retry items skipped in the previous run (all of them, or the listed item ids) */
+  retrySkipped: z.union([z.boolean(), z.array(z.string())]).optional(),
+  /** proceed even when the run would delete more than SYNC_MASS_DELETE_SHARE of a user's links */
+  force: z.boolean().optional(),
+  /** why the job exists: request, provisioning, missed, subscriptionRemoved, renewal */
+  reason: z.string().optional(),
+});
+export type ResyncJobMessage = z.infer<typeof ResyncJobMessage>;

@@ -13,11 +13,17 @@ export interface WorkerDeps extends Omit<EngineDeps, 'claimToken' | 'logger'> {
   skipped: SkippedRepository;
   queue: SyncQueue;
   adapters: Partial<Record<SyncModule, ModuleAdapter<unknown>>>;
+  /**
+   * Modules that are not "one Outlook item ↔ one Zoho record" (sent mail is attached to several
+   * records): they handle the message themselves and return the item's report. Errors thrown are
+   * classified and retried exactly like the engine's.
+   */
+  handlers?: Partial<Record<SyncModule, (msg: SyncItemMessage, logger: Logger) => Promise<ItemReport | undefined>>>;
   maxAttempts: number;
+  /** how long an item another worker is creating waits before it is looked at again */
+  busyRetrySeconds: number;
 }
 
-/** How long a busy item waits before it is looked at again, and how often at most. */
-const BUSY_DELAY_SECONDS = 15;
 const MAX_BUSY_DEFERRALS = 20;
 
 export type WorkerOutcome = { status: 'done'; report?: ItemReport } | { status: 'invalid' } | { status: 'deferred' };
@@ -38,20 +44,21 @@ export async function processSyncMessage(raw: unknown, dequeueCount: number, dep
   const msg = parsed.data;
   const log = { userId: msg.userId, module: msg.module, dequeueCount };
   const adapter = deps.adapters[msg.module];
+  const handler = deps.handlers?.[msg.module];
   const runId = msg.runId ?? RunRepository.automaticRunId(deps.now());
 
   let report: ItemReport | undefined;
-  if (!adapter) {
+  if (!adapter && !handler) {
     report = { result: 'skipped', reason: `${msg.module} sync is turned off` };
   } else {
     try {
-      report = await syncItem(msg, adapter, { ...deps, logger, claimToken: randomUUID() });
+      report = handler ? await handler(msg, logger) : await syncItem(msg, adapter!, { ...deps, logger, claimToken: randomUUID() });
     } catch (err) {
       const outcome = classify(err);
       if (err instanceof ItemBusyError) {
         const deferrals = msg.deferrals ?? 0;
         if (deferrals < MAX_BUSY_DEFERRALS) {
-          await deps.queue.send({ ...msg, deferrals: deferrals + 1 }, { visibilityTimeoutSeconds: BUSY_DELAY_SECONDS });
+          await deps.queue.send({ ...msg, deferrals: deferrals + 1 }, { visibilityTimeoutSeconds: deps.busyRetrySeconds });
           logger.info('item busy in another worker; deferred', log);
           return { status: 'deferred' };
         }

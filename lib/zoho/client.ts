@@ -1,0 +1,153 @@
+/**
+ * The Zoho CRM client the sync engine uses: a thin typed layer over fetch (not Zoho's SDK, see
+ * zoho.md §8). It only wires the pieces together; each API area lives in its own module.
+ *
+ * One client per process is the intent (the limiter and the token cache are per instance), but a
+ * client per invocation still shares field metadata through `processFieldCache` and tokens
+ * through the ZohoTokenStore.
+ */
+import type { Logger } from '../log';
+import type { CallCounter } from '../metrics';
+import { COQL_DEFAULT_PAGE, earliestByField, findByField, runCoql, type FindByFieldOptions } from './coql';
+import { addAttachment, associateEmail, uploadFiles } from './email';
+import { cancelEvent } from './events';
+import { ZohoHttp, type ZohoHttpOptions } from './http';
+import { fetchFields, getOrg, getUsers, processFieldCache, type ZohoFieldCache, type ZohoUserType } from './metadata';
+import { deleteRecords, getRecord, insertRecords, updateRecords, upsertRecords } from './records';
+import { searchRecords, type ZohoSearchQuery } from './search';
+import { ZohoTokenProvider, type ZohoAccessTokenSource } from './token';
+import type { ZohoTokenStore } from './token-store';
+import type {
+  ZohoAssociateEmail, ZohoEmailResult, ZohoField, ZohoFileResult, ZohoOrg, ZohoRecord, ZohoRecordResult,
+  ZohoUploadFile, ZohoUpsertOptions, ZohoUser, ZohoWriteOptions,
+} from './types';
+
+export interface ZohoClientOptions extends Omit<ZohoHttpOptions, 'tokens'> {
+  tokens: ZohoAccessTokenSource;
+  /** Default: the process-wide cache (30 min TTL). */
+  fieldCache?: ZohoFieldCache;
+  /** Rows per COQL call, 1..2000. Default 200 (one credit per call). */
+  coqlPageSize?: number;
+}
+
+export class ZohoClient {
+  readonly http: ZohoHttp;
+  private readonly fieldCache: ZohoFieldCache;
+  private readonly coqlPageSize: number;
+  private readonly org: string;
+
+  constructor(options: ZohoClientOptions) {
+    this.http = new ZohoHttp(options);
+    this.fieldCache = options.fieldCache ?? processFieldCache;
+    this.coqlPageSize = options.coqlPageSize ?? COQL_DEFAULT_PAGE;
+    this.org = new URL(options.apiDomain).origin;
+  }
+
+  /** ≤100 records per call, results in input order; a refused record is a result, not a throw. */
+  insertRecords(module: string, records: readonly ZohoRecord[], opts?: ZohoWriteOptions): Promise<ZohoRecordResult[]> {
+    return insertRecords(this.http, module, records, opts);
+  }
+
+  /** Each record carries its `id`. */
+  updateRecords(module: string, records: readonly ZohoRecord[], opts?: ZohoWriteOptions): Promise<ZohoRecordResult[]> {
+    return updateRecords(this.http, module, records, opts);
+  }
+
+  /** Not for Tasks, Events or Calls. */
+  upsertRecords(module: string, records: readonly ZohoRecord[], opts: ZohoUpsertOptions): Promise<ZohoRecordResult[]> {
+    return upsertRecords(this.http, module, records, opts);
+  }
+
+  deleteRecords(module: string, ids: readonly string[], opts?: { workflowTrigger?: boolean }): Promise<ZohoRecordResult[]> {
+    return deleteRecords(this.http, module, ids, opts);
+  }
+
+  /** null when the record does not exist (204/404). */
+  getRecord(module: string, id: string, fields?: readonly string[]): Promise<ZohoRecord | null> {
+    return getRecord(this.http, module, id, fields);
+  }
+
+  /** Every row of a COQL query, paging with LIMIT/OFFSET; [] for no rows. */
+  coql(query: string): Promise<ZohoRecord[]> {
+    return runCoql(this.http, query, this.coqlPageSize);
+  }
+
+  /** Records whose `field` is one of `values`, IN lists split to Zoho's limit, earliest created first. */
+  findByField(module: string, field: string, values: readonly string[], selectFields: readonly string[], opts?: FindByFieldOptions): Promise<ZohoRecord[]> {
+    return findByField(this.http, module, field, values, selectFields, { pageSize: this.coqlPageSize, ...opts });
+  }
+
+  /** Per lower-cased value, the record created first. */
+  earliestByField(module: string, field: string, values: readonly string[], selectFields: readonly string[]): Promise<Map<string, ZohoRecord>> {
+    return earliestByField(this.http, module, field, values, selectFields, this.coqlPageSize);
+  }
+
+  searchRecords(module: string, query: ZohoSearchQuery, maxResults?: number): Promise<ZohoRecord[]> {
+    return searchRecords(this.http, module, query, maxResults);
+  }
+
+  getUsers(opts?: { type?: ZohoUserType }): Promise<ZohoUser[]> {
+    return getUsers(this.http, opts);
+  }
+
+  getOrg(): Promise<ZohoOrg> {
+    return getOrg(this.http);
+  }
+
+  /** Field metadata of a module, cached per process (TTL) and per org. */
+  getFields(module: string): Promise<ZohoField[]> {
+    return this.fieldCache.get(`${this.org}|${module}`, () => fetchFields(this.http, module));
+  }
+
+  associateEmail(module: string, recordId: string, email: ZohoAssociateEmail): Promise<ZohoEmailResult> {
+    return associateEmail(this.http, module, recordId, email);
+  }
+
+  uploadFiles(files: readonly ZohoUploadFile[], opts?: { inline?: boolean }): Promise<ZohoFileResult[]> {
+    return uploadFiles(this.http, files, opts);
+  }
+
+  addAttachment(module: string, recordId: string, file: ZohoUploadFile): Promise<{ id: string }> {
+    return addAttachment(this.http, module, recordId, file);
+  }
+
+  cancelEvent(eventId: string, opts?: { sendCancellingMail?: boolean }): Promise<ZohoRecordResult> {
+    return cancelEvent(this.http, eventId, opts);
+  }
+}
+
+export interface ZohoSettings {
+  accountsUrl: string;
+  apiDomain: string;
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  tokenStore?: ZohoTokenStore;
+  maxConcurrency?: number;
+  timeoutMs?: number;
+  calls?: CallCounter;
+  logger?: Logger;
+}
+
+/** The production wiring: token provider (with the shared store) + client on one api domain. */
+export function createZohoClient(settings: ZohoSettings): ZohoClient {
+  const tokens = new ZohoTokenProvider({
+    accountsUrl: settings.accountsUrl,
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret,
+    refreshToken: settings.refreshToken,
+    store: settings.tokenStore,
+    expectedApiDomain: settings.apiDomain,
+    timeoutMs: settings.timeoutMs,
+    calls: settings.calls,
+    logger: settings.logger,
+  });
+  return new ZohoClient({
+    apiDomain: settings.apiDomain,
+    tokens,
+    maxConcurrency: settings.maxConcurrency,
+    timeoutMs: settings.timeoutMs,
+    calls: settings.calls,
+    logger: settings.logger,
+  });
+}

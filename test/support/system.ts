@@ -1,0 +1,188 @@
+import { InvocationContext } from '@azure/functions';
+import { QueueClient } from '@azure/storage-queue';
+import { graphLifecycle } from '../../functions/graph-lifecycle';
+import { graphNotifications } from '../../functions/graph-notifications';
+import { syncWorker } from '../../functions/sync-worker';
+import { resetConfigCache } from '../../lib/config';
+import { MemoryLogger } from '../../lib/log';
+import { QUEUES } from '../../lib/queue';
+import { getRuntime, resetRuntime, type Runtime } from '../../lib/runtime';
+import { startGraphDouble, type GraphDouble } from '../doubles/graph';
+import { DOUBLE_CREDENTIALS, startZohoDouble, type ZohoDouble } from '../doubles/zoho';
+import { z } from 'zod';
+import { startAzurite, type Azurite } from './azurite';
+
+const SubscriptionCreated = z.object({ id: z.string(), expirationDateTime: z.string() }).loose();
+import { startFunctionHost } from './function-host';
+import { applySettings, TEST_TENANT_ID, testSettings } from './settings';
+
+/**
+ * The whole product on loopback for one test file: Azurite, the Graph double (HTTPS), the Zoho
+ * double, and our function handlers served over HTTP so Graph's handshake and notifications reach
+ * them. Queue triggers are driven by the test (`runQueue`), since there is no Functions host here.
+ */
+export interface System {
+  azurite: Azurite;
+  graph: GraphDouble;
+  zoho: ZohoDouble;
+  host: { url: string; close(): Promise<void> };
+  runtime(): Runtime;
+  /** replaces settings (merged over the defaults) and rebuilds the runtime */
+  configure(overrides?: Record<string, string>): void;
+  /** messages currently in a queue, removed from it */
+  drain(queue?: string): Promise<unknown[]>;
+  /** runs sync-worker on every queued message until the queue is empty; returns the messages seen */
+  runQueue(opts?: { dequeueCount?: number; maxRounds?: number; includeDelayed?: boolean }): Promise<unknown[]>;
+  /** one sync-worker invocation, as the host would run it */
+  work(message: unknown, dequeueCount?: number): Promise<MemoryLogger>;
+  /**
+   * A Graph subscription created through the production client (with the real handshake against
+   * our webhook) and stored as provisioning stores it; returns its id.
+   */
+  subscribe(userId: string, module: 'contacts' | 'events' | 'mail' | 'tasks', listId?: string): Promise<string>;
+  logs: MemoryLogger;
+  close(): Promise<void>;
+}
+
+export async function startSystem(overrides: Record<string, string> = {}): Promise<System> {
+  const azurite = await startAzurite();
+  const graph = await startGraphDouble({ tenantId: TEST_TENANT_ID });
+  const zoho = await startZohoDouble();
+  const host = await startFunctionHost([
+    { method: 'POST', route: 'graph/notifications', handler: graphNotifications },
+    { method: 'POST', route: 'graph/lifecycle', handler: graphLifecycle },
+  ]);
+  const logs = new MemoryLogger();
+  let current = overrides;
+
+  const configure = (next: Record<string, string> = current) => {
+    current = next;
+    const g = graph.settings();
+    applySettings(
+      testSettings({
+        AzureWebJobsStorage: azurite.connectionString,
+        PUBLIC_BASE_URL: host.url,
+        GRAPH_TENANT_ID: g.tenantId,
+        GRAPH_CLIENT_ID: g.clientId,
+        GRAPH_CLIENT_SECRET: g.clientSecret!,
+        GRAPH_BASE_URL: g.baseUrl,
+        GRAPH_AUTHORITY_HOST: g.authorityHost,
+        ZOHO_ACCOUNTS_URL: zoho.url,
+        ZOHO_API_DOMAIN: zoho.url,
+        ZOHO_CLIENT_ID: DOUBLE_CREDENTIALS.clientId,
+        ZOHO_CLIENT_SECRET: DOUBLE_CREDENTIALS.clientSecret,
+        ZOHO_REFRESH_TOKEN: DOUBLE_CREDENTIALS.refreshToken,
+        ...next,
+      }),
+    );
+    resetConfigCache();
+    resetRuntime();
+  };
+  configure(overrides);
+
+  const queueClient = (name: string) => new QueueClient(azurite.connectionString, name);
+
+  const drain = async (name: string = QUEUES.syncItems): Promise<unknown[]> => {
+    const client = queueClient(name);
+    await client.createIfNotExists();
+    const out: unknown[] = [];
+    for (;;) {
+      const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
+      if (receivedMessageItems.length === 0) return out;
+      for (const m of receivedMessageItems) {
+        out.push(JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')));
+        await client.deleteMessage(m.messageId, m.popReceipt);
+      }
+    }
+  };
+
+  const work = async (message: unknown, dequeueCount = 1): Promise<MemoryLogger> => {
+    const local = new MemoryLogger();
+    const context = new InvocationContext({
+      invocationId: `inv-${Math.random().toString(36).slice(2)}`,
+      functionName: 'sync-worker',
+      triggerMetadata: { dequeueCount },
+      logHandler: (level, ...args) => {
+        const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+        const method = level === 'error' || level === 'critical' ? 'error' : level === 'warning' ? 'warn' : level === 'information' ? 'info' : 'debug';
+        local[method](text);
+        logs[method](text);
+      },
+    });
+    await syncWorker(message, context);
+    return local;
+  };
+
+  /**
+   * Delayed messages (a busy item put back for 15 s) are made visible at once when asked, so tests
+   * need not wait; `dequeueCount` simulates the host's redelivery count.
+   */
+  const runQueue = async (opts: { dequeueCount?: number; maxRounds?: number; includeDelayed?: boolean } = {}): Promise<unknown[]> => {
+    const seen: unknown[] = [];
+    const client = queueClient(QUEUES.syncItems);
+    await client.createIfNotExists();
+    const deadline = Date.now() + 10_000;
+    for (let round = 0; round < (opts.maxRounds ?? 1000); round++) {
+      const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
+      if (receivedMessageItems.length === 0) {
+        if (!opts.includeDelayed || Date.now() > deadline) break;
+        const props = await client.getProperties();
+        if (!props.approximateMessagesCount) break;
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      for (const m of receivedMessageItems) {
+        const body = JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8'));
+        seen.push(body);
+        await work(body, opts.dequeueCount ?? m.dequeueCount);
+        await client.deleteMessage(m.messageId, m.popReceipt);
+      }
+    }
+    return seen;
+  };
+
+  const subscribe = async (userId: string, module: 'contacts' | 'events' | 'mail' | 'tasks', listId?: string): Promise<string> => {
+    const rt = getRuntime();
+    const resource = {
+      contacts: `users/${userId}/contacts`,
+      events: `users/${userId}/events`,
+      mail: `users/${userId}/mailFolders('sentitems')/messages`,
+      tasks: `users/${userId}/todo/lists/${listId}/tasks`,
+    }[module];
+    const clientState = `cs-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+    const created = await rt.graph.post(
+      '/subscriptions',
+      {
+        changeType: 'created,updated,deleted',
+        notificationUrl: `${host.url}/api/graph/notifications`,
+        lifecycleNotificationUrl: `${host.url}/api/graph/lifecycle`,
+        resource,
+        expirationDateTime: new Date(Date.now() + 3 * 24 * 3600_000).toISOString(),
+        clientState,
+      },
+      SubscriptionCreated,
+    );
+    await rt.subscriptions.put({ id: created.id, userId, module, resource, listId, clientState, expiresAt: created.expirationDateTime, createdAt: new Date().toISOString() });
+    return created.id;
+  };
+
+  return {
+    azurite,
+    subscribe,
+    graph,
+    zoho,
+    host,
+    runtime: () => getRuntime(),
+    configure,
+    drain,
+    runQueue,
+    work,
+    logs,
+    close: async () => {
+      await host.close();
+      await graph.close();
+      await zoho.stop();
+      await azurite.close();
+    },
+  };
+}
