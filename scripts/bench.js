@@ -10,6 +10,8 @@ const out = path.join(root, 'dist-bench');
 fs.rmSync(out, { recursive: true, force: true });
 const tsc = spawnSync(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.bench.json'], { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+// The doubles read their TLS material and fixtures relative to their own files.
+fs.cpSync(path.join(root, 'test/fixtures'), path.join(out, 'test/fixtures'), { recursive: true });
 
 const all = fs.readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.ts') && f !== 'stats.ts').map((f) => f.replace(/\.ts$/, ''));
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : all;
@@ -17,7 +19,7 @@ const env = { ...process.env, NODE_EXTRA_CA_CERTS: path.join(root, 'test/fixture
 console.log(`node ${process.version}, ${require('node:os').cpus().length} cpus, ${new Date().toISOString()}`);
 let failed = 0;
 for (const name of chosen) {
-  const r = spawnSync(process.execPath, [path.join(out, 'bench', `${name}.js`)], { cwd: root, stdio: 'inherit', env });
+  const r = spawnSync(process.execPath, ['-r', path.join(root, 'test/support/quiet-functions.js'), path.join(out, 'bench', `${name}.js`)], { cwd: root, stdio: 'inherit', env });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);
