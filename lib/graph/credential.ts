@@ -37,11 +37,9 @@ export function createCredential(settings: GraphCredentialSettings): TokenCreden
   if (settings.certificatePath) {
     return new ClientCertificateCredential(settings.tenantId, settings.clientId, { certificatePath: settings.certificatePath }, options);
   }
-  return new DefaultAzureCredential({
-    ...options,
-    tenantId: settings.tenantId,
-    managedIdentityClientId: settings.clientId || undefined,
-  });
+  // GRAPH_CLIENT_ID names the app registration, not an identity: a system-assigned identity takes
+  // no client id, and a user-assigned one is named by AZURE_CLIENT_ID, which the credential reads.
+  return new DefaultAzureCredential({ ...options, tenantId: settings.tenantId });
 }
 
 /**
