@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { SyncModule } from '../modules';
 import { LinkConflictError, type Link, type LinkRepository } from '../state/links';
-import type { ItemResult } from '../state/runs';
+import type { ReportItem } from '../state/runs';
 import type { ZohoRecord, ZohoRecordResult } from '../zoho/types';
 import type { SyncItemMessage } from './messages';
 import { ItemBusyError, ZohoRecordRefused } from './outcome';
@@ -50,18 +50,11 @@ export interface ModuleAdapter<Item> {
   removeRecord?(zohoId: string, reason: string): Promise<ZohoRecordResult>;
 }
 
-export interface ItemReport {
-  result: ItemResult;
-  label?: string;
-  reason?: string;
-  code?: string;
-  zohoModule?: string;
-  zohoId?: string;
-  cutFields?: string[];
-  notes?: string[];
+/** One item's line in the report, before the run and item ids are attached. */
+export type ItemReport = Omit<ReportItem, 'runId' | 'userId' | 'module' | 'itemId' | 'at' | 'retriedFromSkip'> & {
   /** a skip that the next manual resync should retry (failures, not decisions) */
   retryable?: boolean;
-}
+};
 
 export interface EngineDeps {
   links: LinkRepository;

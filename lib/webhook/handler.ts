@@ -97,10 +97,18 @@ async function verifyAll<T extends { subscriptionId: string; clientState?: strin
   return { kept, dropped };
 }
 
-async function sendAll<T>(queue: MessageQueue<T>, messages: T[]): Promise<void> {
-  for (let i = 0; i < messages.length; i += ENQUEUE_PARALLELISM) {
-    await Promise.all(messages.slice(i, i + ENQUEUE_PARALLELISM).map((m) => queue.send(m)));
+/** 202 once every message is queued; 503 otherwise, so that Graph delivers the batch again. */
+async function enqueueAndAnswer<T>(queue: MessageQueue<T>, messages: T[], logger: Logger, what: string, stats: Record<string, unknown>): Promise<WebhookResponse> {
+  try {
+    for (let i = 0; i < messages.length; i += ENQUEUE_PARALLELISM) {
+      await Promise.all(messages.slice(i, i + ENQUEUE_PARALLELISM).map((m) => queue.send(m)));
+    }
+  } catch (err) {
+    logger.error('enqueue failed; asking Graph to retry', { error: (err as Error).name, count: messages.length });
+    return { status: 503, jsonBody: { error: `could not queue the ${what}` } };
   }
+  logger.info(`${what} accepted`, { ...stats, queued: messages.length });
+  return { status: 202 };
 }
 
 /** `POST /api/graph/notifications`: verify, then parse, then enqueue; 202 once everything is queued. */
@@ -133,14 +141,7 @@ export async function handleChangeNotifications(req: WebhookRequest, deps: Notif
       subscriptionId: sub.id,
     });
   }
-  try {
-    await sendAll(deps.queue, [...messages.values()]);
-  } catch (err) {
-    deps.logger.error('enqueue failed; asking Graph to retry', { error: (err as Error).name, count: messages.size });
-    return { status: 503, jsonBody: { error: 'could not queue the notifications' } };
-  }
-  deps.logger.info('notifications accepted', { received: items.length, queued: messages.size, dropped });
-  return { status: 202 };
+  return enqueueAndAnswer(deps.queue, [...messages.values()], deps.logger, 'notifications', { received: items.length, dropped });
 }
 
 const LIFECYCLE_EVENTS = new Set(['reauthorizationRequired', 'subscriptionRemoved', 'missed']);
@@ -169,12 +170,5 @@ export async function handleLifecycleNotifications(req: WebhookRequest, deps: Li
       receivedAt: now,
     });
   }
-  try {
-    await sendAll(deps.queue, [...messages.values()]);
-  } catch (err) {
-    deps.logger.error('enqueue failed; asking Graph to retry', { error: (err as Error).name, count: messages.size });
-    return { status: 503, jsonBody: { error: 'could not queue the lifecycle notifications' } };
-  }
-  deps.logger.info('lifecycle notifications accepted', { received: items.length, queued: messages.size, dropped });
-  return { status: 202 };
+  return enqueueAndAnswer(deps.queue, [...messages.values()], deps.logger, 'lifecycle notifications', { received: items.length, dropped });
 }

@@ -1,4 +1,0 @@
-module.exports = async () => {
-  const servers = globalThis.__AZURITE__;
-  if (servers) await Promise.all([servers.table.close(), servers.queue.close()]);
-};
