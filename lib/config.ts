@@ -59,6 +59,14 @@ const MAIL_CAPTURE = z.preprocess(
     .pipe(z.array(z.enum(['contacts', 'leads'], { error: 'must be contacts,leads, contacts, or off' }))),
 );
 
+/** The renewal timer's default: every 30 minutes, on the hour and the half hour. */
+export const DEFAULT_RENEW_SCHEDULE = '0 */30 * * * *';
+/** NCRONTAB as the Functions timer reads it: six fields, seconds first. */
+const renewSchedule = z.preprocess(
+  blankToUndefined,
+  z.string().trim().regex(/^\S+(\s+\S+){5}$/, 'must be a six-field NCRONTAB expression (seconds first), e.g. 0 */30 * * * *').default(DEFAULT_RENEW_SCHEDULE),
+);
+
 const ZOHO_TRIGGERS = ['workflow', 'approval', 'blueprint', 'pathfinder', 'orchestration'] as const;
 
 const schema = z.object({
@@ -96,10 +104,13 @@ const schema = z.object({
   SYNC_BUSY_RETRY_SECONDS: int(15, 1, 600),
   SYNC_MASS_DELETE_SHARE: z.preprocess(blankToUndefined, z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.2)),
   MAIL_CAPTURE,
+  /** how far back a Sent Items resync that starts from scratch looks (a full resync, or a first one) */
+  MAIL_RESYNC_DAYS: int(30, 0, 3650),
   MAIL_CREATE_UNKNOWN: choice(['none', 'lead', 'contact'] as const, 'none'),
   MAIL_ATTACHMENTS: bool(false),
   MAIL_INTERNAL_DOMAINS: list,
   MAIL_EXCLUDE: list,
+  RENEW_SCHEDULE: renewSchedule,
 });
 
 export type Config = z.infer<typeof schema>;
@@ -126,6 +137,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems.sort());
   return result.data!;
+}
+
+/**
+ * The renewal timer's schedule, needed when the function registers (before start-up validation
+ * runs). A bad value falls back to the default here; start-up then stops with the problem listed.
+ */
+export function renewScheduleSetting(env: Record<string, string | undefined> = process.env): string {
+  const parsed = renewSchedule.safeParse(env.RENEW_SCHEDULE);
+  return parsed.success ? parsed.data : DEFAULT_RENEW_SCHEDULE;
 }
 
 let cached: Config | undefined;

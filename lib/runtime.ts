@@ -1,6 +1,7 @@
 import { getConfig, type Config } from './config';
 import { createGraphClient, type GraphApi } from './graph/client';
 import type { Logger } from './log';
+import { MailService } from './mail/actions';
 import { CallCounter } from './metrics';
 import type { SyncModule } from './modules';
 import { QUEUES, StorageQueue } from './queue';
@@ -10,13 +11,18 @@ import { RunRepository } from './state/runs';
 import { SkippedRepository } from './state/skipped';
 import { SubscriptionRepository } from './state/subscriptions';
 import { TableStore } from './state/tables';
-import { LifecycleMessage, SyncItemMessage } from './sync/messages';
+import { ProvisionedUserRepository } from './state/users';
+import type { ProvisionDeps } from './provision/deps';
+import { LifecycleMessage, ResyncJobMessage, SyncItemMessage } from './sync/messages';
 import { LookupClaimRepository } from './state/lookup-claims';
 import { TableZohoTokenStore } from './state/zoho-token';
 import { AccountResolver } from './sync/accounts';
 import { ContactsAdapter } from './sync/adapters/contacts';
+import { EventsAdapter, SeriesIndex } from './sync/adapters/events';
+import { TasksAdapter } from './sync/adapters/tasks';
 import { Directory } from './sync/directory';
 import type { ModuleAdapter } from './sync/engine';
+import { BatchedAttendeeDirectory } from './sync/participants';
 import type { WorkerDeps } from './sync/worker';
 import { CachedSubscriptionLookup } from './webhook/subscription-cache';
 import { createZohoClient, type ZohoClient } from './zoho/client';
@@ -36,6 +42,8 @@ export class Runtime {
   readonly syncQueue: StorageQueue<SyncItemMessage>;
   readonly lifecycleQueue: StorageQueue<LifecycleMessage>;
   readonly lookupClaims: LookupClaimRepository;
+  readonly resyncQueue: StorageQueue<ResyncJobMessage>;
+  readonly users: ProvisionedUserRepository;
   /** vendor calls made by this process, per endpoint */
   readonly graphCalls = new CallCounter();
   readonly zohoCalls = new CallCounter();
@@ -43,6 +51,7 @@ export class Runtime {
   private zohoClient?: ZohoClient;
   private directoryInstance?: Directory;
   private accountResolver?: AccountResolver;
+  private mailService?: MailService;
 
   constructor(readonly config: Config, private readonly logger?: Logger) {
     this.tables = new TableStore(config.AzureWebJobsStorage);
@@ -55,6 +64,26 @@ export class Runtime {
     this.syncQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.syncItems, SyncItemMessage);
     this.lifecycleQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.lifecycle, LifecycleMessage);
     this.lookupClaims = new LookupClaimRepository(this.tables);
+    this.resyncQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.resyncJobs, ResyncJobMessage);
+    this.users = new ProvisionedUserRepository(this.tables);
+  }
+
+  /** Provisioning, renewal and the lifecycle worker, logging through the invocation's logger. */
+  provisionDeps(logger: Logger): ProvisionDeps {
+    return {
+      graph: this.graph,
+      config: this.config,
+      subscriptions: this.subscriptions,
+      users: this.users,
+      links: this.links,
+      deltaLinks: this.deltaLinks,
+      skipped: this.skipped,
+      runs: this.runs,
+      resyncQueue: this.resyncQueue,
+      forgetSubscription: (id) => this.subscriptionLookup.forget(id),
+      logger,
+      now: () => new Date(),
+    };
   }
 
   get graph(): GraphApi {
@@ -97,11 +126,41 @@ export class Runtime {
     return this.accountResolver;
   }
 
+  /** E-mail to CRM: sent-mail capture (the worker's `mail` handler) and the operator actions. */
+  get mail(): MailService {
+    this.mailService ??= new MailService({
+      graph: this.graph,
+      zoho: this.zoho,
+      links: this.links,
+      lookupClaims: this.lookupClaims,
+      runs: this.runs,
+      directory: this.directory,
+      config: this.config,
+    });
+    return this.mailService;
+  }
+
   /** The modules that are not turned off, each behind the engine's adapter interface. */
   adapters(): Partial<Record<SyncModule, ModuleAdapter<unknown>>> {
     const out: Partial<Record<SyncModule, ModuleAdapter<unknown>>> = {};
     if (this.config.SYNC_CONTACTS !== 'off') {
       out.contacts = new ContactsAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, accounts: this.accounts, config: this.config }) as ModuleAdapter<unknown>;
+    }
+    if (this.config.SYNC_TASKS !== 'off') {
+      out.tasks = new TasksAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, config: this.config }) as ModuleAdapter<unknown>;
+    }
+    if (this.config.SYNC_EVENTS !== 'off') {
+      out.events = new EventsAdapter({
+        graph: this.graph,
+        zoho: this.zoho,
+        directory: this.directory,
+        attendees: new BatchedAttendeeDirectory(this.zoho, this.directory),
+        links: this.links,
+        series: new SeriesIndex(this.tables),
+        queue: this.syncQueue,
+        config: this.config,
+        now: () => new Date(),
+      }) as ModuleAdapter<unknown>;
     }
     return out;
   }
@@ -116,6 +175,8 @@ export class Runtime {
       skipped: this.skipped,
       queue: this.syncQueue,
       adapters: this.adapters(),
+      // Sent mail is filed on several records per message, so it bypasses the one-item engine.
+      handlers: { mail: (msg, logger) => this.mail.capture(msg, logger) },
       maxAttempts: this.config.SYNC_MAX_ATTEMPTS,
       busyRetrySeconds: this.config.SYNC_BUSY_RETRY_SECONDS,
     };

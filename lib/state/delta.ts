@@ -1,4 +1,4 @@
-import type { TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
 import { compositeKey, encodeKey } from './keys';
 import { assertEntityFits, isNotFound, type TableStore } from './tables';
@@ -39,5 +39,20 @@ export class DeltaLinkRepository {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+  }
+
+  /** Deprovisioning: every delta link of one user, whatever the module and scope. */
+  async deleteAllForUser(userId: string): Promise<number> {
+    const table = await this.table();
+    let n = 0;
+    for await (const row of table.listEntities<{ partitionKey: string; rowKey: string }>({ queryOptions: { filter: odata`PartitionKey eq ${encodeKey(userId)}`, select: ['RowKey'] } })) {
+      try {
+        await table.deleteEntity(encodeKey(userId), row.rowKey);
+        n++;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    return n;
   }
 }

@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import type { GraphApi } from '../graph/client';
+import { GraphNotFoundError, GraphPermissionError } from '../graph/errors';
 import { fieldRulesFromMetadata, type FieldRules } from '../mapping/fields';
 import type { ZohoUser } from '../zoho/types';
 import type { ZohoPort } from './ports';
 
 const MailboxUser = z.object({ id: z.string(), mail: z.string().nullish(), userPrincipalName: z.string().nullish() }).loose();
+/** `GET /users/{id}/mailboxSettings/timeZone` answers `{ value: "Tokyo Standard Time" }` (Windows or IANA name). */
+const MailboxTimeZone = z.object({ value: z.string().nullish() }).loose();
 
 /** Memoises a loader per key for `ttlMs`; a failed load is not kept. */
 class TtlCache<T> {
@@ -29,11 +32,13 @@ export class Directory {
   private readonly users: TtlCache<ZohoUser[]>;
   private readonly rules: TtlCache<FieldRules>;
   private readonly mailboxes: TtlCache<string | undefined>;
+  private readonly timeZones: TtlCache<string | undefined>;
 
   constructor(private readonly zoho: ZohoPort, private readonly graph: GraphApi, ttlMs = 10 * 60_000) {
     this.users = new TtlCache(ttlMs);
     this.rules = new TtlCache(ttlMs * 6);
     this.mailboxes = new TtlCache(ttlMs * 6);
+    this.timeZones = new TtlCache(ttlMs * 6);
   }
 
   /** Field lengths and pick lists of a Zoho module (settings/fields), over the seed's defaults. */
@@ -63,6 +68,23 @@ export class Directory {
     return this.mailboxes.get(userId, async () => {
       const user = await this.graph.get(`/users/${encodeURIComponent(userId)}`, MailboxUser, { query: { $select: 'id,mail,userPrincipalName' } });
       return (user.mail ?? user.userPrincipalName ?? undefined)?.toLowerCase();
+    });
+  }
+
+  /**
+   * The mailbox owner's time zone (mailboxSettings), for dates that Graph gives without one that
+   * matters (To Do due dates). Undefined when the mailbox has none set or the app may not read
+   * mailbox settings (MailboxSettings.Read not granted): callers fall back to UTC.
+   */
+  mailboxTimeZone(userId: string): Promise<string | undefined> {
+    return this.timeZones.get(userId, async () => {
+      try {
+        const settings = await this.graph.get(`/users/${encodeURIComponent(userId)}/mailboxSettings/timeZone`, MailboxTimeZone);
+        return settings.value?.trim() || undefined;
+      } catch (err) {
+        if (err instanceof GraphNotFoundError || err instanceof GraphPermissionError) return undefined;
+        throw err;
+      }
     });
   }
 }

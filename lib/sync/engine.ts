@@ -48,6 +48,23 @@ export interface ModuleAdapter<Item> {
   changeKey(item: Item): string | undefined;
   /** removes the Zoho record; default: delete it. Events cancel instead. */
   removeRecord?(zohoId: string, reason: string): Promise<ZohoRecordResult>;
+  /**
+   * findExisting for many first-seen items at once (bulk resync: a few `in (…)` look-ups instead of
+   * one per item). One answer per entry, in order: `key` is the duplicate-rule key (entries sharing
+   * it are the same Zoho record), `match` the existing record. Adapters without it are synced one
+   * item at a time by the engine.
+   */
+  findExistingMany?(entries: readonly { item: Item; mapped: Mapped }[]): Promise<DedupAnswer[]>;
+  /**
+   * Every item of one resync scope (contacts: `default` or a contact folder id), read as `read`
+   * reads one, page by page: a full resync costs a few list calls instead of one read per item.
+   */
+  readScope?(userId: string, scope: string): AsyncIterable<{ id: string; item: Item }[]>;
+}
+
+export interface DedupAnswer {
+  key?: string;
+  match?: { id: string; how: string };
 }
 
 /** One item's line in the report, before the run and item ids are attached. */
@@ -71,9 +88,11 @@ export interface EngineDeps {
 const DEFAULT_CLAIM_STALE_MS = 2 * 60_000;
 
 /** Zoho says the record id no longer exists (deleted in Zoho since we linked it). */
-function recordGone(r: ZohoRecordResult): boolean {
+export function recordGone(r: ZohoRecordResult): boolean {
   if (r.status !== 'error') return false;
-  return r.code === 'NOT_FOUND' || r.code === 'RECORD_NOT_FOUND' || (r.code === 'INVALID_DATA' && r.field === 'id');
+  if (r.code === 'NOT_FOUND' || r.code === 'RECORD_NOT_FOUND') return true;
+  // Zoho answers an unknown record id with INVALID_DATA naming the id (details.id), not a field.
+  return r.code === 'INVALID_DATA' && (r.field === 'id' || 'id' in r.details || /\bid given seems to be invalid/i.test(r.message));
 }
 
 export async function syncItem<Item>(msg: SyncItemMessage, adapter: ModuleAdapter<Item>, deps: EngineDeps): Promise<ItemReport | undefined> {

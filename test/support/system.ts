@@ -3,6 +3,9 @@ import { QueueClient } from '@azure/storage-queue';
 import { graphLifecycle } from '../../functions/graph-lifecycle';
 import { graphNotifications } from '../../functions/graph-notifications';
 import { syncWorker } from '../../functions/sync-worker';
+import { resync } from '../../functions/resync';
+import { resyncStatus } from '../../functions/resync-status';
+import { resyncWorker } from '../../functions/resync-worker';
 import { resetConfigCache } from '../../lib/config';
 import { MemoryLogger } from '../../lib/log';
 import { QUEUES } from '../../lib/queue';
@@ -33,6 +36,11 @@ export interface System {
   drain(queue?: string): Promise<unknown[]>;
   /** runs sync-worker on every queued message until the queue is empty; returns the messages seen */
   runQueue(opts?: { dequeueCount?: number; maxRounds?: number; includeDelayed?: boolean }): Promise<unknown[]>;
+  /**
+   * Runs resync-worker on every message of `resync-jobs` (a plan queues one message per user) until
+   * the queue is empty; the items it hands to the sync worker stay in `sync-items` (see runQueue).
+   */
+  runResync(opts?: { dequeueCount?: number }): Promise<unknown[]>;
   /** one sync-worker invocation, as the host would run it */
   work(message: unknown, dequeueCount?: number): Promise<MemoryLogger>;
   /**
@@ -51,6 +59,8 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
   const host = await startFunctionHost([
     { method: 'POST', route: 'graph/notifications', handler: graphNotifications },
     { method: 'POST', route: 'graph/lifecycle', handler: graphLifecycle },
+    { method: 'POST', route: 'resync', handler: resync },
+    { method: 'GET', route: 'resync/{jobId}', handler: resyncStatus, name: 'resync-status' },
   ]);
   const logs = new MemoryLogger();
   let current = overrides;
@@ -141,6 +151,31 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     return seen;
   };
 
+  const runResync = async (opts: { dequeueCount?: number } = {}): Promise<unknown[]> => {
+    const seen: unknown[] = [];
+    const client = queueClient(QUEUES.resyncJobs);
+    await client.createIfNotExists();
+    for (;;) {
+      const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 8, visibilityTimeout: 300 });
+      if (receivedMessageItems.length === 0) return seen;
+      for (const m of receivedMessageItems) {
+        const body = JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8'));
+        seen.push(body);
+        const context = new InvocationContext({
+          invocationId: `inv-${Math.random().toString(36).slice(2)}`,
+          functionName: 'resync-worker',
+          triggerMetadata: { dequeueCount: opts.dequeueCount ?? m.dequeueCount },
+          logHandler: (level, ...args) => {
+            const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+            logs[level === 'error' || level === 'critical' ? 'error' : level === 'warning' ? 'warn' : level === 'information' ? 'info' : 'debug'](text);
+          },
+        });
+        await resyncWorker(body, context);
+        await client.deleteMessage(m.messageId, m.popReceipt);
+      }
+    }
+  };
+
   const subscribe = async (userId: string, module: 'contacts' | 'events' | 'mail' | 'tasks', listId?: string): Promise<string> => {
     const rt = getRuntime();
     const resource = {
@@ -157,7 +192,8 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
         notificationUrl: `${host.url}/api/graph/notifications`,
         lifecycleNotificationUrl: `${host.url}/api/graph/lifecycle`,
         resource,
-        expirationDateTime: new Date(Date.now() + 3 * 24 * 3600_000).toISOString(),
+        // To Do subscriptions live at most 4,230 minutes (graph.md §1.3), Outlook ones 10,080.
+        expirationDateTime: new Date(Date.now() + (module === 'tasks' ? 2 : 3) * 24 * 3600_000).toISOString(),
         clientState,
       },
       SubscriptionCreated,
@@ -176,6 +212,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     configure,
     drain,
     runQueue,
+    runResync,
     work,
     logs,
     close: async () => {

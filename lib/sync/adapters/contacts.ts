@@ -1,15 +1,17 @@
 import type { Config } from '../../config';
 import type { GraphApi } from '../../graph/client';
 import { GraphNotFoundError } from '../../graph/errors';
+import { graphPath } from '../../graph/path';
 import { CONTACT_EXPAND, CONTACT_SELECT, contactSchema, type GraphContact } from '../../graph/resources/contact';
 import { contactContentHash, contactDedupKey, CONTACTS_MODULE, mapContact } from '../../mapping/contact';
 import { inScope } from '../../mapping/scope';
 import { buildCoql, where } from '../../zoho/coql';
 import type { AccountResolver } from '../accounts';
 import type { Directory } from '../directory';
-import type { Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
+import type { DedupAnswer, Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import type { ZohoPort } from '../ports';
+import type { ZohoRecord } from '../../zoho/types';
 
 export interface ContactsAdapterDeps {
   graph: GraphApi;
@@ -18,6 +20,8 @@ export interface ContactsAdapterDeps {
   accounts: AccountResolver;
   config: Pick<Config, 'SYNC_CONTACTS' | 'SYNC_CATEGORY'>;
 }
+
+const SCOPE_PAGE = 100;
 
 interface ContactItem {
   userId: string;
@@ -42,6 +46,16 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
     } catch (err) {
       if (err instanceof GraphNotFoundError) return null;
       throw err;
+    }
+  }
+
+  /** A contact folder listed with read's $select/$expand; `default` is the default Contacts folder. */
+  async *readScope(userId: string, scope: string): AsyncIterable<{ id: string; item: ContactItem }[]> {
+    const path = scope === 'default' ? graphPath`/users/${userId}/contacts` : graphPath`/users/${userId}/contactFolders/${scope}/contacts`;
+    // Notes may be 32,000 characters each: pages stay well under Graph's 1,000-item ceiling.
+    const query = { $select: CONTACT_SELECT, $expand: CONTACT_EXPAND, $top: String(SCOPE_PAGE) };
+    for await (const page of this.deps.graph.pages(path, contactSchema, { query, headers: { Prefer: 'IdType="ImmutableId"' } })) {
+      yield page.map((contact) => ({ id: contact.id, item: { userId, contact } }));
     }
   }
 
@@ -90,6 +104,24 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
       buildCoql({ select: ['Full_Name', 'Created_Time'], from: CONTACTS_MODULE, where: where.eq('Full_Name', key.fullName), orderBy: [{ field: 'Created_Time', direction: 'asc' }, { field: 'id', direction: 'asc' }], limit: 1 }),
     );
     return rows[0] ? { id: String(rows[0].id), how: 'same full name' } : undefined;
+  }
+
+  /**
+   * The same rule as findExisting for a whole resync batch: one `Email in (…)` look-up per 100
+   * addresses and one `Full_Name in (…)` per 100 names, earliest created record per value.
+   */
+  async findExistingMany(entries: readonly { item: ContactItem; mapped: Mapped }[]): Promise<DedupAnswer[]> {
+    const keys = entries.map((e) => contactDedupKey(e.mapped));
+    const emails = keys.flatMap((k) => (k?.by === 'email' ? [k.email] : []));
+    const names = keys.flatMap((k) => (k?.by === 'name' ? [k.fullName] : []));
+    const byEmail = emails.length ? await this.deps.zoho.earliestByField(CONTACTS_MODULE, 'Email', emails, []) : new Map<string, ZohoRecord>();
+    const byName = names.length ? await this.deps.zoho.earliestByField(CONTACTS_MODULE, 'Full_Name', names, []) : new Map<string, ZohoRecord>();
+    return keys.map((k): DedupAnswer => {
+      if (!k) return {};
+      const value = k.by === 'email' ? k.email : k.fullName.toLowerCase();
+      const row = (k.by === 'email' ? byEmail : byName).get(value);
+      return { key: `${k.by}:${value}`, match: row ? { id: String(row.id), how: k.by === 'email' ? 'same e-mail address' : 'same full name' } : undefined };
+    });
   }
 
   changeKey(item: ContactItem): string | undefined {

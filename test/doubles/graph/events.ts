@@ -39,6 +39,14 @@ export interface EventRecord {
   isOrganizer: boolean;
   /** Occurrence dates (YYYY-MM-DD) removed from a series. */
   cancelledDates: string[];
+  /** Occurrences changed on their own (Graph `type: exception`), by date (YYYY-MM-DD). */
+  exceptions?: Record<string, OccurrenceException>;
+}
+
+export interface OccurrenceException {
+  fields: Record<string, unknown>;
+  changeKey: string;
+  lastModifiedDateTime: string;
 }
 
 interface EventsState {
@@ -85,6 +93,22 @@ export class EventsArea implements GraphArea {
     const master = state.events.get(masterId);
     if (!master || master.type !== 'seriesMaster') throw new Error(`graph double: no series ${masterId}`);
     state.events.put({ ...master, cancelledDates: [...master.cancelledDates, date], changeKey: changeKey(), lastModifiedDateTime: timestamp() });
+  }
+
+  /**
+   * Changes one occurrence of a series (date YYYY-MM-DD, UTC), which becomes an `exception` with
+   * its own change key. As in Exchange, where exceptions are stored on the master, the master's
+   * change key moves too.
+   */
+  updateOccurrence(userId: string, masterId: string, date: string, fields: Record<string, unknown>): Record<string, unknown> {
+    const state = this.state(this.ctx.store.mailbox(userId));
+    const master = state.events.get(masterId);
+    if (!master || master.type !== 'seriesMaster') throw new Error(`graph double: no series ${masterId}`);
+    const updated = applyException(state, master, date, fields);
+    const occurrence = expandSeries(updated).find((o) => o.date === date);
+    if (!occurrence) throw new Error(`graph double: series ${masterId} has no occurrence on ${date}`);
+    state.occurrences.set(occurrence.id, { masterId, date });
+    return this.renderOccurrence(updated, occurrence, undefined);
   }
 
   /** Occurrences of a series in [start, end) as Graph renders them. */
@@ -190,8 +214,14 @@ export class EventsArea implements GraphArea {
       const mailbox = box(req);
       const state = this.state(mailbox);
       const event = state.events.get(req.params.id);
-      if (!event) throw this.findOccurrence(state, req.params.id) ? new GraphHttpError(400, 'ErrorInvalidRequest', 'Updating a single occurrence is not supported by the graph double.') : itemNotFound();
       const fields = writableFields(parseJsonBody(req), EVENT_WRITABLE, EVENT_READ_ONLY, 'event');
+      if (!event) {
+        const occ = this.findOccurrence(state, req.params.id);
+        if (!occ) throw itemNotFound();
+        const master = applyException(state, occ.master, occ.occurrence.date, fields);
+        const updated = expandSeries(master).find((o) => o.date === occ.occurrence.date)!;
+        return json(200, { '@odata.context': entity(req), ...this.renderOccurrence(master, updated, undefined) });
+      }
       return json(200, { '@odata.context': entity(req), ...this.render(patch(state, event, fields), undefined) });
     });
     router.delete('/users/{user}/events/{id}', (req) => {
@@ -257,7 +287,9 @@ export class EventsArea implements GraphArea {
 
   private renderOccurrence(master: EventRecord, o: Occurrence, select: string[] | undefined): Record<string, unknown> {
     const iCalUId = createHash('sha1').update(`${master.iCalUId}:${o.date}`).digest('hex').toUpperCase();
-    return shape(master, { id: o.id, type: 'occurrence', seriesMasterId: master.id, startMs: o.startMs, endMs: o.endMs, iCalUId, recurrence: null }, select);
+    const exception = master.exceptions?.[o.date];
+    const source = exception ? { ...master, fields: { ...master.fields, ...exception.fields }, changeKey: exception.changeKey, lastModifiedDateTime: exception.lastModifiedDateTime } : master;
+    return shape(source, { id: o.id, type: exception ? 'exception' : 'occurrence', seriesMasterId: master.id, startMs: o.startMs, endMs: o.endMs, iCalUId, recurrence: null }, select);
   }
 }
 
@@ -276,8 +308,9 @@ function shape(
     changeKey: e.changeKey,
     categories: f.categories ?? [],
     transactionId: null,
-    originalStartTimeZone: 'UTC',
-    originalEndTimeZone: 'UTC',
+    // Graph answers in UTC but keeps the zone the event was created in (seed it as a field).
+    originalStartTimeZone: f.originalStartTimeZone ?? 'UTC',
+    originalEndTimeZone: f.originalEndTimeZone ?? 'UTC',
     iCalUId: v.iCalUId,
     reminderMinutesBeforeStart: f.reminderMinutesBeforeStart ?? 15,
     isReminderOn: f.isReminderOn ?? true,
@@ -346,6 +379,12 @@ function patch(state: EventsState, event: EventRecord, fields: Record<string, un
   });
 }
 
+function applyException(state: EventsState, master: EventRecord, date: string, fields: Record<string, unknown>): EventRecord {
+  const previous = master.exceptions?.[date]?.fields ?? {};
+  const exception: OccurrenceException = { fields: { ...previous, ...fields }, changeKey: changeKey(), lastModifiedDateTime: timestamp() };
+  return state.events.put({ ...master, exceptions: { ...master.exceptions, [date]: exception }, changeKey: changeKey(), lastModifiedDateTime: timestamp() });
+}
+
 function windowOf(query: URLSearchParams): { from: number; to: number } {
   const parse = (v: string | null) => (v === null ? NaN : Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(v) ? v : `${v}Z`));
   const from = parse(query.get('startDateTime') ?? query.get('StartDateTime'));
@@ -408,7 +447,10 @@ function expandSeries(master: EventRecord): Occurrence[] {
     if (!hit) continue;
     const date = d.toISOString().slice(0, 10);
     const id = `AAMkAD${createHash('sha256').update(`${master.id}:${date}`).digest('base64url').slice(0, 40)}AAA=`;
-    out.push({ id, date, startMs: day + timeOfDay, endMs: day + timeOfDay + duration });
+    const moved = master.exceptions?.[date]?.fields;
+    const startMs = (moved?.start !== undefined ? parseDateTimeTimeZone(moved.start) : undefined) ?? day + timeOfDay;
+    const endMs = (moved?.end !== undefined ? parseDateTimeTimeZone(moved.end) : undefined) ?? startMs + duration;
+    out.push({ id, date, startMs, endMs });
   }
   return out;
 }

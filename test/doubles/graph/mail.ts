@@ -35,6 +35,8 @@ export interface AttachmentSeed {
   content: Buffer | string;
   isInline?: boolean;
   contentId?: string;
+  /** default `fileAttachment`; item and reference attachments have no bytes to copy */
+  kind?: 'fileAttachment' | 'itemAttachment' | 'referenceAttachment';
 }
 
 interface AttachmentRecord {
@@ -46,6 +48,7 @@ interface AttachmentRecord {
   contentId: string | null;
   lastModifiedDateTime: string;
   bytes: string;
+  kind: 'fileAttachment' | 'itemAttachment' | 'referenceAttachment';
 }
 
 export interface MessageRecord {
@@ -235,17 +238,21 @@ function attachment(seed: AttachmentSeed): AttachmentRecord {
   const bytes = Buffer.isBuffer(seed.content) ? seed.content : Buffer.from(seed.content);
   return {
     id: outlookId(), name: seed.name, contentType: seed.contentType, size: bytes.length, isInline: seed.isInline ?? false,
-    contentId: seed.contentId ?? null, lastModifiedDateTime: timestamp(), bytes: bytes.toString('base64'),
+    contentId: seed.contentId ?? null, lastModifiedDateTime: timestamp(), bytes: bytes.toString('base64'), kind: seed.kind ?? 'fileAttachment',
   };
 }
 
 function attachmentJson(a: AttachmentRecord, select: string[] | undefined): Record<string, unknown> {
   const full: Record<string, unknown> = {
-    '@odata.type': '#microsoft.graph.fileAttachment',
+    '@odata.type': `#microsoft.graph.${a.kind}`,
     '@odata.mediaContentType': a.contentType,
     id: a.id, lastModifiedDateTime: a.lastModifiedDateTime, name: a.name, contentType: a.contentType, size: a.size,
     isInline: a.isInline, contentId: a.contentId, contentLocation: null, contentBytes: a.bytes,
   };
+  if (a.kind !== 'fileAttachment') {
+    for (const key of ['@odata.mediaContentType', 'contentId', 'contentLocation', 'contentBytes']) delete full[key];
+    if (a.kind === 'itemAttachment') full.contentType = null;
+  }
   return select ? pick(full, select, ['@odata.type', '@odata.mediaContentType', 'id']) : full;
 }
 

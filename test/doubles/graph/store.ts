@@ -23,6 +23,11 @@ export interface UserSeed {
   userType?: 'Member' | 'Guest';
   /** false: an account without an Exchange Online mailbox (mailbox routes answer 404). */
   hasMailbox?: boolean;
+  /**
+   * true: the mailbox is outside the app's RBAC for Applications / application access policy
+   * scope (graph.md §9): mailbox routes answer 403 ErrorAccessDenied.
+   */
+  outsideAppScope?: boolean;
 }
 
 export interface UserRecord {
@@ -40,6 +45,7 @@ export interface UserRecord {
   accountEnabled: boolean;
   userType: 'Member' | 'Guest';
   hasMailbox: boolean;
+  outsideAppScope: boolean;
 }
 
 export interface GroupSeed {
@@ -128,6 +134,7 @@ export class GraphStore {
       accountEnabled: seed.accountEnabled ?? true,
       userType: seed.userType ?? 'Member',
       hasMailbox,
+      outsideAppScope: seed.outsideAppScope ?? false,
     };
     this.users.set(id, user);
     return { ...user };
@@ -156,7 +163,21 @@ export class GraphStore {
     const user = this.findUser(idOrUpn);
     if (!user) throw new GraphHttpError(404, 'ErrorInvalidUser', `The requested user '${idOrUpn}' is invalid.`);
     if (!user.hasMailbox) throw new GraphHttpError(404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.');
+    if (user.outsideAppScope) throw new GraphHttpError(403, 'ErrorAccessDenied', 'Access to OData is disabled.');
     return this.mailbox(user.id);
+  }
+
+  /** Group membership changes between renewal runs (ids of users or nested groups). */
+  addMember(groupId: string, memberId: string): void {
+    const group = this.groups.get(groupId);
+    if (!group) throw new Error(`graph double: no group ${groupId}`);
+    if (!group.members.includes(memberId)) group.members.push(memberId);
+  }
+
+  removeMember(groupId: string, memberId: string): void {
+    const group = this.groups.get(groupId);
+    if (!group) throw new Error(`graph double: no group ${groupId}`);
+    group.members = group.members.filter((m) => m !== memberId);
   }
 
   /** Direct access for seeding (no HTTP errors; creates the mailbox state if needed). */

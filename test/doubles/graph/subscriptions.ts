@@ -95,6 +95,16 @@ export class SubscriptionsArea implements GraphArea {
     if (s) s.expirationDateTime = Date.now() - 1;
   }
 
+  /**
+   * Moves the expiry (e.g. under half-life) as if time had passed; Graph's clock is real time, so
+   * this is how a test makes a subscription due for renewal.
+   */
+  setExpiration(id: string, at: Date): void {
+    const s = this.subs.get(id);
+    if (!s) throw new Error(`graph double: no subscription ${id}`);
+    s.expirationDateTime = at.getTime();
+  }
+
   /** Active subscriptions whose resource is one of `candidates` and whose changeType includes `changeType`. */
   matching(candidates: string[], changeType?: string): SubscriptionRecord[] {
     const wanted = new Set(candidates.map((c) => c.toLowerCase()));

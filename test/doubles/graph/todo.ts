@@ -91,6 +91,14 @@ export class TodoArea implements GraphArea {
     return moved.id;
   }
 
+  /**
+   * The mailbox's time zone (mailboxSettings.timeZone, Windows or IANA name), which To Do due
+   * dates are read in. Served here because To Do is what needs it; `null` = not set.
+   */
+  setMailboxTimeZone(userId: string, timeZone: string | null): void {
+    this.ctx.store.mailbox(userId).area('mailboxSettings', () => ({ timeZone: 'UTC' as string | null })).timeZone = timeZone;
+  }
+
   getTask(userId: string, taskId: string): Record<string, unknown> | undefined {
     const task = this.state(this.ctx.store.mailbox(userId)).tasks.get(taskId);
     return task ? taskJson(task, undefined) : undefined;
@@ -129,6 +137,14 @@ export class TodoArea implements GraphArea {
       return task;
     };
     const env = (mailbox: Mailbox) => ({ origin: ctx.origin, defaultPageSize: ctx.outlookPageSize, generation: mailbox.deltaGeneration });
+
+    const settingsOf = (req: DoubleRequest) => box(req).area('mailboxSettings', () => ({ timeZone: 'UTC' as string | null }));
+    router.get('/users/{user}/mailboxSettings', (req) =>
+      json(200, { '@odata.context': `${ctx.origin}/v1.0/$metadata#users('${req.params.user}')/mailboxSettings`, timeZone: settingsOf(req).timeZone }),
+    );
+    router.get('/users/{user}/mailboxSettings/timeZone', (req) =>
+      json(200, { '@odata.context': `${ctx.origin}/v1.0/$metadata#users('${req.params.user}')/mailboxSettings/timeZone`, value: settingsOf(req).timeZone }),
+    );
 
     router.get('/users/{user}/todo/lists', (req) =>
       listResponse(req, stateOf(req).lists.list(), {

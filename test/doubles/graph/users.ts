@@ -11,7 +11,7 @@ import type { GroupRecord, UserRecord } from './store';
 const DEFAULT_USER_FIELDS = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];
 
 export function userJson(user: UserRecord, select?: string[]): Record<string, unknown> {
-  const { hasMailbox: _hidden, ...all } = user;
+  const { hasMailbox: _hidden, outsideAppScope: _scoped, ...all } = user;
   return pick(all, select ?? DEFAULT_USER_FIELDS, []);
 }
 

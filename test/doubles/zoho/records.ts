@@ -22,6 +22,13 @@ export interface WriteLog {
   trigger: string[] | undefined;
   duplicateCheckFields?: string[];
   records: number;
+  /** Events writes: `$send_notification` of each record as sent (`undefined` when absent). */
+  sendNotification?: (boolean | undefined)[];
+}
+
+function notificationFlags(module: string, data: Record<string, unknown>[]): Pick<WriteLog, 'sendNotification'> {
+  if (module !== 'Events') return {};
+  return { sendNotification: data.map((d) => (typeof d.$send_notification === 'boolean' ? d.$send_notification : undefined)) };
 }
 
 export interface RecordsContext {
@@ -36,7 +43,7 @@ type Body = Record<string, unknown> | undefined;
 export function insert(ctx: RecordsContext, module: string, body: Body): Reply {
   const checked = checkWrite(ctx, module, body, 'create');
   if ('status' in checked) return checked;
-  ctx.writes.push({ method: 'POST', module, trigger: checked.trigger, records: checked.data.length });
+  ctx.writes.push({ method: 'POST', module, trigger: checked.trigger, records: checked.data.length, ...notificationFlags(module, checked.data) });
   const items = checked.data.map((input, i) => {
     const v = validateRecord(ctx.state, module, input, i, 'insert', ctx.strictFields);
     if (!v.ok) return v.error;
@@ -49,7 +56,7 @@ export function insert(ctx: RecordsContext, module: string, body: Body): Reply {
 export function update(ctx: RecordsContext, module: string, body: Body, pathId?: string): Reply {
   const checked = checkWrite(ctx, module, body, 'edit');
   if ('status' in checked) return checked;
-  ctx.writes.push({ method: 'PUT', module, trigger: checked.trigger, records: checked.data.length });
+  ctx.writes.push({ method: 'PUT', module, trigger: checked.trigger, records: checked.data.length, ...notificationFlags(module, checked.data) });
   const items = checked.data.map((input, i) => {
     const id = pathId ?? input.id;
     if (typeof id !== 'string') return item('MANDATORY_NOT_FOUND', 'required field not found', { api_name: 'id', json_path: `$.data[${i}].id` });

@@ -1,0 +1,29 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { GraphApiError } from '../lib/graph/errors';
+import { contextLogger } from '../lib/log';
+import { resolveDeprovisionTarget } from '../lib/provision/provision';
+import { provisioningStatus } from '../lib/provision/status';
+import { getRuntime } from '../lib/runtime';
+
+/** GET /api/admin/status[?user=id-or-upn]: users, subscriptions, expiries, last notification, last error. */
+export async function adminStatus(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const logger = contextLogger(context, { fn: 'admin-status', invocationId: context.invocationId });
+  const deps = getRuntime().provisionDeps(logger);
+  const wanted = request.query.get('user');
+  let userId: string | undefined;
+  if (wanted !== null) {
+    let target: Awaited<ReturnType<typeof resolveDeprovisionTarget>>;
+    try {
+      target = wanted.trim() === '' ? undefined : await resolveDeprovisionTarget(deps, wanted);
+    } catch (err) {
+      if (!(err instanceof GraphApiError)) throw err;
+      logger.warn('status lookup failed', { code: err.code });
+      return { status: 502, jsonBody: { error: err.message } };
+    }
+    if (target?.kind !== 'user') return { status: 404, jsonBody: { error: 'no provisioned user under this name' } };
+    userId = target.userId;
+  }
+  return { status: 200, jsonBody: await provisioningStatus(deps, { userId }) };
+}
+
+app.http('admin-status', { methods: ['GET'], authLevel: 'admin', route: 'admin/status', handler: adminStatus });

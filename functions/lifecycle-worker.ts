@@ -1,0 +1,13 @@
+import { app, type InvocationContext } from '@azure/functions';
+import { contextLogger } from '../lib/log';
+import { handleLifecycle, type LifecycleOutcome } from '../lib/provision/lifecycle';
+import { QUEUES } from '../lib/queue';
+import { getRuntime } from '../lib/runtime';
+
+/** Queue `graph-lifecycle`: reauthorize/renew, recreate, or queue a gap resync (graph.md §4). Throws to be retried. */
+export async function lifecycleWorker(message: unknown, context: InvocationContext): Promise<LifecycleOutcome> {
+  const logger = contextLogger(context, { fn: 'lifecycle-worker', invocationId: context.invocationId });
+  return handleLifecycle(getRuntime().provisionDeps(logger), message);
+}
+
+app.storageQueue('lifecycle-worker', { queueName: QUEUES.lifecycle, connection: 'AzureWebJobsStorage', handler: lifecycleWorker });

@@ -1,0 +1,56 @@
+/**
+ * The HTTP face of the operator actions: JSON in, JSON out, and every failure as a status an
+ * Outlook add-in or a script can act on. Kept free of Azure Functions types: the functions pass
+ * the body text and get an HttpResponseInit-shaped answer back.
+ */
+import { GraphApiError, GraphNotFoundError, GraphPermissionError } from '../graph/errors';
+import type { Logger } from '../log';
+import { ItemBusyError, ZohoRecordRefused, zohoReason } from '../sync/outcome';
+import { ZohoApiError } from '../zoho/errors';
+import { MailActionError } from './actions';
+
+export interface HttpAnswer {
+  status: number;
+  jsonBody: unknown;
+  headers?: Record<string, string>;
+}
+
+const RETRY_SECONDS = 5;
+
+/** The request body as JSON; a body that is not JSON is the caller's error (400). */
+export function jsonBody(text: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new MailActionError(400, 'The request body is not valid JSON');
+  }
+}
+
+export async function answer(action: string, logger: Logger, run: () => Promise<unknown>): Promise<HttpAnswer> {
+  try {
+    return { status: 200, jsonBody: await run() };
+  } catch (err) {
+    const a = failure(err);
+    const log = { action, status: a.status, error: (err as Error)?.name, code: (err as { code?: string })?.code };
+    if (a.status >= 500) logger.error('mail action failed', log);
+    else logger.warn('mail action refused', log);
+    return a;
+  }
+}
+
+function failure(err: unknown): HttpAnswer {
+  if (err instanceof MailActionError) return { status: err.status, jsonBody: { error: err.message, ...err.details } };
+  if (err instanceof ItemBusyError) {
+    return { status: 503, jsonBody: { error: 'Another request is filing this e-mail right now; repeat the request in a few seconds' }, headers: { 'Retry-After': String(RETRY_SECONDS) } };
+  }
+  if (err instanceof ZohoRecordRefused) return { status: 422, jsonBody: { error: `Zoho refused the record: ${zohoReason(err.failure.code, err.failure.field, err.failure.message)}`, code: err.failure.code } };
+  if (err instanceof GraphNotFoundError) return { status: 404, jsonBody: { error: 'No such user or message in Microsoft 365' } };
+  if (err instanceof GraphPermissionError) return { status: 403, jsonBody: { error: 'Microsoft Graph refused access to this mailbox (permission or RBAC scope)', code: err.code } };
+  if (err instanceof ZohoApiError || err instanceof GraphApiError) {
+    const retry = err.transient ? { 'Retry-After': String(Math.ceil((err.retryAfterMs ?? RETRY_SECONDS * 1000) / 1000)) } : undefined;
+    const reason = err instanceof ZohoApiError ? zohoReason(err.code, err.apiName, err.zohoMessage) : `Microsoft Graph error ${err.status} ${err.code}`;
+    return { status: err.transient ? 503 : 502, jsonBody: { error: reason, code: err.code }, ...(retry ? { headers: retry } : {}) };
+  }
+  return { status: 500, jsonBody: { error: 'Internal error; see the function logs' } };
+}

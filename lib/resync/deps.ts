@@ -1,0 +1,65 @@
+import type { Config } from '../config';
+import type { GraphApi } from '../graph/client';
+import type { CallCounter } from '../metrics';
+import type { SyncModule } from '../modules';
+import type { MessageQueue } from '../queue';
+import type { Runtime } from '../runtime';
+import type { DeltaLinkRepository } from '../state/delta';
+import type { LinkRepository } from '../state/links';
+import type { RunRepository } from '../state/runs';
+import type { SkippedRepository } from '../state/skipped';
+import type { ModuleAdapter } from '../sync/engine';
+import type { ResyncJobMessage } from '../sync/messages';
+import type { SyncQueue, ZohoPort } from '../sync/ports';
+import type { WorkerDeps } from '../sync/worker';
+import { ResyncJobRepository } from './jobs';
+
+export interface ResyncDeps {
+  config: Pick<
+    Config,
+    | 'SYNC_CONTACTS' | 'SYNC_TASKS' | 'SYNC_EVENTS' | 'SYNC_CATEGORY' | 'SYNC_DELETES' | 'ZOHO_TRIGGER' | 'SYNC_MASS_DELETE_SHARE'
+    | 'SYNC_EVENTS_PAST_DAYS' | 'SYNC_EVENTS_FUTURE_DAYS' | 'MAIL_RESYNC_DAYS' | 'MAIL_CAPTURE' | 'SYNC_MAX_ATTEMPTS' | 'SYNC_BUSY_RETRY_SECONDS'
+  >;
+  graph: GraphApi;
+  zoho: ZohoPort;
+  links: LinkRepository;
+  runs: RunRepository;
+  skipped: SkippedRepository;
+  deltaLinks: Pick<DeltaLinkRepository, 'get' | 'put'>;
+  jobs: ResyncJobRepository;
+  syncQueue: SyncQueue;
+  resyncQueue: MessageQueue<ResyncJobMessage>;
+  adapters: Partial<Record<SyncModule, ModuleAdapter<unknown>>>;
+  handlers?: WorkerDeps['handlers'];
+  /** users a job that names none covers */
+  provisionedUsers(): Promise<string[]>;
+  /**
+   * The process's call counters. A part's calls are the difference before/after it, so calls of
+   * other invocations running in the same instance at the same time are counted in too.
+   */
+  calls: { graph: CallCounter; zoho: CallCounter };
+  now: () => Date;
+  /** items read and stored in parallel per part */
+  concurrency?: number;
+}
+
+export function resyncDeps(rt: Runtime): ResyncDeps {
+  const worker = rt.workerDeps();
+  return {
+    config: rt.config,
+    graph: rt.graph,
+    zoho: rt.zoho,
+    links: rt.links,
+    runs: rt.runs,
+    skipped: rt.skipped,
+    deltaLinks: rt.deltaLinks,
+    jobs: new ResyncJobRepository(rt.tables),
+    syncQueue: rt.syncQueue,
+    resyncQueue: rt.resyncQueue,
+    adapters: worker.adapters,
+    handlers: worker.handlers,
+    provisionedUsers: async () => (await rt.users.list()).filter((u) => u.state === 'active').map((u) => u.userId),
+    calls: { graph: rt.graphCalls, zoho: rt.zohoCalls },
+    now: () => new Date(),
+  };
+}

@@ -1,0 +1,489 @@
+/**
+ * The bulk path: many items of one module and one user at once, for a resync. Same rules as the
+ * one-item engine (links, claims before creating, the module's duplicate rule, hash = no write),
+ * but Zoho sees 100 records per write and a few `in (…)` dedup look-ups instead of one look-up
+ * per item. Anything unusual (a claim held by another worker, a transient failure, two items of
+ * the batch that are the same Zoho record) leaves the bulk path: it goes to the engine one item at
+ * a time, or to the `sync-items` queue with the run id so the worker retries it with back-off.
+ *
+ * Deletions are not applied here: they are returned as `removals`, so the caller can apply the
+ * mass-delete guard over everything a run would delete before deleting anything.
+ */
+import { randomUUID } from 'node:crypto';
+import { LinkConflictError, type Link } from '../state/links';
+import { MAX_IDS_PER_DELETE, MAX_RECORDS_PER_WRITE } from '../zoho/records';
+import type { ZohoRecord, ZohoRecordResult } from '../zoho/types';
+import { recordGone, syncItem, type DedupAnswer, type EngineDeps, type ItemReport, type Mapped, type ModuleAdapter, type Resolved } from './engine';
+import type { SyncItemMessage } from './messages';
+import { classify, ItemBusyError, ZohoRecordRefused } from './outcome';
+import type { SyncQueue } from './ports';
+
+export interface BatchEntry {
+  msg: SyncItemMessage;
+  /**
+   * Only find out whether the item still exists (a delta `@removed`, or a link a full read did not
+   * see): gone → its record is removed; still there → left alone, it moved or left the window.
+   */
+  verifyOnly?: boolean;
+  /** the item as already read (the adapter's readScope): `read` is not called again */
+  preread?: { item: unknown };
+}
+
+export interface BatchItemResult {
+  msg: SyncItemMessage;
+  /** undefined: nothing to do and nothing to report */
+  report?: ItemReport;
+}
+
+/** A linked record the run would delete (or unlink); applied by applyRemovals after the guard. */
+export interface PendingRemoval {
+  msg: SyncItemMessage;
+  link: Link;
+  why: string;
+}
+
+export interface BatchResult {
+  results: BatchItemResult[];
+  removals: PendingRemoval[];
+  /** sent to the `sync-items` queue (busy elsewhere, or a transient failure); they report to the run themselves */
+  handedOff: SyncItemMessage[];
+}
+
+export interface BatchDeps extends Omit<EngineDeps, 'claimToken'> {
+  queue: SyncQueue;
+  /** delay before a handed-off item is looked at again */
+  busyRetrySeconds: number;
+  /** items read and stored in parallel; Graph's per-mailbox limit still applies underneath */
+  concurrency?: number;
+  /** the user's links of this module, listed once by the caller; otherwise read one by one */
+  knownLinks?: Map<string, Link>;
+  /** first-seen items claimed, deduplicated and written per group; keeps claims short-lived */
+  groupSize?: number;
+  onProgress?(finished: number): void;
+}
+
+const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_GROUP = 500;
+
+/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+interface ToWrite<Item> {
+  msg: SyncItemMessage;
+  item: Item;
+  mapped: Mapped;
+  resolved?: Resolved;
+}
+
+interface Claimed<Item> extends ToWrite<Item> {
+  claim: Link;
+  target?: { id: string; reason: string };
+}
+
+/**
+ * Syncs `entries` (one user, one module). Every entry ends in exactly one of: a result, a
+ * pending removal, or a hand-off to the queue.
+ */
+export async function syncBatch<Item>(entries: readonly BatchEntry[], adapter: ModuleAdapter<Item>, deps: BatchDeps): Promise<BatchResult> {
+  return new BatchRun(adapter, deps).run(entries);
+}
+
+/**
+ * Applies removals the guard allowed, with the engine's rules: only records the sync created or
+ * linked are deleted, SYNC_DELETES=unlink keeps them, an adapter's removeRecord (events cancel)
+ * is used one by one, anything else is deleted 100 ids per call.
+ */
+export async function applyRemovals<Item>(removals: readonly PendingRemoval[], adapter: ModuleAdapter<Item>, deps: BatchDeps): Promise<BatchResult> {
+  return new BatchRun(adapter, deps).remove(removals);
+}
+
+class BatchRun<Item> {
+  private readonly out: BatchResult = { results: [], removals: [], handedOff: [] };
+  private readonly concurrency: number;
+  private readonly token = randomUUID();
+  private finished = 0;
+
+  constructor(private readonly adapter: ModuleAdapter<Item>, private readonly deps: BatchDeps) {
+    this.concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
+  }
+
+  async run(entries: readonly BatchEntry[]): Promise<BatchResult> {
+    const updates: (ToWrite<Item> & { link: Link })[] = [];
+    const fresh: ToWrite<Item>[] = [];
+    const viaEngine: { msg: SyncItemMessage; item: Item }[] = [];
+    const bulk = typeof this.adapter.findExistingMany === 'function';
+
+    await mapLimit(entries, this.concurrency, async ({ msg, verifyOnly, preread }) => {
+      try {
+        const item = preread ? (preread.item as Item) : await this.adapter.read(msg);
+        const link = await this.link(msg);
+        if (item === null) return this.removal(msg, link, 'deleted in Outlook');
+        if (verifyOnly) return this.done(msg, undefined);
+        const decision = this.adapter.decide(item);
+        if (decision.action === 'remove') return this.removal(msg, link, decision.reason);
+        // Scope changes and skips have no Zoho write to batch; the engine's rules apply as they are.
+        if (!bulk || decision.action !== 'sync') return void viaEngine.push({ msg, item });
+        const mapped = await this.adapter.map(item);
+        if (mapped.skipReason) return this.done(msg, { result: 'skipped', label: mapped.label, reason: mapped.skipReason, retryable: false });
+        if (link?.state === 'linked') {
+          // Outlook bumps change keys on mere opens; the mapped content decides, not the change key.
+          if (link.hash === mapped.hash) return this.done(msg, { result: 'unchanged', label: mapped.label, zohoModule: link.zohoModule, zohoId: link.zohoId });
+          updates.push({ msg, item, mapped, link });
+        } else {
+          fresh.push({ msg, item, mapped });
+        }
+      } catch (err) {
+        await this.fail(msg, err);
+      }
+    });
+
+    const again = await this.updateLinked(updates);
+    const deferred: { msg: SyncItemMessage; item: Item }[] = [];
+    for (const group of chunks([...fresh, ...again], this.deps.groupSize ?? DEFAULT_GROUP)) {
+      const next = await this.createOrLink(group);
+      viaEngine.push(...next.later);
+      deferred.push(...next.deferred);
+    }
+    await this.viaEngine(viaEngine, this.concurrency);
+    // Items that share a Zoho record with another item of the batch go one at a time, so that if
+    // the first write of that record failed, only one of them creates it.
+    await this.viaEngine(deferred, 1);
+    return this.out;
+  }
+
+  async remove(removals: readonly PendingRemoval[]): Promise<BatchResult> {
+    const deleteMode = this.deps.config.SYNC_DELETES === 'delete';
+    // SPEC §2: only records the sync created or linked are ever deleted.
+    const ours = (r: PendingRemoval) => r.link.origin === 'created' || r.link.origin === 'linked';
+    const unlinkOnly = removals.filter((r) => !deleteMode || !ours(r));
+    const toDelete = removals.filter((r) => deleteMode && ours(r));
+
+    await mapLimit(unlinkOnly, this.concurrency, async (r) => {
+      try {
+        await this.deps.links.delete(r.link);
+        this.done(r.msg, { result: 'skipped', reason: `${r.why}; the Zoho record is kept (SYNC_DELETES=unlink)`, zohoModule: r.link.zohoModule, zohoId: r.link.zohoId });
+      } catch (err) {
+        await this.fail(r.msg, err);
+      }
+    });
+
+    if (this.adapter.removeRecord) {
+      // Module-specific removal (events cancel a cancelled meeting): one call per record.
+      await mapLimit(toDelete, Math.min(this.concurrency, 4), async (r) => {
+        try {
+          const result = await this.adapter.removeRecord!(r.link.zohoId!, r.why);
+          await this.afterDelete(r, result);
+        } catch (err) {
+          await this.fail(r.msg, err);
+        }
+      });
+      return this.out;
+    }
+
+    const byModule = new Map<string, PendingRemoval[]>();
+    for (const r of toDelete) {
+      const module = r.link.zohoModule ?? this.adapter.zohoModule;
+      const list = byModule.get(module) ?? [];
+      list.push(r);
+      byModule.set(module, list);
+    }
+    for (const [module, list] of byModule) {
+      for (const part of chunks(list, MAX_IDS_PER_DELETE)) {
+        let results: ZohoRecordResult[];
+        try {
+          results = await this.deps.zoho.deleteRecords(module, part.map((r) => r.link.zohoId!));
+        } catch (err) {
+          await mapLimit(part, this.concurrency, (r) => this.fail(r.msg, err));
+          continue;
+        }
+        await mapLimit(part, this.concurrency, async (r, i) => {
+          try {
+            await this.afterDelete(r, results[i]);
+          } catch (err) {
+            await this.fail(r.msg, err);
+          }
+        });
+      }
+    }
+    return this.out;
+  }
+
+  private async afterDelete(r: PendingRemoval, result: ZohoRecordResult): Promise<void> {
+    const already = recordGone(result);
+    if (result.status === 'error' && !already) throw new ZohoRecordRefused(result, r.link.zohoModule ?? this.adapter.zohoModule);
+    await this.deps.links.delete(r.link);
+    this.done(r.msg, { result: 'deleted', reason: already ? `${r.why}; the Zoho record was already gone` : r.why, zohoModule: r.link.zohoModule, zohoId: r.link.zohoId });
+  }
+
+  private async link(msg: SyncItemMessage): Promise<Link | undefined> {
+    if (this.deps.knownLinks) return this.deps.knownLinks.get(msg.itemId);
+    return this.deps.links.get(msg.userId, msg.module, msg.itemId);
+  }
+
+  private removal(msg: SyncItemMessage, link: Link | undefined, why: string): void {
+    if (link?.state === 'linked' && link.zohoId) {
+      this.out.removals.push({ msg, link, why });
+      this.progress();
+    } else {
+      this.done(msg, undefined);
+    }
+  }
+
+  private done(msg: SyncItemMessage, report: ItemReport | undefined): void {
+    this.out.results.push({ msg, report });
+    this.progress();
+  }
+
+  private progress(): void {
+    this.finished++;
+    this.deps.onProgress?.(this.finished);
+  }
+
+  /**
+   * The worker's rules: another worker creating the item, or a transient failure, goes back to
+   * the queue (its back-off and attempt count apply); anything else is skipped with the reason
+   * and retried by the next manual resync.
+   */
+  private async fail(msg: SyncItemMessage, err: unknown): Promise<void> {
+    const outcome = classify(err);
+    if (outcome.transient || err instanceof ItemBusyError) {
+      await this.deps.queue.send({ ...msg, deferrals: undefined }, { visibilityTimeoutSeconds: this.deps.busyRetrySeconds });
+      this.out.handedOff.push(msg);
+      this.progress();
+      this.deps.logger.info('item handed to the sync worker', { module: msg.module, code: outcome.code });
+      return;
+    }
+    this.done(msg, { result: 'skipped', reason: outcome.reason, code: outcome.code, retryable: true });
+  }
+
+  /** Resolves look-ups in parallel; an item whose look-up another one is creating is tried again after. */
+  private async resolveAll<T extends ToWrite<Item>>(list: T[], release?: (x: T) => Promise<void>): Promise<T[]> {
+    const busy: T[] = [];
+    const ok: T[] = [];
+    const attempt = async (x: T, retryBusy: boolean) => {
+      try {
+        x.resolved = await this.adapter.resolve(x.item, x.mapped);
+        ok.push(x);
+      } catch (err) {
+        if (retryBusy && err instanceof ItemBusyError) return void busy.push(x);
+        await release?.(x);
+        await this.fail(x.msg, err);
+      }
+    };
+    await mapLimit(list, this.concurrency, (x) => attempt(x, true));
+    // Several items naming one new Account: the first creates it, the others then find it cached.
+    for (const x of busy) await attempt(x, false);
+    return ok;
+  }
+
+  /** Linked items whose content changed: 100 updates per call. Records deleted in Zoho come back as first-seen. */
+  private async updateLinked(updates: (ToWrite<Item> & { link: Link })[]): Promise<ToWrite<Item>[]> {
+    const recreate: ToWrite<Item>[] = [];
+    const ready = await this.resolveAll(updates);
+    await Promise.all(chunks(ready, MAX_RECORDS_PER_WRITE).map(async (part) => {
+      const results = await this.write('update', part.map((x) => ({ ...x.resolved!.record, id: x.link.zohoId })), part);
+      if (!results) return;
+      await mapLimit(part, this.concurrency, async (x, i) => {
+        const r = results[i];
+        try {
+          if (r.status === 'error') {
+            if (!recordGone(r)) throw new ZohoRecordRefused(r, this.adapter.zohoModule);
+            // Someone deleted the record in Zoho: forget it and treat the item as new.
+            await this.deps.links.delete(x.link);
+            recreate.push(x);
+            return;
+          }
+          await this.deps.links.save({ ...x.link, hash: x.mapped.hash, changeKey: this.adapter.changeKey(x.item), lastResult: 'updated', lastSyncedAt: this.deps.now().toISOString() });
+          this.done(x.msg, { result: 'updated', label: x.mapped.label, zohoModule: x.link.zohoModule, zohoId: x.link.zohoId, cutFields: x.mapped.cutFields, notes: [...x.mapped.notes, ...x.resolved!.notes] });
+        } catch (err) {
+          await this.fail(x.msg, err);
+        }
+      });
+    }));
+    return recreate;
+  }
+
+  /**
+   * First-seen items: claim each (insert-if-absent), resolve, one batched dedup look-up, then
+   * insert the new ones and update the ones that match an existing record. Returns the items the
+   * engine must take one by one.
+   */
+  private async createOrLink(group: ToWrite<Item>[]): Promise<{ later: { msg: SyncItemMessage; item: Item }[]; deferred: Claimed<Item>[] }> {
+    const later: { msg: SyncItemMessage; item: Item }[] = [];
+    const claimed: Claimed<Item>[] = [];
+    const stale = this.deps.claimStaleMs ?? 2 * 60_000;
+    await mapLimit(group, this.concurrency, async (x) => {
+      try {
+        const c = await this.deps.links.claim(x.msg.userId, x.msg.module, x.msg.itemId, this.token, this.deps.now(), stale);
+        if (c.claimed) return void claimed.push({ ...x, claim: c.link });
+        // Linked meanwhile: the engine compares and updates it; still being created elsewhere: wait.
+        if (c.link.state === 'linked') return void later.push(x);
+        throw new ItemBusyError();
+      } catch (err) {
+        await this.fail(x.msg, err);
+      }
+    });
+    if (claimed.length === 0) return { later, deferred: [] };
+
+    const release = (x: Claimed<Item>) => this.release(x.claim);
+    const ready = await this.resolveAll(claimed, release);
+    let answers: DedupAnswer[];
+    try {
+      answers = await this.adapter.findExistingMany!(ready.map((x) => ({ item: x.item, mapped: x.mapped })));
+    } catch (err) {
+      await mapLimit(ready, this.concurrency, async (x) => {
+        await release(x);
+        await this.fail(x.msg, err);
+      });
+      return { later, deferred: [] };
+    }
+
+    // Two items of this group that are one Zoho record (same key, or the same existing record)
+    // must not be written in the same call: the first is written here, the others by the engine,
+    // whose own look-up then finds the record the first one created or linked.
+    const keys = new Set<string>();
+    const targets = new Set<string>();
+    const inserts: Claimed<Item>[] = [];
+    const links: Claimed<Item>[] = [];
+    const deferred: Claimed<Item>[] = [];
+    ready.forEach((x, i) => {
+      const { key, match } = answers[i] ?? {};
+      if ((key && keys.has(key)) || (match && targets.has(match.id))) return void deferred.push(x);
+      if (key) keys.add(key);
+      if (match) {
+        targets.add(match.id);
+        x.target = { id: match.id, reason: `linked to an existing Zoho record (${match.how})` };
+        links.push(x);
+      } else {
+        inserts.push(x);
+      }
+    });
+
+    const duplicates: Claimed<Item>[] = [];
+    await Promise.all(
+      chunks(inserts, MAX_RECORDS_PER_WRITE).map(async (part) => {
+        const results = await this.write('insert', part.map((x) => x.resolved!.record), part, release);
+        if (!results) return;
+        await mapLimit(part, this.concurrency, async (x, i) => {
+          const r = results[i];
+          try {
+            if (r.status === 'error' && r.code === 'DUPLICATE_DATA' && r.duplicateId && !targets.has(r.duplicateId)) {
+              targets.add(r.duplicateId);
+              x.target = { id: r.duplicateId, reason: `linked to an existing Zoho record (Zoho's duplicate check on ${r.field ?? 'a unique field'})` };
+              return void duplicates.push(x);
+            }
+            if (r.status === 'error') throw new ZohoRecordRefused(r, this.adapter.zohoModule);
+            await this.saveLinked(x, r.id, 'created');
+          } catch (err) {
+            await release(x);
+            await this.fail(x.msg, err);
+          }
+        });
+      }),
+    );
+
+    await Promise.all(
+      chunks([...links, ...duplicates], MAX_RECORDS_PER_WRITE).map(async (part) => {
+        const results = await this.write('update', part.map((x) => ({ ...x.resolved!.record, id: x.target!.id })), part, release);
+        if (!results) return;
+        await mapLimit(part, this.concurrency, async (x, i) => {
+          const r = results[i];
+          try {
+            if (r.status === 'error') throw new ZohoRecordRefused(r, this.adapter.zohoModule);
+            await this.saveLinked(x, x.target!.id, 'linked');
+          } catch (err) {
+            await release(x);
+            await this.fail(x.msg, err);
+          }
+        });
+      }),
+    );
+
+    await mapLimit(deferred, this.concurrency, release);
+    return { later, deferred };
+  }
+
+  /**
+   * One Zoho write call. A request-level failure fails every item of the call: a 5xx or timeout may
+   * have been applied, so those items go to the queue, whose retry runs the dedup look-up again.
+   */
+  private async write<T extends ToWrite<Item>>(kind: 'insert' | 'update', records: ZohoRecord[], part: T[], release?: (x: T) => Promise<void>): Promise<ZohoRecordResult[] | undefined> {
+    const trigger = { trigger: this.deps.config.ZOHO_TRIGGER };
+    try {
+      return kind === 'insert'
+        ? await this.deps.zoho.insertRecords(this.adapter.zohoModule, records, trigger)
+        : await this.deps.zoho.updateRecords(this.adapter.zohoModule, records, trigger);
+    } catch (err) {
+      await mapLimit(part, this.concurrency, async (x) => {
+        await release?.(x);
+        await this.fail(x.msg, err);
+      });
+      return undefined;
+    }
+  }
+
+  private async saveLinked(x: Claimed<Item>, zohoId: string, origin: 'created' | 'linked'): Promise<void> {
+    await this.deps.links.save({
+      ...x.claim,
+      state: 'linked',
+      claimToken: undefined,
+      claimedAt: undefined,
+      zohoModule: this.adapter.zohoModule,
+      zohoId,
+      origin,
+      hash: x.mapped.hash,
+      changeKey: this.adapter.changeKey(x.item),
+      lastResult: origin === 'created' ? 'added' : 'updated',
+      lastSyncedAt: this.deps.now().toISOString(),
+    });
+    const notes = [...x.mapped.notes, ...(x.resolved?.notes ?? [])];
+    this.done(x.msg, {
+      result: origin === 'created' ? 'added' : 'updated',
+      label: x.mapped.label,
+      reason: origin === 'linked' ? x.target?.reason : undefined,
+      zohoModule: this.adapter.zohoModule,
+      zohoId,
+      cutFields: x.mapped.cutFields,
+      notes,
+    });
+  }
+
+  /** Gives a claim back so the next attempt starts clean; if the row moved on, someone else owns it. */
+  private async release(claim: Link): Promise<void> {
+    await this.deps.links.delete(claim).catch((e) => {
+      if (!(e instanceof LinkConflictError)) this.deps.logger.warn('could not release a claim', { error: (e as Error).name });
+    });
+  }
+
+  /** The one-item engine, reading nothing again: the item already read is handed to it. */
+  private async viaEngine(list: { msg: SyncItemMessage; item: Item }[], concurrency: number): Promise<void> {
+    if (list.length === 0) return;
+    const cached = new Map(list.map((x) => [x.msg.itemId, x.item]));
+    const adapter: ModuleAdapter<Item> = Object.create(this.adapter);
+    adapter.read = async (msg) => (cached.has(msg.itemId) ? cached.get(msg.itemId)! : this.adapter.read(msg));
+    await mapLimit(list, concurrency, async ({ msg }) => {
+      try {
+        this.done(msg, await syncItem(msg, adapter, { ...this.deps, claimToken: randomUUID() }));
+      } catch (err) {
+        await this.fail(msg, err);
+      }
+    });
+  }
+}
