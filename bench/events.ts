@@ -13,7 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import { MemoryLogger } from '../lib/log';
 import type { Runtime } from '../lib/runtime';
-import { EventsAdapter, SeriesIndex } from '../lib/sync/adapters/events';
+import { EventsAdapter } from '../lib/sync/adapters/events';
 import { Directory } from '../lib/sync/directory';
 import type { ModuleAdapter } from '../lib/sync/engine';
 import type { AttendeeLookups, ZohoRecordRef } from '../lib/mapping/attendees';
@@ -92,7 +92,7 @@ async function runVariant(sys: System, variant: Variant, tag: string): Promise<(
   const directory = new Directory(rt.zoho, rt.graph);
   const adapter = new EventsAdapter({
     graph: rt.graph, zoho: rt.zoho, directory, attendees: variant.attendees(rt, directory), links: rt.links,
-    series: new SeriesIndex(rt.tables), queue: rt.syncQueue, config: rt.config, now: () => new Date(),
+    series: rt.eventSeries, queue: rt.syncQueue, config: rt.config, now: () => new Date(),
   });
   const deps: WorkerDeps = { ...rt.workerDeps(), adapters: { events: adapter as ModuleAdapter<unknown> } };
   const logger = new MemoryLogger();

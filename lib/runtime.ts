@@ -18,7 +18,8 @@ import { LookupClaimRepository } from './state/lookup-claims';
 import { TableZohoTokenStore } from './state/zoho-token';
 import { AccountResolver } from './sync/accounts';
 import { ContactsAdapter } from './sync/adapters/contacts';
-import { EventsAdapter, SeriesIndex } from './sync/adapters/events';
+import { EventsAdapter } from './sync/adapters/events';
+import { EventSeriesRepository } from './state/event-series';
 import { TasksAdapter } from './sync/adapters/tasks';
 import { Directory } from './sync/directory';
 import type { ModuleAdapter } from './sync/engine';
@@ -36,6 +37,7 @@ export class Runtime {
   readonly subscriptions: SubscriptionRepository;
   readonly subscriptionLookup: CachedSubscriptionLookup;
   readonly links: LinkRepository;
+  readonly eventSeries: EventSeriesRepository;
   readonly runs: RunRepository;
   readonly skipped: SkippedRepository;
   readonly deltaLinks: DeltaLinkRepository;
@@ -58,6 +60,7 @@ export class Runtime {
     this.subscriptions = new SubscriptionRepository(this.tables);
     this.subscriptionLookup = new CachedSubscriptionLookup(this.subscriptions);
     this.links = new LinkRepository(this.tables);
+    this.eventSeries = new EventSeriesRepository(this.tables);
     this.runs = new RunRepository(this.tables);
     this.skipped = new SkippedRepository(this.tables);
     this.deltaLinks = new DeltaLinkRepository(this.tables);
@@ -77,6 +80,7 @@ export class Runtime {
       users: this.users,
       links: this.links,
       deltaLinks: this.deltaLinks,
+      eventSeries: this.eventSeries,
       skipped: this.skipped,
       runs: this.runs,
       resyncQueue: this.resyncQueue,
@@ -156,7 +160,7 @@ export class Runtime {
         directory: this.directory,
         attendees: new BatchedAttendeeDirectory(this.zoho, this.directory),
         links: this.links,
-        series: new SeriesIndex(this.tables),
+        series: this.eventSeries,
         queue: this.syncQueue,
         config: this.config,
         now: () => new Date(),

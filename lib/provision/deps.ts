@@ -5,6 +5,7 @@ import type { Logger } from '../log';
 import type { SyncModule } from '../modules';
 import type { MessageQueue } from '../queue';
 import type { DeltaLinkRepository } from '../state/delta';
+import type { EventSeriesRepository } from '../state/event-series';
 import type { LinkRepository } from '../state/links';
 import type { RunRepository, SyncRun } from '../state/runs';
 import type { SkippedRepository } from '../state/skipped';
@@ -20,6 +21,7 @@ export interface ProvisionDeps {
   users: ProvisionedUserRepository;
   links: LinkRepository;
   deltaLinks: DeltaLinkRepository;
+  eventSeries: Pick<EventSeriesRepository, 'deleteAllForUser'>;
   skipped: SkippedRepository;
   runs: RunRepository;
   resyncQueue: MessageQueue<ResyncJobMessage>;

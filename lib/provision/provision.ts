@@ -463,6 +463,7 @@ export async function deprovisionUser(deps: ProvisionDeps, userId: string, opts:
   if (failed) throw new DeprovisionError(`${failed} of ${subs.length} subscriptions could not be deleted in Graph; nothing else was removed, run the request again`);
   const links = await deps.links.deleteAllForUser(userId, SYNC_MODULES);
   const deltaLinks = await deps.deltaLinks.deleteAllForUser(userId);
+  await deps.eventSeries.deleteAllForUser(userId);
   const skippedItems = await deps.skipped.list(userId);
   for (const item of skippedItems) await deps.skipped.remove(userId, item.module, item.itemId);
   await deps.users.delete(userId);

@@ -1,5 +1,5 @@
 import { syncWindow } from '../../lib/mapping/event';
-import { SeriesIndex } from '../../lib/sync/adapters/events';
+import { EventSeriesRepository } from '../../lib/state/event-series';
 import { RunRepository } from '../../lib/state/runs';
 import tokyoEvent from '../fixtures/graph/event.tokyo.json';
 import { startSystem, type System } from '../support/system';
@@ -303,7 +303,7 @@ describe('a weekly series', () => {
   it('remembers which occurrences belong to a series until the mailbox is deprovisioned', async () => {
     const { masterId, occurrences } = addSeries('Office hours');
     await change(masterId, 'created');
-    const series = new SeriesIndex(sys.runtime().tables);
+    const series = new EventSeriesRepository(sys.runtime().tables);
     expect((await series.members(userId, masterId)).sort()).toEqual(occurrences.map((o) => o.id).sort());
     expect(await series.deleteAllForUser(userId)).toBeGreaterThanOrEqual(occurrences.length);
     expect(await series.members(userId, masterId)).toEqual([]);

@@ -313,6 +313,7 @@ describe('DELETE admin/provision/{user}', () => {
     await rt.deltaLinks.put(adele, 'contacts', 'folder-1', 'https://graph.example/delta?token=1');
     await rt.deltaLinks.put(adele, 'tasks', 'list-1', 'https://graph.example/delta?token=2');
     await rt.skipped.put({ userId: adele, module: 'contacts', itemId: 'c3', reason: 'x', runId: 'r', at: new Date().toISOString() });
+    await rt.eventSeries.add(adele, 'master-1', ['occ-1', 'occ-2']);
     const subIds = (await rt.subscriptions.list({ userId: adele })).map((s) => s.id);
     expect(subIds).toHaveLength(5);
 
@@ -326,6 +327,7 @@ describe('DELETE admin/provision/{user}', () => {
     expect(await rt.links.list(adele, 'events')).toEqual([]);
     expect(await rt.deltaLinks.get(adele, 'contacts', 'folder-1')).toBeUndefined();
     expect(await rt.skipped.list(adele)).toEqual([]);
+    expect(await rt.eventSeries.members(adele, 'master-1')).toEqual([]);
     expect(await rt.users.get(adele)).toBeUndefined();
     expect((await status()).users.map((u) => u.user)).not.toContain(adele);
     expect((await deprovision(adele)).status).toBe(404);

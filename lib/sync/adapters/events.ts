@@ -19,7 +19,6 @@
  *
  * Invitations: every Events write carries `$send_notification: false` (lib/zoho/events.ts).
  */
-import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import type { GraphApi } from '../../graph/client';
@@ -29,9 +28,8 @@ import { EVENT_SELECT, eventSchema, type GraphEvent } from '../../graph/resource
 import { EventMappingError, eventDedupKey, EVENTS_MODULE, inWindow, isSeriesMaster, mapEvent, sameEventKey, shouldSync, syncWindow, UNTITLED_EVENT } from '../../mapping/event';
 import { contentHash } from '../../mapping/hash';
 import { inScope } from '../../mapping/scope';
-import { compositeKey, decodeKey, encodeKey } from '../../state/keys';
+import type { EventSeriesRepository } from '../../state/event-series';
 import type { LinkRepository } from '../../state/links';
-import { isNotFound, type TableStore } from '../../state/tables';
 import { buildCoql, where } from '../../zoho/coql';
 import { withoutInvitations } from '../../zoho/events';
 import type { ZohoRecordResult } from '../../zoho/types';
@@ -55,7 +53,7 @@ export interface EventsAdapterDeps {
   directory: Pick<Directory, 'fieldRules' | 'ownerFor'>;
   attendees: AttendeeDirectory;
   links: Pick<LinkRepository, 'get'>;
-  series: SeriesIndex;
+  series: EventSeriesRepository;
   queue: SyncQueue;
   config: Pick<Config, 'SYNC_EVENTS' | 'SYNC_CATEGORY' | 'SYNC_PRIVATE_EVENTS' | 'SYNC_EVENTS_PAST_DAYS' | 'SYNC_EVENTS_FUTURE_DAYS'>;
   now: () => Date;
@@ -64,62 +62,6 @@ export interface EventsAdapterDeps {
 export interface EventItem {
   userId: string;
   event: GraphEvent;
-}
-
-/**
- * Occurrence ids per series master, per mailbox: one row per occurrence (a daily series in a
- * 395-day window would not fit one entity's 64 KiB property).
- */
-export class SeriesIndex {
-  constructor(private readonly store: TableStore) {}
-
-  private table() {
-    return this.store.table('eventseries');
-  }
-
-  async add(userId: string, masterId: string, occurrenceIds: readonly string[]): Promise<void> {
-    const table = await this.table();
-    const partitionKey = compositeKey(userId, masterId);
-    await inBatches(occurrenceIds, (id) => table.upsertEntity({ partitionKey, rowKey: encodeKey(id) }, 'Replace'));
-  }
-
-  async members(userId: string, masterId: string): Promise<string[]> {
-    const table = await this.table();
-    const ids: string[] = [];
-    const filter = odata`PartitionKey eq ${compositeKey(userId, masterId)}`;
-    for await (const row of table.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) ids.push(decodeKey(String(row.rowKey)));
-    return ids;
-  }
-
-  /** Every series row of a mailbox (deprovisioning): partitions `userId|…`, found by key range. */
-  async deleteAllForUser(userId: string): Promise<number> {
-    const table = await this.table();
-    const prefix = `${compositeKey(userId)}|`;
-    // '}' follows '|' in code-unit order, so the range holds exactly the keys that start with prefix.
-    const filter = odata`PartitionKey ge ${prefix} and PartitionKey lt ${`${prefix.slice(0, -1)}}`}`;
-    let n = 0;
-    for await (const row of table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
-      try {
-        await table.deleteEntity(String(row.partitionKey), String(row.rowKey));
-        n++;
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
-    return n;
-  }
-
-  async remove(userId: string, masterId: string, occurrenceIds: readonly string[]): Promise<void> {
-    const table = await this.table();
-    const partitionKey = compositeKey(userId, masterId);
-    await inBatches(occurrenceIds, async (id) => {
-      try {
-        await table.deleteEntity(partitionKey, encodeKey(id));
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    });
-  }
 }
 
 async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {

@@ -1,0 +1,65 @@
+import { odata } from '@azure/data-tables';
+import { compositeKey, decodeKey, encodeKey } from './keys';
+import { isNotFound, type TableStore } from './tables';
+
+const PARALLELISM = 16;
+
+/**
+ * Occurrence ids per series master, per mailbox: one row per occurrence (a daily series in a
+ * 395-day window would not fit one entity's 64 KiB property).
+ */
+export class EventSeriesRepository {
+  constructor(private readonly store: TableStore) {}
+
+  private table() {
+    return this.store.table('eventseries');
+  }
+
+  async add(userId: string, masterId: string, occurrenceIds: readonly string[]): Promise<void> {
+    const table = await this.table();
+    const partitionKey = compositeKey(userId, masterId);
+    await inBatches(occurrenceIds, (id) => table.upsertEntity({ partitionKey, rowKey: encodeKey(id) }, 'Replace'));
+  }
+
+  async members(userId: string, masterId: string): Promise<string[]> {
+    const table = await this.table();
+    const ids: string[] = [];
+    const filter = odata`PartitionKey eq ${compositeKey(userId, masterId)}`;
+    for await (const row of table.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) ids.push(decodeKey(String(row.rowKey)));
+    return ids;
+  }
+
+  /** Every series row of a mailbox (deprovisioning): partitions `userId|…`, found by key range. */
+  async deleteAllForUser(userId: string): Promise<number> {
+    const table = await this.table();
+    const prefix = `${compositeKey(userId)}|`;
+    // '}' follows '|' in code-unit order, so the range holds exactly the keys that start with prefix.
+    const filter = odata`PartitionKey ge ${prefix} and PartitionKey lt ${`${prefix.slice(0, -1)}}`}`;
+    let n = 0;
+    for await (const row of table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
+      try {
+        await table.deleteEntity(String(row.partitionKey), String(row.rowKey));
+        n++;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    return n;
+  }
+
+  async remove(userId: string, masterId: string, occurrenceIds: readonly string[]): Promise<void> {
+    const table = await this.table();
+    const partitionKey = compositeKey(userId, masterId);
+    await inBatches(occurrenceIds, async (id) => {
+      try {
+        await table.deleteEntity(partitionKey, encodeKey(id));
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    });
+  }
+}
+
+async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += PARALLELISM) await Promise.all(items.slice(i, i + PARALLELISM).map(fn));
+}
