@@ -6,15 +6,61 @@
  * - a delta resync after 10 changes;
  * - baseline: the same kind of first-seen contacts synced one queue message per item through the
  *   sync worker, as notifications would deliver them.
- * Calls are counted by the doubles (every request received, token calls included).
+ * Calls are counted by the doubles (every request received, token calls included); Table
+ * requests are counted at the SDK (each entity operation, transaction or listed page is one).
  */
 import { performance } from 'node:perf_hooks';
+import { TableClient } from '@azure/data-tables';
 import { QUEUES } from '../lib/queue';
 import { startSystem, type System } from '../test/support/system';
 import { table } from './stats';
 
 const SIZES = [500, 2000];
 const BASELINE = 200;
+
+/** Table Storage requests made by the code under test (Azurite answers in the same process). */
+const tableRequests = { n: 0 };
+
+function countTableRequests(): void {
+  const proto = TableClient.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  // A transaction builds its operations through a TableClient of its own, synchronously, before
+  // its one request: those are not requests.
+  let building = false;
+  for (const name of ['createEntity', 'updateEntity', 'upsertEntity', 'deleteEntity', 'getEntity', 'submitTransaction', 'createTable']) {
+    const original = proto[name];
+    proto[name] = function (this: unknown, ...args: unknown[]) {
+      if (building) return original.apply(this, args);
+      tableRequests.n++;
+      if (name !== 'submitTransaction') return original.apply(this, args);
+      building = true;
+      try {
+        return original.apply(this, args);
+      } finally {
+        building = false;
+      }
+    };
+  }
+  const list = proto.listEntities;
+  proto.listEntities = function (this: unknown, ...args: unknown[]) {
+    const iterator = list.apply(this, args) as AsyncIterableIterator<unknown> & { byPage(settings?: unknown): AsyncIterableIterator<unknown[]> };
+    const byPage = iterator.byPage.bind(iterator);
+    // Entities are read a page (one request) at a time: count pages, whichever way they are consumed.
+    return {
+      ...iterator,
+      byPage: (settings?: unknown) => countPages(byPage(settings)),
+      [Symbol.asyncIterator]: async function* () {
+        for await (const page of countPages(byPage())) yield* page;
+      },
+    };
+  };
+}
+
+async function* countPages<T>(pages: AsyncIterableIterator<T[]>): AsyncIterableIterator<T[]> {
+  for await (const page of pages) {
+    tableRequests.n++;
+    yield page;
+  }
+}
 
 function total(counts: Record<string, number>): number {
   return Object.values(counts).reduce((a, b) => a + b, 0);
@@ -41,13 +87,15 @@ async function measure(sys: System, name: string, items: number, run: () => Prom
   const graph0 = sys.graph.calls.total;
   const zoho0 = total(sys.zoho.callCounts());
   const writes0 = sys.zoho.writes.reduce((n, w) => n + w.records, 0);
+  const table0 = tableRequests.n;
   const t0 = performance.now();
   await run();
   const seconds = (performance.now() - t0) / 1000;
   const graph = sys.graph.calls.total - graph0;
   const zoho = total(sys.zoho.callCounts()) - zoho0;
   const written = sys.zoho.writes.reduce((n, w) => n + w.records, 0) - writes0;
-  return [name, items, Number(seconds.toFixed(2)), Math.round(items / seconds), graph, graph / items, zoho, zoho / items, written];
+  const tables = tableRequests.n - table0;
+  return [name, items, Number(seconds.toFixed(2)), Math.round(items / seconds), graph, graph / items, zoho, zoho / items, written, tables, tables / items];
 }
 
 async function resync(sys: System, body: Record<string, unknown>): Promise<void> {
@@ -58,6 +106,7 @@ async function resync(sys: System, body: Record<string, unknown>): Promise<void>
 }
 
 export async function runResyncBench(): Promise<string> {
+  countTableRequests();
   const sys = await startSystem({ SYNC_BUSY_RETRY_SECONDS: '1' });
   try {
     const rows: (string | number)[][] = [];
@@ -84,7 +133,7 @@ export async function runResyncBench(): Promise<string> {
         await sys.runQueue({ includeDelayed: true });
       }),
     );
-    return table(['scenario', 'items', 'seconds', 'items/s', 'Graph calls', 'Graph/item', 'Zoho calls', 'Zoho/item', 'records written'], rows);
+    return table(['scenario', 'items', 'seconds', 'items/s', 'Graph calls', 'Graph/item', 'Zoho calls', 'Zoho/item', 'records written', 'Table requests', 'Table/item'], rows);
   } finally {
     await sys.close();
   }

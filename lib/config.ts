@@ -113,6 +113,12 @@ const schema = z.object({
   RENEW_SCHEDULE: renewSchedule,
 });
 
+/**
+ * host.json `extensions.queues.maxDequeueCount`: after that many deliveries the host moves a message
+ * to the poison queue without calling the function, so the workers' last attempt must come first.
+ */
+export const HOST_MAX_DEQUEUE_COUNT = 5;
+
 export type Config = z.infer<typeof schema>;
 export type SyncMode = Config['SYNC_CONTACTS'];
 
@@ -132,8 +138,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       // Never echo the value: secrets live here.
       problems.push(`${name} ${issue.message}`);
     }
-  } else if (!result.data.GRAPH_CLIENT_SECRET && !result.data.GRAPH_CLIENT_CERTIFICATE_PATH && !env.IDENTITY_ENDPOINT && !env.MSI_ENDPOINT) {
-    problems.push('GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_PATH is required when the app has no managed identity');
+  } else {
+    if (!result.data.GRAPH_CLIENT_SECRET && !result.data.GRAPH_CLIENT_CERTIFICATE_PATH && !env.IDENTITY_ENDPOINT && !env.MSI_ENDPOINT) {
+      problems.push('GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_PATH is required when the app has no managed identity');
+    }
+    // The host setting can be overridden by an app setting of this name.
+    const maxDequeue = Number(env.AzureFunctionsJobHost__extensions__queues__maxDequeueCount) || HOST_MAX_DEQUEUE_COUNT;
+    if (result.data.SYNC_MAX_ATTEMPTS > maxDequeue) {
+      problems.push(`SYNC_MAX_ATTEMPTS must not exceed the queue's maxDequeueCount (${maxDequeue}), or a failing item goes to the poison queue unreported`);
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems.sort());
   return result.data!;

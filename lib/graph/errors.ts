@@ -7,6 +7,9 @@
  * Graph's error code. Graph's own message is kept only after e-mail addresses are redacted,
  * because some Graph messages quote the UPN they could not resolve.
  */
+import { parseRetryAfter, redact } from '../vendor';
+
+export { parseRetryAfter, redact };
 
 export type HeaderSource = Headers | Record<string, string | string[] | undefined> | undefined;
 
@@ -177,21 +180,4 @@ export function header(headers: HeaderSource, name: string): string | undefined 
     if (key.toLowerCase() === wanted) return Array.isArray(value) ? value[0] : value;
   }
   return undefined;
-}
-
-/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-// Quotes are left out of the local part on purpose: Graph quotes the address it echoes.
-const EMAIL = /[A-Za-z0-9._%+!#$&*/=?^`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+/g;
-
-/** Removes e-mail addresses (UPNs look the same) from text that ends up in logs. */
-export function redact(text: string): string {
-  return text.replace(EMAIL, '<redacted>');
 }

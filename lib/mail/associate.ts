@@ -19,7 +19,9 @@ import type { Directory } from '../sync/directory';
 import { ItemBusyError, ZohoRecordRefused, zohoReason } from '../sync/outcome';
 import type { ZohoClient } from '../zoho/client';
 import { ZohoApiError } from '../zoho/errors';
-import type { ZohoRecord, ZohoUploadFile } from '../zoho/types';
+import { FILES_PER_UPLOAD } from '../zoho/email';
+import { chunk } from '../zoho/records';
+import type { ZohoFileResult, ZohoRecord, ZohoUploadFile } from '../zoho/types';
 import { attachmentKeys, planAttachments } from './attachments';
 import type { MailboxIdentity, MailGraph } from './graph';
 import { buildAssociateEmail, unfileableReason } from './payload';
@@ -270,7 +272,8 @@ export class MailFiler {
   private async uploadAttachments(req: FileRequest, state: MailLinkState, outcome: FilingOutcome, saveProgress: () => Promise<void>): Promise<{ id: string; name: string }[]> {
     const list = await this.deps.graph.listAttachments(req.userId, req.message.id);
     const plan = planAttachments(list, 'email');
-    const keys = new Map(list.map((a, i) => [a.id, attachmentKeys(list)[i]]));
+    const listKeys = attachmentKeys(list);
+    const keys = new Map(list.map((a, i) => [a.id, listKeys[i]]));
     outcome.attachments.leftOut.push(...plan.leftOut);
     outcome.attachments.inline = plan.inline;
     const missing = plan.take.filter((a) => !state.files[keys.get(a.id)!]);
@@ -280,7 +283,7 @@ export class MailFiler {
         const bytes = await this.deps.graph.downloadAttachment(req.userId, req.message.id, a.id);
         files.push({ name: a.name?.trim() || 'attachment', content: bytes, contentType: a.contentType ?? undefined });
       }
-      const results = await this.deps.zoho.uploadFiles(files);
+      const results = await this.upload(files);
       results.forEach((r, i) => {
         const a = missing[i];
         if (r.status === 'success') state.files[keys.get(a.id)!] = { fileId: r.id, name: files[i].name, size: files[i].content.byteLength };
@@ -295,6 +298,26 @@ export class MailFiler {
     }
     outcome.attachments.attached = out.map((f) => f.name);
     return out;
+  }
+
+  /**
+   * Zoho refuses a whole multipart call when it refuses one of its files (VIRUS_DETECTED,
+   * failure_in_attachment_handling, files.json): the call's files are then sent one by one, so
+   * only the refused file is left out (and named) and the e-mail is still filed with the rest.
+   * Calls are made per FILES_PER_UPLOAD here, so a refusal never re-sends a file already stored.
+   */
+  private async upload(files: readonly ZohoUploadFile[]): Promise<ZohoFileResult[]> {
+    const results: ZohoFileResult[] = [];
+    for (const part of chunk(files, FILES_PER_UPLOAD)) {
+      try {
+        results.push(...(await this.deps.zoho.uploadFiles(part)));
+      } catch (err) {
+        if (!(err instanceof ZohoApiError) || err.transient) throw err;
+        if (part.length === 1) results.push({ status: 'error', code: err.code, message: err.zohoMessage ?? '' });
+        else for (const file of part) results.push(...(await this.upload([file])));
+      }
+    }
+    return results;
   }
 
   private async associate(t: Target, email: Parameters<MailZoho['associateEmail']>[2], state: MailLinkState, logger: Logger): Promise<RecordOutcome> {

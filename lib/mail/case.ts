@@ -5,8 +5,8 @@
  * chosen Status, Case_Origin = Email.
  */
 import type { GraphMessage } from '../graph/resources/message';
-import { choosePickListValue, fieldRule, type FieldRules } from '../mapping/fields';
-import { bodyToText, cutToLength } from '../mapping/text';
+import { choosePickListValue, RecordBuilder, type FieldRules } from '../mapping/fields';
+import { bodyToText } from '../mapping/text';
 import type { ZohoField, ZohoRecord } from '../zoho/types';
 
 export const CASES_MODULE = 'Cases';
@@ -52,36 +52,23 @@ export interface CaseRecord {
 }
 
 export function buildCaseRecord(input: CaseInput): CaseRecord {
-  const cutFields: string[] = [];
-  const notes: string[] = [];
-  const fit = (field: string, value: string): string => {
-    const max = fieldRule(input.rules, CASES_MODULE, field).maxLength;
-    if (max === undefined) return value;
-    const r = cutToLength(value, max);
-    if (r.cut) {
-      cutFields.push(field);
-      notes.push(`${field}: shortened to ${max} characters`);
-    }
-    return r.value;
-  };
+  const b = new RecordBuilder(CASES_MODULE, input.rules);
   const subject = (input.message.subject ?? '').replace(/\r?\n/g, ' ').trim();
-  const record: ZohoRecord = {
-    Subject: fit('Subject', subject || '(no subject)'),
-    Email: input.sender,
-    Related_To: { id: input.contactId },
-    Status: input.status,
-  };
+  b.set('Subject', b.cut('Subject', subject || '(no subject)'));
+  b.set('Email', input.sender);
+  b.set('Related_To', { id: input.contactId });
+  b.set('Status', input.status);
   const description = bodyToText(input.message.body);
-  if (description) record.Description = fit('Description', description);
+  if (description) b.set('Description', b.cut('Description', description));
 
   const origins = offeredValues(input.originField).map((v) => v.actual);
   if (origins.length === 0) {
-    record.Case_Origin = 'Email';
+    b.set('Case_Origin', 'Email');
   } else {
     const choice = choosePickListValue(origins, ['Email', 'E-mail', 'Mail']);
-    record.Case_Origin = choice.value ?? 'Email';
-    if (choice.via === 'fallback') notes.push(`Case_Origin: the org has no "Email" origin; used "${choice.value}"`);
+    b.set('Case_Origin', choice.value ?? 'Email');
+    if (choice.via === 'fallback') b.warn(`Case_Origin: the org has no "Email" origin; used "${choice.value}"`);
   }
-  if (input.ownerId) record.Owner = { id: input.ownerId };
-  return { record, cutFields, notes };
+  if (input.ownerId) b.set('Owner', { id: input.ownerId });
+  return { record: b.record, cutFields: b.cutFields, notes: b.warnings };
 }

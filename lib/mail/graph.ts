@@ -9,7 +9,8 @@ import { GraphNotFoundError, GraphPermissionError } from '../graph/errors';
 import { graphPath } from '../graph/path';
 import { ATTACHMENT_LIST_SELECT, attachmentSchema, MESSAGE_SELECT, messageSchema, type GraphAttachment, type GraphMessage } from '../graph/resources/message';
 import type { Logger } from '../log';
-import { normalizeAddress } from './recipients';
+import { TtlCache } from '../sync/directory';
+import { normalizeAddress } from '../mapping/address';
 
 const UserIdentity = z.object({ id: z.string(), mail: z.string().nullish(), userPrincipalName: z.string().nullish() });
 const Domain = z.object({ id: z.string(), isVerified: z.boolean().nullish() });
@@ -20,25 +21,17 @@ export interface MailboxIdentity {
   addresses: string[];
 }
 
-class Ttl<T> {
-  private readonly entries = new Map<string, { value: Promise<T>; until: number }>();
-  constructor(private readonly ttlMs: number) {}
-
-  get(key: string, load: () => Promise<T>): Promise<T> {
-    const hit = this.entries.get(key);
-    if (hit && hit.until > Date.now()) return hit.value;
-    const value = load();
-    this.entries.set(key, { value, until: Date.now() + this.ttlMs });
-    value.catch(() => this.entries.delete(key));
-    return value;
-  }
-}
-
 const HOUR = 3600_000;
+/**
+ * The Sent Items subscription and the resync deliver immutable ids; the message read back carries
+ * the same form, so reports and attachment reads use the id the notification named.
+ */
+const IMMUTABLE_IDS = { Prefer: 'IdType="ImmutableId"' };
 
 export class MailGraph {
-  private readonly identities = new Ttl<MailboxIdentity>(HOUR);
-  private readonly domains = new Ttl<string[]>(HOUR);
+  private readonly identities = new TtlCache<MailboxIdentity>(HOUR);
+  /** null: the app may not read them (kept for the TTL too, so a missing grant costs one call an hour) */
+  private readonly domains = new TtlCache<string[] | null>(HOUR);
 
   constructor(private readonly graph: GraphApi) {}
 
@@ -49,7 +42,10 @@ export class MailGraph {
    */
   async readMessage(userId: string, messageId: string): Promise<GraphMessage | null> {
     try {
-      return await this.graph.get(graphPath`/users/${userId}/messages/${messageId}`, messageSchema, { query: { $select: `${MESSAGE_SELECT},receivedDateTime,isDraft` } });
+      return await this.graph.get(graphPath`/users/${userId}/messages/${messageId}`, messageSchema, {
+        query: { $select: `${MESSAGE_SELECT},receivedDateTime,isDraft` },
+        headers: IMMUTABLE_IDS,
+      });
     } catch (err) {
       if (err instanceof GraphNotFoundError) return null;
       throw err;
@@ -88,19 +84,20 @@ export class MailGraph {
    * permission the mailbox's own domains stand in, so colleagues on the main domain are still
    * recognised; the warning tells the admin what is missing.
    */
-  tenantDomains(fallback: readonly string[], logger: Logger): Promise<string[]> {
-    return this.domains
-      .get('verified', async () => {
-        const out: string[] = [];
+  async tenantDomains(fallback: readonly string[], logger: Logger): Promise<string[]> {
+    const verified = await this.domains.get('verified', async () => {
+      const out: string[] = [];
+      try {
         for await (const page of this.graph.pages('/domains', Domain, { query: { $select: 'id,isVerified' } })) {
           for (const d of page) if (d.isVerified === true) out.push(d.id.toLowerCase());
         }
-        return out;
-      })
-      .catch((err: unknown) => {
+      } catch (err) {
         if (!(err instanceof GraphPermissionError)) throw err;
         logger.warn('cannot read the tenant domains (Domain.Read.All); using the mailbox domains as internal', { code: err.code });
-        return [...new Set(fallback.map((a) => a.slice(a.lastIndexOf('@') + 1)))];
-      });
+        return null;
+      }
+      return out;
+    });
+    return verified ?? [...new Set(fallback.map((a) => a.slice(a.lastIndexOf('@') + 1)))];
   }
 }

@@ -3,10 +3,11 @@
  */
 import type { GraphMessage } from '../graph/resources/message';
 import type { GraphRecipient } from '../graph/resources/common';
+import { normalizeAddress } from '../mapping/address';
 import { cutToLength, htmlToText } from '../mapping/text';
 import { EMAIL_LIMITS } from '../zoho/email';
 import type { ZohoAssociateEmail, ZohoEmailAddress } from '../zoho/types';
-import { normalizeAddress, type Direction } from './recipients';
+import type { Direction } from './recipients';
 
 export interface EmailPayload {
   email: ZohoAssociateEmail;
@@ -26,13 +27,20 @@ export function zohoDateTime(iso: string | null | undefined): string | null {
   return `${new Date(t).toISOString().slice(0, 19)}+00:00`;
 }
 
+/**
+ * associate_email.json requires `user_name` beside `email` in `from` and every `to`/`cc`/`bcc`
+ * entry; zoho.md's example sends `""` for an address without a name, and so does this.
+ */
+function zohoAddress(email: string, name?: string | null): ZohoEmailAddress {
+  const clean = (name ?? '').trim();
+  return { email, user_name: clean.toLowerCase() === email ? '' : clean };
+}
+
 function zohoAddresses(list: readonly GraphRecipient[] | null | undefined): ZohoEmailAddress[] {
   const out: ZohoEmailAddress[] = [];
   for (const r of list ?? []) {
     const email = normalizeAddress(r.emailAddress?.address);
-    if (!email) continue;
-    const name = (r.emailAddress?.name ?? '').trim();
-    out.push(name && name.toLowerCase() !== email ? { email, user_name: name } : { email });
+    if (email) out.push(zohoAddress(email, r.emailAddress?.name));
   }
   return out;
 }
@@ -72,7 +80,7 @@ export function buildAssociateEmail(input: PayloadInput): EmailPayload {
   if (to.length === 0) {
     if (cc.length > 0) [to, cc] = [cc, []];
     else if (bcc.length > 0) [to, bcc] = [bcc, []];
-    else if (input.mailboxAddress) to = [{ email: input.mailboxAddress }];
+    else if (input.mailboxAddress) to = [zohoAddress(input.mailboxAddress)];
   }
   const limit = (field: 'to' | 'cc' | 'bcc', list: ZohoEmailAddress[]) => {
     if (list.length <= EMAIL_LIMITS.addressesPerList) return list;
@@ -81,9 +89,9 @@ export function buildAssociateEmail(input: PayloadInput): EmailPayload {
     return list.slice(0, EMAIL_LIMITS.addressesPerList);
   };
 
-  const from = fromList[0] ?? (input.mailboxAddress && direction === 'sent' ? { email: input.mailboxAddress } : undefined);
+  const from = fromList[0] ?? (input.mailboxAddress && direction === 'sent' ? zohoAddress(input.mailboxAddress) : undefined);
   const email: ZohoAssociateEmail = {
-    from: from ?? { email: '' },
+    from: from ?? zohoAddress(''),
     to: limit('to', to),
     date_time: zohoDateTime(direction === 'sent' ? message.sentDateTime ?? message.receivedDateTime : message.receivedDateTime ?? message.sentDateTime) ?? zohoDateTime(input.now.toISOString())!,
     sent: direction === 'sent',

@@ -5,8 +5,8 @@
  */
 import type { GraphMessage } from '../graph/resources/message';
 import type { GraphRecipient } from '../graph/resources/common';
-import { fieldRule, type FieldRules } from '../mapping/fields';
-import { cutToLength } from '../mapping/text';
+import { normalizeAddress } from '../mapping/address';
+import { RecordBuilder, type FieldRules } from '../mapping/fields';
 import type { ZohoRecord } from '../zoho/types';
 
 export type Direction = 'sent' | 'received';
@@ -14,16 +14,6 @@ export type CaptureModule = 'contacts' | 'leads';
 export type CreateUnknown = 'none' | 'lead' | 'contact';
 
 export const ZOHO_MODULE_OF: Record<CaptureModule, 'Contacts' | 'Leads'> = { contacts: 'Contacts', leads: 'Leads' };
-
-/**
- * The SMTP form of an address, lower-cased, or null. Exchange legacy DNs (`/o=ExchangeLabs/...`)
- * and other non-SMTP values come back as null: Zoho refuses them and they match nobody.
- */
-export function normalizeAddress(raw: string | null | undefined): string | null {
-  if (typeof raw !== 'string') return null;
-  const address = raw.trim().replace(/^<(.*)>$/, '$1').trim().toLowerCase();
-  return /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:.][^\s@<>()",;:]*$/.test(address) ? address : null;
-}
 
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1);
@@ -193,25 +183,15 @@ export interface NewPerson {
  */
 export function newPersonRecord(module: 'Contacts' | 'Leads', address: string, displayName: string | null | undefined, rules: FieldRules | undefined, ownerId?: string): NewPerson {
   const name = personName(displayName, address);
-  const cutFields: string[] = [];
-  const notes: string[] = [];
-  const fit = (field: string, value: string): string => {
-    const max = fieldRule(rules, module, field).maxLength;
-    if (max === undefined) return value;
-    const r = cutToLength(value, max);
-    if (r.cut) {
-      cutFields.push(field);
-      notes.push(`${field}: shortened to ${max} characters`);
-    }
-    return r.value;
-  };
-  const record: ZohoRecord = { Last_Name: fit('Last_Name', name.last), Email: address };
-  if (name.first) record.First_Name = fit('First_Name', name.first);
-  if (name.source === 'address') notes.push('Last_Name: the e-mail had no display name; used the address before the @');
-  if (module === 'Leads' && fieldRule(rules, 'Leads', 'Company').mandatory) {
-    record.Company = fit('Company', domainOf(address));
-    notes.push('Company: mandatory in this org; used the address\'s domain');
+  const b = new RecordBuilder(module, rules);
+  b.set('Last_Name', b.cut('Last_Name', name.last));
+  b.set('Email', address);
+  if (name.first) b.set('First_Name', b.cut('First_Name', name.first));
+  if (name.source === 'address') b.warn('Last_Name: the e-mail had no display name; used the address before the @');
+  if (module === 'Leads' && b.rule('Company').mandatory) {
+    b.set('Company', b.cut('Company', domainOf(address)));
+    b.warn('Company: mandatory in this org; used the address\'s domain');
   }
-  if (ownerId) record.Owner = { id: ownerId };
-  return { record, cutFields, notes };
+  if (ownerId) b.set('Owner', { id: ownerId });
+  return { record: b.record, cutFields: b.cutFields, notes: b.warnings };
 }

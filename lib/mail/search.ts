@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { searchCriterion, type ZohoSearchQuery } from '../zoho/search';
 import type { ZohoRecord } from '../zoho/types';
-import { normalizeAddress } from './recipients';
+import { normalizeAddress } from '../mapping/address';
 
 export const SEARCH_MODULES = ['Leads', 'Contacts', 'Deals'] as const;
 export type SearchModule = (typeof SEARCH_MODULES)[number];

@@ -13,6 +13,7 @@
  * As e-mail participants Zoho would list them beside the customer and could mail them, and the
  * place is already in Venue.
  */
+import { normalizeAddress } from './address';
 
 /** Zoho refuses more with LIMIT_EXCEEDED: "Only 50 participants can be added to an event". */
 export const ZOHO_MAX_PARTICIPANTS = 50;
@@ -77,20 +78,6 @@ export interface ParticipantResolution {
   dropped: DroppedAttendee[];
 }
 
-/**
- * Deliberately loose: Zoho validates e-mail participants itself; this only keeps out what can
- * never be an address (Exchange legacy DNs such as `/O=EXCHANGELABS/...`, display names, blanks).
- */
-const EMAIL_SHAPE = /^[^\s@/]+@[^\s@]+\.[^\s@.]+$/;
-
-export function isEmailAddress(value: string): boolean {
-  return EMAIL_SHAPE.test(value);
-}
-
-function normalise(address: string | null | undefined): string {
-  return (address ?? '').trim().toLowerCase();
-}
-
 function isResource(attendee: { type?: string | null }): boolean {
   return attendee.type?.toLowerCase() === 'resource';
 }
@@ -104,8 +91,8 @@ export function attendeeLookupEmails(source: AttendeeSource): string[] {
   const seen = new Set<string>();
   const people = [source.organizer, ...(source.attendees ?? []).filter((a) => !isResource(a))];
   for (const person of people) {
-    const address = normalise(person?.emailAddress?.address);
-    if (address && isEmailAddress(address)) seen.add(address);
+    const address = normalizeAddress(person?.emailAddress?.address);
+    if (address) seen.add(address);
   }
   return [...seen];
 }
@@ -127,7 +114,7 @@ export function earliestCreated(refs: readonly ZohoRecordRef[] | undefined): Zoh
   return [...refs].sort((a, b) => createdMs(a) - createdMs(b) || compareIds(a.id, b.id))[0];
 }
 
-function resolveOne(address: string, lookups: AttendeeLookups): ZohoParticipant | undefined {
+function resolveOne(address: string, lookups: AttendeeLookups): ZohoParticipant {
   const contact = earliestCreated(lookups.contactsByEmail.get(address));
   if (contact) return { type: 'contact', participant: contact.id };
   const lead = earliestCreated(lookups.leadsByEmail.get(address));
@@ -135,8 +122,7 @@ function resolveOne(address: string, lookups: AttendeeLookups): ZohoParticipant 
   const user = lookups.usersByEmail.get(address);
   if (user) return { type: 'user', participant: user.id };
   // Lower-cased so the mapped record (and its hash) does not change when Outlook's casing does.
-  if (isEmailAddress(address)) return { type: 'email', participant: address };
-  return undefined;
+  return { type: 'email', participant: address };
 }
 
 /**
@@ -159,15 +145,18 @@ export function resolveParticipants(
   const seenAddresses = new Set<string>();
   const seenRecords = new Set<string>();
   for (const person of people) {
-    const address = normalise(person.emailAddress?.address);
+    const raw = (person.emailAddress?.address ?? '').trim().toLowerCase();
+    const address = normalizeAddress(raw);
     const name = person.emailAddress?.name?.trim() || null;
-    if (address && seenAddresses.has(address)) continue;
-    if (address) seenAddresses.add(address);
-    const participant = address ? resolveOne(address, lookups) : undefined;
-    if (!participant) {
-      dropped.push({ address: address || null, name, isOrganizer: person.isOrganizer, reason: 'invalid-address' });
+    const key = address ?? raw;
+    if (key && seenAddresses.has(key)) continue;
+    if (key) seenAddresses.add(key);
+    if (!address) {
+      // Exchange legacy DNs (`/O=EXCHANGELABS/...`), display names, blanks: nothing to link or invite.
+      dropped.push({ address: raw || null, name, isOrganizer: person.isOrganizer, reason: 'invalid-address' });
       continue;
     }
+    const participant = resolveOne(address, lookups);
     // Two addresses of one person (e.g. Email and Secondary_Email of a contact) are one participant.
     const recordKey = `${participant.type}:${participant.participant}`;
     if (seenRecords.has(recordKey)) continue;

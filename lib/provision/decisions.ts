@@ -8,6 +8,7 @@ import {
 import type { SyncModule } from '../modules';
 import type { SubscriptionRecord } from '../state/subscriptions';
 import type { ProvisionedUser, ProvisionSource } from '../state/users';
+import type { SlotResult } from './slots';
 import { MAX_LIFETIME_MINUTES, specKey, type SubscriptionSpec } from './specs';
 
 /**
@@ -253,10 +254,8 @@ export function withoutSource(sources: readonly ProvisionSource[], source: Provi
 
 // ---- the sync that follows provisioning ------------------------------------------------------------------
 
-export interface SlotOutcome {
-  module: SyncModule;
-  result: 'created' | 'existing' | 'adopted' | 'refused' | 'polled' | 'failed';
-}
+/** What became of one subscription slot (a `SlotResult`, as far as the follow-up sync cares). */
+export type SlotStatus = Pick<SlotResult, 'module' | 'result'>;
 
 /**
  * What to resync after provisioning a user. A mailbox seen for the first time gets one full sync
@@ -265,7 +264,7 @@ export interface SlotOutcome {
  * from now on, not the whole Sent Items history. An already provisioned mailbox gets a delta
  * resync only for the modules whose subscription had to be created or replaced (a gap).
  */
-export function followUpSync(isNew: boolean, outcomes: readonly SlotOutcome[]): { mode: 'full' | 'delta'; modules: SyncModule[] } | undefined {
+export function followUpSync(isNew: boolean, outcomes: readonly SlotStatus[]): { mode: 'full' | 'delta'; modules: SyncModule[] } | undefined {
   const covered = (m: SyncModule) => outcomes.some((o) => o.module === m && o.result !== 'refused' && o.result !== 'failed');
   if (isNew) {
     const modules = (['contacts', 'tasks', 'events'] as const).filter(covered);

@@ -11,7 +11,8 @@ import {
   type GraphFailure,
   type ListedSubscription,
 } from './decisions';
-import { DEFAULT_CONCURRENCY, errorText, mapLimit, queueResync, type ProvisionDeps } from './deps';
+import { mapLimit } from '../sync/batch';
+import { DEFAULT_CONCURRENCY, errorText, queueResync, type ProvisionDeps } from './deps';
 import {
   ensureCategory,
   findUser,
@@ -22,7 +23,7 @@ import {
   tenantMailboxUsers,
   type DirectoryUser,
 } from './graph-ops';
-import type { ProvisionRequest } from './request';
+import { isObjectId, type ProvisionRequest } from './request';
 import { createSlot, isLive, recreateSlot, removeSlot, type SlotResult } from './slots';
 import { outlookModules, tasksEnabled, wantedSpecs, type SubscriptionSpec } from './specs';
 
@@ -62,7 +63,6 @@ export interface ReconcileOptions {
  * at any time: a second run makes no Graph write when nothing changed.
  */
 export async function reconcileUser(deps: ProvisionDeps, userId: string, opts: ReconcileOptions): Promise<UserResult> {
-  const now = deps.now();
   const previous = await deps.users.get(userId);
   if (opts.explicit) await deps.users.include(userId);
   const result: UserResult = { user: userId, upn: opts.upn ?? previous?.upn, result: 'provisioned', subscriptions: [], removed: 0 };
@@ -322,21 +322,24 @@ export async function provision(deps: ProvisionDeps, request: ProvisionRequest):
   let users: UserResult[];
   let left: ProvisionAnswer['left'] = [];
   if (request.kind === 'users') {
-    users = await mapLimit(request.users, limit, async (given) => {
-      let found: DirectoryUser | undefined;
+    // Every name is resolved before any mailbox is touched: one user named twice (object id and
+    // UPN) must be reconciled once, not twice side by side, which would race for its subscriptions.
+    const resolved = await mapLimit(request.users, limit, async (given): Promise<DirectoryUser | UserResult> => {
       try {
-        found = await findUser(deps.graph, given);
+        const found = await findUser(deps.graph, given);
+        return found ?? { user: given, result: 'refused', code: 'NotFound', reason: 'no user with this object id or UPN in the directory', subscriptions: [], removed: 0 };
       } catch (err) {
         const failure = classifyMailboxError(err);
-        return { user: given, result: failure.outcome, code: failure.code, reason: `the user could not be looked up: ${failure.reason}`, subscriptions: [], removed: 0 } satisfies UserResult;
+        return { user: given, result: failure.outcome, code: failure.code, reason: `the user could not be looked up: ${failure.reason}`, subscriptions: [], removed: 0 };
       }
-      if (!found) return { user: given, result: 'refused', code: 'NotFound', reason: 'no user with this object id or UPN in the directory', subscriptions: [], removed: 0 } satisfies UserResult;
-      const upn = found.userPrincipalName ?? undefined;
-      return guarded(deps, found.id, upn, () =>
-        reconcileUser(deps, found.id, { source: 'ids', category: true, retryRefused: true, explicit: true, reason: 'provisioning', listed, upn }),
-      );
     });
-    users = dedupe(users);
+    const unresolved = resolved.filter((r): r is UserResult => 'result' in r);
+    const found = [...new Map(resolved.filter((r): r is DirectoryUser => !('result' in r)).map((u) => [u.id.toLowerCase(), u])).values()];
+    const reconciled = await mapLimit(found, limit, (u) => {
+      const upn = u.userPrincipalName ?? undefined;
+      return guarded(deps, u.id, upn, () => reconcileUser(deps, u.id, { source: 'ids', category: true, retryRefused: true, explicit: true, reason: 'provisioning', listed, upn }));
+    });
+    users = [...reconciled, ...dedupe(unresolved)];
   } else {
     const scope: ProvisioningScope = request.kind === 'all' ? { kind: 'all', addedAt: deps.now().toISOString() } : { kind: 'group', groupId: request.groupId, addedAt: deps.now().toISOString() };
     const members = await selectMembers(deps, scope);
@@ -359,7 +362,7 @@ export async function provision(deps: ProvisionDeps, request: ProvisionRequest):
   };
 }
 
-/** The same user named twice (id and UPN) is provisioned once; the second answer is the same. */
+/** A name that matched no user, given twice in different case, is answered once. */
 function dedupe(results: UserResult[]): UserResult[] {
   const seen = new Set<string>();
   return results.filter((r) => {
@@ -473,8 +476,6 @@ export async function deprovisionUser(deps: ProvisionDeps, userId: string, opts:
   return { user: userId, subscriptions: subs.length, links, deltaLinks, skipped: skippedItems.length, excluded };
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The `{user}` of `DELETE admin/provision/{user}`: an object id, a UPN (matched against what we
  * stored, then asked of the directory), `group:{groupId}` or `all` (a scope).
@@ -485,9 +486,9 @@ export async function resolveDeprovisionTarget(deps: ProvisionDeps, value: strin
   const trimmed = value.trim();
   if (trimmed.toLowerCase() === 'all') return { kind: 'scope', scope: { kind: 'all' } };
   const group = /^group:(.+)$/i.exec(trimmed);
-  if (group) return GUID.test(group[1]) ? { kind: 'scope', scope: { kind: 'group', groupId: group[1].toLowerCase() } } : undefined;
+  if (group) return isObjectId(group[1]) ? { kind: 'scope', scope: { kind: 'group', groupId: group[1].toLowerCase() } } : undefined;
   const known = async (id: string) => (await deps.users.get(id)) !== undefined || (await deps.subscriptions.list({ userId: id })).length > 0;
-  if (GUID.test(trimmed)) {
+  if (isObjectId(trimmed)) {
     for (const id of new Set([trimmed, trimmed.toLowerCase()])) if (await known(id)) return { kind: 'user', userId: id };
     return undefined;
   }

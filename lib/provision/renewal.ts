@@ -3,7 +3,8 @@ import type { SyncModule } from '../modules';
 import type { SubscriptionRecord } from '../state/subscriptions';
 import type { ProvisionedUser } from '../state/users';
 import { renewalAction, type ListedSubscription } from './decisions';
-import { DEFAULT_CONCURRENCY, errorText, mapLimit, queueResync, type ProvisionDeps } from './deps';
+import { mapLimit } from '../sync/batch';
+import { DEFAULT_CONCURRENCY, errorText, queueResync, type ProvisionDeps } from './deps';
 import { getSubscription, groupMembers, listSubscriptions, renewSubscription, tenantMailboxUsers } from './graph-ops';
 import { noteSlotOnUser, reconcileScope, reconcileUser } from './provision';
 import { isLive, recreateSlot, removeSlot } from './slots';
@@ -61,8 +62,12 @@ export async function renewSubscriptions(deps: ProvisionDeps): Promise<RenewalSu
   const gaps = new Map<string, Set<SyncModule>>();
   const gap = (userId: string, module: SyncModule) => gaps.set(userId, (gaps.get(userId) ?? new Set()).add(module));
 
-  const recreate = async (sub: SubscriptionRecord, deleteFirst: boolean) => {
+  /** Returns true when Graph still had the subscription after all. */
+  const recreate = async (sub: SubscriptionRecord, deleteFirst: boolean): Promise<boolean> => {
     const outcome = await recreateSlot(deps, sub, { deleteFirst });
+    // Graph answered 409 naming this very subscription: it was never gone (app-only listing and
+    // reading are documented as unsupported for To Do), so there is no gap to resync.
+    if (outcome.slot.result === 'existing' && outcome.slot.subscriptionId === sub.id) return true;
     if (isLive(outcome.slot.result)) {
       if (deleteFirst) summary.replaced += 1;
       else summary.recreated += 1;
@@ -71,6 +76,7 @@ export async function renewSubscriptions(deps: ProvisionDeps): Promise<RenewalSu
       if (outcome.slot.result === 'failed') summary.failed += 1;
       await noteSlotOnUser(deps, sub.userId, outcome.slot);
     }
+    return false;
   };
 
   await mapLimit(subs, limit, async (sub) => {
@@ -86,10 +92,10 @@ export async function renewSubscriptions(deps: ProvisionDeps): Promise<RenewalSu
       let action = renewalAction(sub, now, listed ? listed.get(sub.id) : null, wantedUrl);
       if (action === 'verify') {
         const found = await getSubscription(deps.graph, sub.id);
-        if (!found) return await recreate(sub, false);
-        action = renewalAction(sub, now, found, wantedUrl);
+        if (!found && !(await recreate(sub, false))) return;
+        action = renewalAction(sub, now, found ?? null, wantedUrl);
       }
-      if (action === 'replace') return await recreate(sub, true);
+      if (action === 'replace') return void (await recreate(sub, true));
       if (action !== 'renew') return;
       try {
         const renewed = await renewSubscription(deps.graph, sub.id, expiryFor(sub.module, now));
@@ -97,7 +103,7 @@ export async function renewSubscriptions(deps: ProvisionDeps): Promise<RenewalSu
         summary.renewed += 1;
       } catch (err) {
         // Graph: a PATCH answered 404 will never work again; the subscription is gone (graph.md §1.1).
-        if (err instanceof GraphNotFoundError) return await recreate(sub, false);
+        if (err instanceof GraphNotFoundError) return void (await recreate(sub, false));
         throw err;
       }
     } catch (err) {

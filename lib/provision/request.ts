@@ -4,6 +4,11 @@ import { z } from 'zod';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A user or group given by object id needs no directory look-up; anything else (a UPN) does. */
+export function isObjectId(value: string): boolean {
+  return GUID.test(value);
+}
+
 /** At most this many users per request: beyond it a group or `all` is the tool. */
 export const MAX_LISTED_USERS = 1000;
 

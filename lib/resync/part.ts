@@ -11,13 +11,14 @@
  * Graph and Zoho calls of the part around its own work. Items the bulk path cannot finish go to
  * the sync-items queue with the job id and report to the same run.
  */
-import { z } from 'zod';
-import { GraphApiError, GraphNotFoundError } from '../graph/errors';
-import { graphPath } from '../graph/path';
+import { GraphApiError } from '../graph/errors';
 import type { Logger } from '../log';
 import type { ScopeMode } from '../mapping/scope';
+import { findUser } from '../provision/graph-ops';
+import { isObjectId } from '../provision/request';
 import type { SyncModule } from '../modules';
 import type { Link } from '../state/links';
+import type { ReportItem } from '../state/runs';
 import type { SkippedItem } from '../state/skipped';
 import { applyRemovals, mapLimit, syncBatch, type BatchDeps, type BatchEntry, type BatchResult, type PendingRemoval } from '../sync/batch';
 import type { ModuleAdapter } from '../sync/engine';
@@ -27,7 +28,7 @@ import type { ResyncDeps } from './deps';
 import { enumerateModule, type Enumeration } from './enumerate';
 import { massDeleteDecision } from './guard';
 import { isFinished, type ModuleSummary, type PartState } from './jobs';
-import { isObjectId, planModuleWork, requestedModules, skippedToRetry } from './plan';
+import { planModuleWork, requestedModules, skippedToRetry } from './plan';
 import { derivedRunState } from './report';
 
 const STORE_PARALLELISM = 16;
@@ -218,13 +219,9 @@ function joinNotes(a: string | undefined, b: string | undefined): string | undef
 
 async function resolveUser(user: string, deps: ResyncDeps): Promise<string> {
   if (isObjectId(user)) return user;
-  try {
-    const found = await deps.graph.get(graphPath`/users/${user}`, z.object({ id: z.string() }), { query: { $select: 'id' } });
-    return found.id;
-  } catch (err) {
-    if (err instanceof GraphNotFoundError) throw new UserNotFound();
-    throw err;
-  }
+  const found = await findUser(deps.graph, user);
+  if (!found) throw new UserNotFound();
+  return found.id;
 }
 
 function batchDeps(deps: ResyncDeps, logger: Logger, links: readonly Link[] | undefined, progress: Progress | undefined): BatchDeps {
@@ -250,22 +247,27 @@ function batchDeps(deps: ResyncDeps, logger: Logger, links: readonly Link[] | un
 async function record(runId: string, result: BatchResult, skippedKeys: Set<string>, deps: ResyncDeps): Promise<number> {
   let unchanged = 0;
   const at = deps.now().toISOString();
-  await mapLimit(result.results, STORE_PARALLELISM, async ({ msg, report }) => {
-    const key = `${msg.module}|${msg.itemId}`;
-    const wasSkipped = skippedKeys.has(key);
+  const lines: ReportItem[] = [];
+  const skippedChanges: (() => Promise<void>)[] = [];
+  for (const { msg, report } of result.results) {
+    const wasSkipped = skippedKeys.has(`${msg.module}|${msg.itemId}`);
+    const forget = () => deps.skipped.remove(msg.userId, msg.module, msg.itemId);
     if (!report || (report.result === 'unchanged' && !msg.retryOfSkipped)) {
       if (report) unchanged++;
-      if (wasSkipped && msg.retryOfSkipped) await deps.skipped.remove(msg.userId, msg.module, msg.itemId);
-      return;
+      if (wasSkipped && msg.retryOfSkipped) skippedChanges.push(forget);
+      continue;
     }
     const { retryable, ...item } = report;
-    await deps.runs.putItem({ ...item, runId, userId: msg.userId, module: msg.module, itemId: msg.itemId, retriedFromSkip: msg.retryOfSkipped, at });
+    lines.push({ ...item, runId, userId: msg.userId, module: msg.module, itemId: msg.itemId, retriedFromSkip: msg.retryOfSkipped, at });
     if (report.result === 'skipped' && retryable) {
-      await deps.skipped.put({ userId: msg.userId, module: msg.module, itemId: msg.itemId, reason: report.reason ?? 'skipped', code: report.code, runId, at, scope: msg.scope });
+      skippedChanges.push(() => deps.skipped.put({ userId: msg.userId, module: msg.module, itemId: msg.itemId, reason: report.reason ?? 'skipped', code: report.code, runId, at, scope: msg.scope }));
     } else if (wasSkipped) {
-      await deps.skipped.remove(msg.userId, msg.module, msg.itemId);
+      skippedChanges.push(forget);
     }
-  });
+  }
+  // A bulk run writes thousands of lines: 100 per Table transaction. Skipped-list changes are few.
+  await deps.runs.putItems(lines);
+  await mapLimit(skippedChanges, STORE_PARALLELISM, (change) => change());
   return unchanged;
 }
 

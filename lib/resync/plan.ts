@@ -106,10 +106,3 @@ export function requestedModules(modules: readonly SyncModule[] | undefined): Sy
   if (!modules) return [...SYNC_MODULES];
   return SYNC_MODULES.filter((m) => modules.includes(m));
 }
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A user given by object id needs no look-up; anything else (a UPN) is resolved through Graph. */
-export function isObjectId(value: string): boolean {
-  return GUID.test(value);
-}

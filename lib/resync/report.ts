@@ -70,7 +70,8 @@ export interface ResyncReport {
 
 const emptyCounts = (): Counts => ({ added: 0, updated: 0, deleted: 0, unchanged: 0, skipped: 0 });
 
-function jobState(run: SyncRun, info: ResyncJobInfo): RunState {
+/** The job's state from its parts (the per-user rows are the truth); the worker copies it to the run row. */
+export function derivedRunState(run: SyncRun, info: ResyncJobInfo): RunState {
   const parts = info.parts;
   if (parts.length === 0) return run.state;
   if ((info.users ?? parts.length) > parts.length || parts.some((p) => !isFinished(p.state))) {
@@ -79,11 +80,6 @@ function jobState(run: SyncRun, info: ResyncJobInfo): RunState {
   if (parts.some((p) => p.state === 'stopped')) return 'stopped';
   if (parts.every((p) => p.state === 'failed')) return 'failed';
   return 'completed';
-}
-
-/** The state a job's run row should carry once `info` is known (for the worker). */
-export function derivedRunState(run: SyncRun, info: ResyncJobInfo): RunState {
-  return jobState(run, info);
 }
 
 function entry(item: ReportItem): ReportEntry {
@@ -162,7 +158,7 @@ export function buildReport(run: SyncRun, info: ResyncJobInfo, items: readonly R
   const counts = emptyCounts();
   for (const u of users) for (const m of u.modules) for (const k of Object.keys(counts) as ItemResult[]) counts[k] += m.counts[k];
   const sum = (f: (p: ResyncPart) => number) => info.parts.reduce((n, p) => n + f(p), 0);
-  const state = jobState(run, info);
+  const state = derivedRunState(run, info);
   const stopped = users.filter((u) => u.state === 'stopped').length;
   const failed = users.filter((u) => u.state === 'failed').length;
   const message =

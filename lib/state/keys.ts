@@ -21,6 +21,3 @@ export function compositeKey(...parts: string[]): string {
 export function splitCompositeKey(key: string): string[] {
   return key.split('|').map(decodeKey);
 }
-
-/** Azure's limit for PartitionKey and RowKey. */
-export const MAX_KEY_BYTES = 1024;

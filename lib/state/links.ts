@@ -2,6 +2,7 @@ import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
 import { compositeKey, decodeKey, encodeKey } from './keys';
 import { assertEntityFits, fitProperty, isConflict, isNotFound, isPreconditionFailed, type TableStore } from './tables';
+import { submit, transactionChunks } from './transactions';
 
 /** How the Zoho record came to be ours: only these may ever be deleted by the sync (SPEC §2). */
 export type LinkOrigin = 'created' | 'linked';
@@ -80,6 +81,11 @@ function toRow(link: Omit<Link, 'etag'>): Row {
 
 export type ClaimResult = { claimed: true; link: Link } | { claimed: false; link: Link };
 
+/** A claim whose worker has not renewed it for `staleAfterMs`: that worker died mid-way. */
+export function isStaleClaim(link: Pick<Link, 'state' | 'claimedAt'>, now: Date, staleAfterMs: number): boolean {
+  return link.state === 'claimed' && (!link.claimedAt || now.getTime() - Date.parse(link.claimedAt) > staleAfterMs);
+}
+
 /**
  * The memory of the sync: Graph item ↔ Zoho record. Every change is conditional on the etag read,
  * so two instances working on the same item cannot both win.
@@ -116,8 +122,7 @@ export class LinkRepository {
     }
     const existing = await this.get(userId, module, graphId);
     if (!existing) return this.claim(userId, module, graphId, token, now, staleAfterMs);
-    const stale = existing.state === 'claimed' && (!existing.claimedAt || now.getTime() - Date.parse(existing.claimedAt) > staleAfterMs);
-    if (!stale) return { claimed: false, link: existing };
+    if (!isStaleClaim(existing, now, staleAfterMs)) return { claimed: false, link: existing };
     try {
       const taken = { ...existing, claimToken: token, claimedAt: now.toISOString() };
       const etag = await this.save(taken);
@@ -126,6 +131,70 @@ export class LinkRepository {
       if (err instanceof LinkConflictError) return { claimed: false, link: (await this.get(userId, module, graphId)) ?? existing };
       throw err;
     }
+  }
+
+  /**
+   * `claim` for many first-seen items: one transaction per 100 items of a partition. A transaction
+   * fails whole when one row exists (another worker, an earlier run), and then that chunk is
+   * claimed item by item. One answer per item, in order.
+   */
+  async claimMany(
+    items: readonly { userId: string; module: SyncModule; graphId: string }[],
+    token: string,
+    now: Date,
+    staleAfterMs: number,
+  ): Promise<PromiseSettledResult<ClaimResult>[]> {
+    const table = await this.table();
+    const out = new Array<PromiseSettledResult<ClaimResult>>(items.length);
+    const fresh = items.map((item, index) => {
+      const link: Omit<Link, 'etag'> = { userId: item.userId, module: item.module, graphId: item.graphId, state: 'claimed', claimToken: token, claimedAt: now.toISOString() };
+      return { index, link, row: toRow(link) };
+    });
+    const one = async (link: Omit<Link, 'etag'>): Promise<ClaimResult> => {
+      const c = await this.claim(link.userId, link.module, link.graphId, token, now, staleAfterMs);
+      // A claim with our token is ours: a transaction whose answer was lost wrote it.
+      return !c.claimed && c.link.state === 'claimed' && c.link.claimToken === token ? { claimed: true, link: c.link } : c;
+    };
+    for (const chunk of transactionChunks(fresh, (x) => x.row)) {
+      let etags: (string | undefined)[] = [];
+      try {
+        etags = await submit(table, chunk.map((x) => ['create', x.row]));
+      } catch {
+        // Nothing of the chunk was written (or the answer was lost): item by item below.
+      }
+      const settled = await Promise.allSettled(chunk.map((x, k) => (etags[k] ? Promise.resolve<ClaimResult>({ claimed: true, link: { ...x.link, etag: etags[k]! } }) : one(x.link))));
+      chunk.forEach((x, k) => (out[x.index] = settled[k]));
+    }
+    return out;
+  }
+
+  /**
+   * `save` for many rows: one transaction per 100 rows of a partition, each conditional on its
+   * etag. A transaction fails whole when one row changed since it was read, and then that chunk is
+   * saved row by row, so only the rows that changed fail. One answer (the new etag) per link, in order.
+   */
+  async saveMany(links: readonly Link[]): Promise<PromiseSettledResult<string>[]> {
+    const table = await this.table();
+    const out = new Array<PromiseSettledResult<string>>(links.length);
+    const rows = links.map((link, index) => ({ index, link, row: toRow(link) }));
+    for (const chunk of transactionChunks(rows, (x) => x.row)) {
+      let saved = false;
+      let etags: (string | undefined)[] = [];
+      try {
+        etags = await submit(table, chunk.map((x) => ['update', x.row, 'Replace', { etag: x.link.etag }]));
+        saved = true;
+      } catch {
+        // Nothing of the chunk was written: row by row below, so only the changed rows fail.
+      }
+      const settled = await Promise.allSettled(
+        chunk.map(async (x, k) => {
+          if (!saved) return this.save(x.link);
+          return etags[k] ?? (await this.get(x.link.userId, x.link.module, x.link.graphId))?.etag ?? '';
+        }),
+      );
+      chunk.forEach((x, k) => (out[x.index] = settled[k]));
+    }
+    return out;
   }
 
   /** Replaces the row if nobody changed it since `link.etag` was read; returns the new etag. */
@@ -159,12 +228,22 @@ export class LinkRepository {
     return out;
   }
 
+  /**
+   * Deprovisioning: every row of the user, whatever its state, 100 deletes per transaction; a
+   * chunk that fails (a row deleted meanwhile) is deleted row by row.
+   */
   async deleteAllForUser(userId: string, modules: readonly SyncModule[]): Promise<number> {
+    const table = await this.table();
     let n = 0;
     for (const module of modules) {
-      for (const link of await this.list(userId, module)) {
-        await this.delete(link);
-        n++;
+      const keys = (await this.list(userId, module)).map((l) => ({ partitionKey: partition(userId, module), rowKey: encodeKey(l.graphId) }));
+      for (const chunk of transactionChunks(keys, (k) => k)) {
+        try {
+          await submit(table, chunk.map((k) => ['delete', k]));
+        } catch {
+          for (const k of chunk) await this.delete({ userId, module, graphId: decodeKey(k.rowKey) });
+        }
+        n += chunk.length;
       }
     }
     return n;

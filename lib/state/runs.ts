@@ -2,6 +2,7 @@ import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
 import { compositeKey, encodeKey, splitCompositeKey } from './keys';
 import { assertEntityFits, fitProperty, isConflict, isNotFound, isPreconditionFailed, type TableStore } from './tables';
+import { submit, transactionChunks } from './transactions';
 
 export type ItemResult = 'added' | 'updated' | 'deleted' | 'unchanged' | 'skipped';
 
@@ -47,6 +48,26 @@ export interface SyncRun {
 }
 
 const RUN_ROW = '_run';
+
+/** A report line's row: keyed by user, module and item, in the run's partition. */
+function itemRow(item: ReportItem) {
+  const row = {
+    partitionKey: encodeKey(item.runId),
+    rowKey: compositeKey(item.userId, item.module, item.itemId),
+    result: item.result,
+    label: fitProperty(item.label ?? '', 500),
+    reason: fitProperty(item.reason ?? '', 2000),
+    code: item.code ?? '',
+    zohoModule: item.zohoModule ?? '',
+    zohoId: item.zohoId ?? '',
+    cutFields: item.cutFields?.length ? item.cutFields.join(',') : '',
+    notes: item.notes?.length ? fitProperty(JSON.stringify(item.notes), 8000) : '',
+    retriedFromSkip: item.retriedFromSkip ?? false,
+    at: item.at,
+  };
+  assertEntityFits(row);
+  return row;
+}
 
 /**
  * Sync runs and their report items. An item row is keyed by user, module and item, so reprocessing
@@ -141,28 +162,35 @@ export class RunRepository {
 
   async putItem(item: ReportItem): Promise<void> {
     const table = await this.table();
-    const row = {
-      partitionKey: encodeKey(item.runId),
-      rowKey: compositeKey(item.userId, item.module, item.itemId),
-      result: item.result,
-      label: fitProperty(item.label ?? '', 500),
-      reason: fitProperty(item.reason ?? '', 2000),
-      code: item.code ?? '',
-      zohoModule: item.zohoModule ?? '',
-      zohoId: item.zohoId ?? '',
-      cutFields: item.cutFields?.length ? item.cutFields.join(',') : '',
-      notes: item.notes?.length ? fitProperty(JSON.stringify(item.notes), 8000) : '',
-      retriedFromSkip: item.retriedFromSkip ?? false,
-      at: item.at,
-    };
-    assertEntityFits(row);
-    await table.upsertEntity(row, 'Replace');
+    await table.upsertEntity(itemRow(item), 'Replace');
+  }
+
+  /**
+   * `putItem` for many lines (a bulk resync): one transaction per 100 lines of a run. A chunk
+   * Azure refuses is written line by line, so one bad line does not lose the others.
+   */
+  async putItems(items: readonly ReportItem[]): Promise<void> {
+    const table = await this.table();
+    const rows = items.map(itemRow);
+    for (const chunk of transactionChunks(rows, (r) => r)) {
+      try {
+        await submit(table, chunk.map((r) => ['upsert', r, 'Replace']));
+      } catch {
+        const settled = await Promise.allSettled(chunk.map((r) => table.upsertEntity(r, 'Replace')));
+        const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+        if (failed) throw failed.reason;
+      }
+    }
   }
 
   async listItems(runId: string, filter?: { userId?: string; module?: SyncModule }): Promise<ReportItem[]> {
     const table = await this.table();
     const out: ReportItem[] = [];
-    const query = odata`PartitionKey eq ${encodeKey(runId)} and RowKey ne ${RUN_ROW}`;
+    // Lines are keyed user|module|item: a user (and module) is a RowKey range, read server-side.
+    const prefix = filter?.userId ? `${compositeKey(filter.userId, ...(filter.module ? [filter.module] : []))}|` : undefined;
+    const query = prefix
+      ? odata`PartitionKey eq ${encodeKey(runId)} and RowKey ge ${prefix} and RowKey lt ${`${prefix.slice(0, -1)}}`}`
+      : odata`PartitionKey eq ${encodeKey(runId)} and RowKey ne ${RUN_ROW}`;
     for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: query } })) {
       const [userId, module, itemId] = splitCompositeKey(String(row.rowKey));
       if (filter?.userId && filter.userId !== userId) continue;

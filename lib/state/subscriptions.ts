@@ -21,21 +21,8 @@ export interface SubscriptionRecord {
   lastErrorAt?: string;
 }
 
-interface Row {
-  partitionKey: string;
-  rowKey: string;
-  userId: string;
-  module: string;
-  resource: string;
-  listId?: string;
-  clientState: string;
-  expiresAt: string;
-  createdAt: string;
-  renewedAt?: string;
-  reauthorizedAt?: string;
-  lastError?: string;
-  lastErrorAt?: string;
-}
+/** Absent optional values are stored as '' (a Replace must clear them). */
+type Row = Omit<SubscriptionRecord, 'id' | 'module'> & { partitionKey: string; rowKey: string; module: string };
 
 const ROW = 'subscription';
 

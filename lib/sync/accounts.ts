@@ -42,6 +42,16 @@ export class AccountResolver {
     }
   }
 
+  /**
+   * Drops the id remembered for a company (here and in Table Storage) after Zoho refused it, e.g.
+   * because the Account was deleted in Zoho; the next `resolve` looks it up or creates it again.
+   */
+  async forget(name: string): Promise<void> {
+    const key = name.trim().toLowerCase();
+    this.cache.delete(key);
+    if ((await this.claims.get(MODULE, key))?.state === 'done') await this.claims.release(MODULE, key);
+  }
+
   private remember(key: string, id: string, created: boolean) {
     this.cache.set(key, id);
     return { id, created };

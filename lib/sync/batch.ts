@@ -2,7 +2,8 @@
  * The bulk path: many items of one module and one user at once, for a resync. Same rules as the
  * one-item engine (links, claims before creating, the module's duplicate rule, hash = no write),
  * but Zoho sees 100 records per write and a few `in (…)` dedup look-ups instead of one look-up
- * per item. Anything unusual (a claim held by another worker, a transient failure, two items of
+ * per item, and Table Storage one transaction per 100 claims or link rows instead of one request
+ * per row. Anything unusual (a claim held by another worker, a transient failure, two items of
  * the batch that are the same Zoho record) leaves the bulk path: it goes to the engine one item at
  * a time, or to the `sync-items` queue with the run id so the worker retries it with back-off.
  *
@@ -10,12 +11,12 @@
  * mass-delete guard over everything a run would delete before deleting anything.
  */
 import { randomUUID } from 'node:crypto';
-import { LinkConflictError, type Link } from '../state/links';
+import { isStaleClaim, LinkConflictError, type Link, type LinkOrigin } from '../state/links';
 import { MAX_IDS_PER_DELETE, MAX_RECORDS_PER_WRITE } from '../zoho/records';
-import type { ZohoRecord, ZohoRecordResult } from '../zoho/types';
+import type { ZohoRecord, ZohoRecordFailure, ZohoRecordResult } from '../zoho/types';
 import { recordGone, syncItem, type DedupAnswer, type EngineDeps, type ItemReport, type Mapped, type ModuleAdapter, type Resolved } from './engine';
 import type { SyncItemMessage } from './messages';
-import { classify, ItemBusyError, ZohoRecordRefused } from './outcome';
+import { classify, ItemBusyError, StaleLookupError, ZohoRecordRefused } from './outcome';
 import type { SyncQueue } from './ports';
 
 export interface BatchEntry {
@@ -64,6 +65,8 @@ export interface BatchDeps extends Omit<EngineDeps, 'claimToken'> {
 
 const DEFAULT_CONCURRENCY = 16;
 const DEFAULT_GROUP = 500;
+/** the engine's default: a claim not renewed for this long belongs to a worker that died */
+const DEFAULT_CLAIM_STALE_MS = 2 * 60_000;
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
@@ -75,7 +78,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
       out[i] = await fn(items[i], i);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return out;
 }
 
@@ -118,10 +121,12 @@ class BatchRun<Item> {
   private readonly out: BatchResult = { results: [], removals: [], handedOff: [] };
   private readonly concurrency: number;
   private readonly token = randomUUID();
+  private readonly staleMs: number;
   private finished = 0;
 
   constructor(private readonly adapter: ModuleAdapter<Item>, private readonly deps: BatchDeps) {
     this.concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
+    this.staleMs = deps.claimStaleMs ?? DEFAULT_CLAIM_STALE_MS;
   }
 
   async run(entries: readonly BatchEntry[]): Promise<BatchResult> {
@@ -134,10 +139,10 @@ class BatchRun<Item> {
       try {
         const item = preread ? (preread.item as Item) : await this.adapter.read(msg);
         const link = await this.link(msg);
-        if (item === null) return this.removal(msg, link, 'deleted in Outlook');
+        if (item === null) return await this.removal(msg, link, 'deleted in Outlook');
         if (verifyOnly) return this.done(msg, undefined);
         const decision = this.adapter.decide(item);
-        if (decision.action === 'remove') return this.removal(msg, link, decision.reason);
+        if (decision.action === 'remove') return await this.removal(msg, link, decision.reason);
         // Scope changes and skips have no Zoho write to batch; the engine's rules apply as they are.
         if (!bulk || decision.action !== 'sync') return void viaEngine.push({ msg, item });
         const mapped = await this.adapter.map(item);
@@ -237,7 +242,17 @@ class BatchRun<Item> {
     return this.deps.links.get(msg.userId, msg.module, msg.itemId);
   }
 
-  private removal(msg: SyncItemMessage, link: Link | undefined, why: string): void {
+  private async removal(msg: SyncItemMessage, link: Link | undefined, why: string): Promise<void> {
+    if (link?.state === 'claimed') {
+      // The engine's rule: a first creation still running elsewhere is waited for (the record it
+      // creates would otherwise stay behind unlinked); the claim of a worker that died is cleared.
+      const current = await this.deps.links.get(msg.userId, msg.module, msg.itemId);
+      if (current?.state === 'claimed') {
+        if (!isStaleClaim(current, this.deps.now(), this.staleMs)) throw new ItemBusyError();
+        await this.deps.links.delete(current);
+      }
+      link = current?.state === 'linked' ? current : undefined;
+    }
     if (link?.state === 'linked' && link.zohoId) {
       this.out.removals.push({ msg, link, why });
       this.progress();
@@ -300,41 +315,48 @@ class BatchRun<Item> {
     await Promise.all(chunks(ready, MAX_RECORDS_PER_WRITE).map(async (part) => {
       const results = await this.write('update', part.map((x) => ({ ...x.resolved!.record, id: x.link.zohoId })), part);
       if (!results) return;
+      const written: (ToWrite<Item> & { link: Link })[] = [];
       await mapLimit(part, this.concurrency, async (x, i) => {
         const r = results[i];
         try {
           if (r.status === 'error') {
-            if (!recordGone(r)) throw new ZohoRecordRefused(r, this.adapter.zohoModule);
+            if (!recordGone(r)) throw await this.refusal(r, x.item);
             // Someone deleted the record in Zoho: forget it and treat the item as new.
             await this.deps.links.delete(x.link);
             recreate.push(x);
             return;
           }
-          await this.deps.links.save({ ...x.link, hash: x.mapped.hash, changeKey: this.adapter.changeKey(x.item), lastResult: 'updated', lastSyncedAt: this.deps.now().toISOString() });
-          this.done(x.msg, { result: 'updated', label: x.mapped.label, zohoModule: x.link.zohoModule, zohoId: x.link.zohoId, cutFields: x.mapped.cutFields, notes: [...x.mapped.notes, ...x.resolved!.notes] });
+          written.push(x);
         } catch (err) {
           await this.fail(x.msg, err);
         }
+      });
+      const saved = await this.deps.links.saveMany(written.map((x) => ({ ...x.link, hash: x.mapped.hash, changeKey: this.adapter.changeKey(x.item), lastResult: 'updated', lastSyncedAt: this.deps.now().toISOString() })));
+      await mapLimit(written, this.concurrency, async (x, i) => {
+        const s = saved[i];
+        if (s.status === 'rejected') return this.fail(x.msg, s.reason);
+        this.done(x.msg, { result: 'updated', label: x.mapped.label, zohoModule: x.link.zohoModule, zohoId: x.link.zohoId, cutFields: x.mapped.cutFields, notes: [...x.mapped.notes, ...x.resolved!.notes] });
       });
     }));
     return recreate;
   }
 
   /**
-   * First-seen items: claim each (insert-if-absent), resolve, one batched dedup look-up, then
-   * insert the new ones and update the ones that match an existing record. Returns the items the
-   * engine must take one by one.
+   * First-seen items: claim each (insert-if-absent, 100 per Table transaction), resolve, renew the
+   * claims, one batched dedup look-up, then insert the new ones and update the ones that match an
+   * existing record. Returns the items the engine must take one by one.
    */
   private async createOrLink(group: ToWrite<Item>[]): Promise<{ later: { msg: SyncItemMessage; item: Item }[]; deferred: Claimed<Item>[] }> {
     const later: { msg: SyncItemMessage; item: Item }[] = [];
     const claimed: Claimed<Item>[] = [];
-    const stale = this.deps.claimStaleMs ?? 2 * 60_000;
-    await mapLimit(group, this.concurrency, async (x) => {
+    const claims = await this.deps.links.claimMany(group.map((x) => ({ userId: x.msg.userId, module: x.msg.module, graphId: x.msg.itemId })), this.token, this.deps.now(), this.staleMs);
+    await mapLimit(group, this.concurrency, async (x, i) => {
+      const c = claims[i];
       try {
-        const c = await this.deps.links.claim(x.msg.userId, x.msg.module, x.msg.itemId, this.token, this.deps.now(), stale);
-        if (c.claimed) return void claimed.push({ ...x, claim: c.link });
+        if (c.status === 'rejected') throw c.reason;
+        if (c.value.claimed) return void claimed.push({ ...x, claim: c.value.link });
         // Linked meanwhile: the engine compares and updates it; still being created elsewhere: wait.
-        if (c.link.state === 'linked') return void later.push(x);
+        if (c.value.link.state === 'linked') return void later.push(x);
         throw new ItemBusyError();
       } catch (err) {
         await this.fail(x.msg, err);
@@ -343,7 +365,7 @@ class BatchRun<Item> {
     if (claimed.length === 0) return { later, deferred: [] };
 
     const release = (x: Claimed<Item>) => this.release(x.claim);
-    const ready = await this.resolveAll(claimed, release);
+    const ready = await this.renewClaims(await this.resolveAll(claimed, release), release);
     let answers: DedupAnswer[];
     try {
       answers = await this.adapter.findExistingMany!(ready.map((x) => ({ item: x.item, mapped: x.mapped })));
@@ -381,6 +403,7 @@ class BatchRun<Item> {
       chunks(inserts, MAX_RECORDS_PER_WRITE).map(async (part) => {
         const results = await this.write('insert', part.map((x) => x.resolved!.record), part, release);
         if (!results) return;
+        const created: { x: Claimed<Item>; zohoId: string }[] = [];
         await mapLimit(part, this.concurrency, async (x, i) => {
           const r = results[i];
           try {
@@ -389,13 +412,14 @@ class BatchRun<Item> {
               x.target = { id: r.duplicateId, reason: `linked to an existing Zoho record (Zoho's duplicate check on ${r.field ?? 'a unique field'})` };
               return void duplicates.push(x);
             }
-            if (r.status === 'error') throw new ZohoRecordRefused(r, this.adapter.zohoModule);
-            await this.saveLinked(x, r.id, 'created');
+            if (r.status === 'error') throw await this.refusal(r, x.item);
+            created.push({ x, zohoId: r.id });
           } catch (err) {
             await release(x);
             await this.fail(x.msg, err);
           }
         });
+        await this.saveLinked(created, 'created', release);
       }),
     );
 
@@ -403,21 +427,48 @@ class BatchRun<Item> {
       chunks([...links, ...duplicates], MAX_RECORDS_PER_WRITE).map(async (part) => {
         const results = await this.write('update', part.map((x) => ({ ...x.resolved!.record, id: x.target!.id })), part, release);
         if (!results) return;
+        const linked: { x: Claimed<Item>; zohoId: string }[] = [];
         await mapLimit(part, this.concurrency, async (x, i) => {
           const r = results[i];
           try {
-            if (r.status === 'error') throw new ZohoRecordRefused(r, this.adapter.zohoModule);
-            await this.saveLinked(x, x.target!.id, 'linked');
+            if (r.status === 'error') throw await this.refusal(r, x.item);
+            linked.push({ x, zohoId: x.target!.id });
           } catch (err) {
             await release(x);
             await this.fail(x.msg, err);
           }
         });
+        await this.saveLinked(linked, 'linked', release);
       }),
     );
 
     await mapLimit(deferred, this.concurrency, release);
     return { later, deferred };
+  }
+
+  /**
+   * The engine renews a claim right before its duplicate check and write, so that no other worker
+   * takes it over as stale while the record may be being created; here one Table transaction
+   * renews 100. A claim lost meanwhile belongs to someone else: the item waits in the queue.
+   */
+  private async renewClaims(list: Claimed<Item>[], release: (x: Claimed<Item>) => Promise<void>): Promise<Claimed<Item>[]> {
+    const at = this.deps.now().toISOString();
+    const renewed = list.map((x) => ({ ...x.claim, claimedAt: at }));
+    const saved = await this.deps.links.saveMany(renewed);
+    const kept: Claimed<Item>[] = [];
+    await mapLimit(list, this.concurrency, async (x, i) => {
+      const s = saved[i];
+      if (s.status === 'fulfilled') return void kept.push({ ...x, claim: { ...renewed[i], etag: s.value } });
+      if (!(s.reason instanceof LinkConflictError)) await release(x);
+      await this.fail(x.msg, s.reason instanceof LinkConflictError ? new ItemBusyError() : s.reason);
+    });
+    return kept;
+  }
+
+  /** The engine's rule: a refused look-up id the adapter had cached is forgotten and the item retried. */
+  private async refusal(failure: ZohoRecordFailure, item: Item): Promise<Error> {
+    if (await this.adapter.forgetLookup?.(item, failure)) return new StaleLookupError(failure.field);
+    return new ZohoRecordRefused(failure, this.adapter.zohoModule);
   }
 
   /**
@@ -439,29 +490,39 @@ class BatchRun<Item> {
     }
   }
 
-  private async saveLinked(x: Claimed<Item>, zohoId: string, origin: 'created' | 'linked'): Promise<void> {
-    await this.deps.links.save({
-      ...x.claim,
-      state: 'linked',
-      claimToken: undefined,
-      claimedAt: undefined,
-      zohoModule: this.adapter.zohoModule,
-      zohoId,
-      origin,
-      hash: x.mapped.hash,
-      changeKey: this.adapter.changeKey(x.item),
-      lastResult: origin === 'created' ? 'added' : 'updated',
-      lastSyncedAt: this.deps.now().toISOString(),
-    });
-    const notes = [...x.mapped.notes, ...(x.resolved?.notes ?? [])];
-    this.done(x.msg, {
-      result: origin === 'created' ? 'added' : 'updated',
-      label: x.mapped.label,
-      reason: origin === 'linked' ? x.target?.reason : undefined,
-      zohoModule: this.adapter.zohoModule,
-      zohoId,
-      cutFields: x.mapped.cutFields,
-      notes,
+  /** Links the records written (100 link rows per Table transaction), then reports each item. */
+  private async saveLinked(list: { x: Claimed<Item>; zohoId: string }[], origin: LinkOrigin, release: (x: Claimed<Item>) => Promise<void>): Promise<void> {
+    const at = this.deps.now().toISOString();
+    const saved = await this.deps.links.saveMany(
+      list.map(({ x, zohoId }) => ({
+        ...x.claim,
+        state: 'linked',
+        claimToken: undefined,
+        claimedAt: undefined,
+        zohoModule: this.adapter.zohoModule,
+        zohoId,
+        origin,
+        hash: x.mapped.hash,
+        changeKey: this.adapter.changeKey(x.item),
+        lastResult: origin === 'created' ? 'added' : 'updated',
+        lastSyncedAt: at,
+      })),
+    );
+    await mapLimit(list, this.concurrency, async ({ x, zohoId }, i) => {
+      const s = saved[i];
+      if (s.status === 'rejected') {
+        await release(x);
+        return this.fail(x.msg, s.reason);
+      }
+      this.done(x.msg, {
+        result: origin === 'created' ? 'added' : 'updated',
+        label: x.mapped.label,
+        reason: origin === 'linked' ? x.target?.reason : undefined,
+        zohoModule: this.adapter.zohoModule,
+        zohoId,
+        cutFields: x.mapped.cutFields,
+        notes: [...x.mapped.notes, ...(x.resolved?.notes ?? [])],
+      });
     });
   }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { GraphApi } from '../graph/client';
 import { GraphNotFoundError, GraphPermissionError } from '../graph/errors';
 import { fieldRulesFromMetadata, type FieldRules } from '../mapping/fields';
+import { ZohoApiError } from '../zoho/errors';
 import type { ZohoUser } from '../zoho/types';
 import type { ZohoPort } from './ports';
 
@@ -10,7 +11,7 @@ const MailboxUser = z.object({ id: z.string(), mail: z.string().nullish(), userP
 const MailboxTimeZone = z.object({ value: z.string().nullish() }).loose();
 
 /** Memoises a loader per key for `ttlMs`; a failed load is not kept. */
-class TtlCache<T> {
+export class TtlCache<T> {
   private readonly entries = new Map<string, { value: Promise<T>; until: number }>();
   constructor(private readonly ttlMs: number, private readonly now: () => number = Date.now) {}
 
@@ -41,9 +42,20 @@ export class Directory {
     this.timeZones = new TtlCache(ttlMs * 6);
   }
 
-  /** Field lengths and pick lists of a Zoho module (settings/fields), over the seed's defaults. */
+  /**
+   * Field lengths and pick lists of a Zoho module (settings/fields), over the seed's defaults. When
+   * Zoho refuses the metadata for good (a scope or profile permission not granted), the seed's
+   * table alone applies for the TTL; a transient failure fails the item, which is retried.
+   */
   fieldRules(zohoModule: string): Promise<FieldRules> {
-    return this.rules.get(zohoModule, async () => fieldRulesFromMetadata({ [zohoModule]: { fields: await this.zoho.getFields(zohoModule) } }));
+    return this.rules.get(zohoModule, async () => {
+      try {
+        return fieldRulesFromMetadata({ [zohoModule]: { fields: await this.zoho.getFields(zohoModule) } });
+      } catch (err) {
+        if (err instanceof ZohoApiError && !err.transient) return fieldRulesFromMetadata({});
+        throw err;
+      }
+    });
   }
 
   async zohoUsers(): Promise<ZohoUser[]> {

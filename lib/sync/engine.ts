@@ -1,11 +1,11 @@
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { SyncModule } from '../modules';
-import { LinkConflictError, type Link, type LinkRepository } from '../state/links';
+import { isStaleClaim, LinkConflictError, type Link, type LinkRepository } from '../state/links';
 import type { ReportItem } from '../state/runs';
-import type { ZohoRecord, ZohoRecordResult } from '../zoho/types';
+import type { ZohoRecord, ZohoRecordFailure, ZohoRecordResult } from '../zoho/types';
 import type { SyncItemMessage } from './messages';
-import { ItemBusyError, ZohoRecordRefused } from './outcome';
+import { ItemBusyError, StaleLookupError, ZohoRecordRefused } from './outcome';
 import type { ZohoPort } from './ports';
 
 /** What a module's mapping produced for one Outlook item, before Zoho look-ups are resolved. */
@@ -48,6 +48,12 @@ export interface ModuleAdapter<Item> {
   changeKey(item: Item): string | undefined;
   /** removes the Zoho record; default: delete it. Events cancel instead. */
   removeRecord?(zohoId: string, reason: string): Promise<ZohoRecordResult>;
+  /**
+   * Zoho refused a write of this item naming `failure.field`. When that field holds a look-up id
+   * the adapter cached (an Account deleted in Zoho since), forget it and answer true: the item is
+   * then retried and resolves the look-up afresh instead of being skipped for good.
+   */
+  forgetLookup?(item: Item, failure: ZohoRecordFailure): Promise<boolean>;
   /**
    * findExisting for many first-seen items at once (bulk resync: a few `in (…)` look-ups instead of
    * one per item). One answer per entry, in order: `key` is the duplicate-rule key (entries sharing
@@ -98,11 +104,12 @@ export function recordGone(r: ZohoRecordResult): boolean {
 export async function syncItem<Item>(msg: SyncItemMessage, adapter: ModuleAdapter<Item>, deps: EngineDeps): Promise<ItemReport | undefined> {
   const item = await adapter.read(msg);
   const link = await deps.links.get(msg.userId, msg.module, msg.itemId);
-  if (item === null) return removeLinked(link, adapter, deps, 'deleted in Outlook');
+  if (item === null) return removeLinked(await settleClaim(link, deps), adapter, deps, 'deleted in Outlook');
 
   const decision = adapter.decide(item);
-  if (decision.action === 'remove') return removeLinked(link, adapter, deps, decision.reason);
+  if (decision.action === 'remove') return removeLinked(await settleClaim(link, deps), adapter, deps, decision.reason);
   if (decision.action === 'out-of-scope' || decision.action === 'skip') {
+    await settleClaim(link, deps);
     if (link?.state !== 'linked') return decision.action === 'skip' ? { result: 'skipped', reason: decision.reason } : undefined;
     await deps.links.delete(link);
     // SPEC §1: an item that loses the category stops syncing; its record stays in Zoho.
@@ -127,7 +134,7 @@ async function updateLinked<Item>(link: Link, item: Item, mapped: Mapped, adapte
       await deps.links.delete(link);
       return createOrLink({ userId: link.userId, module: link.module, itemId: link.graphId, v: 1, changeType: 'updated' }, item, mapped, adapter, deps);
     }
-    throw new ZohoRecordRefused(result, adapter.zohoModule);
+    throw await refusal(result, item, adapter);
   }
   await deps.links.save({ ...link, hash: mapped.hash, changeKey: adapter.changeKey(item), lastResult: 'updated', lastSyncedAt: deps.now().toISOString() });
   return { result: 'updated', ...base, notes: [...mapped.notes, ...resolved.notes] };
@@ -139,11 +146,15 @@ async function createOrLink<Item>(msg: SyncItemMessage, item: Item, mapped: Mapp
     if (claim.link.state === 'linked') return updateLinked(claim.link, item, mapped, adapter, deps, false);
     throw new ItemBusyError();
   }
-  const claimed = claim.link;
+  let claimed = claim.link;
   try {
     const resolved = await adapter.resolve(item, mapped);
     const notes = [...mapped.notes, ...resolved.notes];
     const trigger = { trigger: deps.config.ZOHO_TRIGGER };
+    // Look-ups can take long (throttling, an Account to create): renew the claim right before the
+    // duplicate check and the write, so no other worker takes it over as stale while this one
+    // may be creating the record.
+    claimed = await renewClaim(claimed, deps);
     // A first-seen item may already be in Zoho (entered by hand, an earlier tool, or a worker
     // that died after creating it): the module's duplicate rule decides, and a match is linked.
     const existing = await adapter.findExisting(item, mapped);
@@ -152,7 +163,7 @@ async function createOrLink<Item>(msg: SyncItemMessage, item: Item, mapped: Mapp
     let reason: string | undefined;
     if (existing) {
       const [r] = await deps.zoho.updateRecords(adapter.zohoModule, [{ ...resolved.record, id: existing.id }], trigger);
-      if (r.status === 'error') throw new ZohoRecordRefused(r, adapter.zohoModule);
+      if (r.status === 'error') throw await refusal(r, item, adapter);
       zohoId = existing.id;
       origin = 'linked';
       reason = `linked to an existing Zoho record (${existing.how})`;
@@ -160,12 +171,12 @@ async function createOrLink<Item>(msg: SyncItemMessage, item: Item, mapped: Mapp
       const [r] = await deps.zoho.insertRecords(adapter.zohoModule, [resolved.record], trigger);
       if (r.status === 'error' && r.code === 'DUPLICATE_DATA' && r.duplicateId) {
         const [u] = await deps.zoho.updateRecords(adapter.zohoModule, [{ ...resolved.record, id: r.duplicateId }], trigger);
-        if (u.status === 'error') throw new ZohoRecordRefused(u, adapter.zohoModule);
+        if (u.status === 'error') throw await refusal(u, item, adapter);
         zohoId = r.duplicateId;
         origin = 'linked';
         reason = `linked to an existing Zoho record (Zoho's duplicate check on ${r.field ?? 'a unique field'})`;
       } else if (r.status === 'error') {
-        throw new ZohoRecordRefused(r, adapter.zohoModule);
+        throw await refusal(r, item, adapter);
       } else {
         zohoId = r.id;
         origin = 'created';
@@ -192,6 +203,33 @@ async function createOrLink<Item>(msg: SyncItemMessage, item: Item, mapped: Mapp
     });
     throw err;
   }
+}
+
+/** Takes the claim's time forward under its etag; losing it means another worker took over. */
+async function renewClaim(claimed: Link, deps: EngineDeps): Promise<Link> {
+  const renewed = { ...claimed, claimedAt: deps.now().toISOString() };
+  try {
+    return { ...renewed, etag: await deps.links.save(renewed) };
+  } catch (err) {
+    if (err instanceof LinkConflictError) throw new ItemBusyError();
+    throw err;
+  }
+}
+
+/**
+ * A delete or scope change for an item whose first creation is still running elsewhere waits for
+ * it (or the record it creates would stay behind unlinked); a claim whose worker died is cleared.
+ */
+async function settleClaim(link: Link | undefined, deps: EngineDeps): Promise<Link | undefined> {
+  if (link?.state !== 'claimed') return link;
+  if (!isStaleClaim(link, deps.now(), deps.claimStaleMs ?? DEFAULT_CLAIM_STALE_MS)) throw new ItemBusyError();
+  await deps.links.delete(link);
+  return undefined;
+}
+
+async function refusal<Item>(failure: ZohoRecordFailure, item: Item, adapter: ModuleAdapter<Item>): Promise<Error> {
+  if (await adapter.forgetLookup?.(item, failure)) return new StaleLookupError(failure.field);
+  return new ZohoRecordRefused(failure, adapter.zohoModule);
 }
 
 async function removeLinked<Item>(link: Link | undefined, adapter: ModuleAdapter<Item>, deps: EngineDeps, why: string): Promise<ItemReport | undefined> {

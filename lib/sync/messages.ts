@@ -19,7 +19,7 @@ export const SyncItemMessage = z.object({
   runId: z.string().optional(),
   /** set when this item was skipped in the previous run (SPEC §2.6) */
   retryOfSkipped: z.boolean().optional(),
-  /** times this item was put back because another worker was creating it */
+  /** times this item was put back for later (another worker was creating it, or a vendor asked to wait) */
   deferrals: z.number().int().min(0).optional(),
 });
 export type SyncItemMessage = z.infer<typeof SyncItemMessage>;

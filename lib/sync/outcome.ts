@@ -14,6 +14,17 @@ export class ItemBusyError extends Error {
   }
 }
 
+/**
+ * Zoho refused a look-up id the adapter had cached (an Account deleted in Zoho since). The adapter
+ * has forgotten it; the retry resolves the look-up afresh.
+ */
+export class StaleLookupError extends Error {
+  constructor(readonly field: string | undefined) {
+    super(`Zoho no longer knows the record cached for ${field ?? 'a look-up'}`);
+    this.name = 'StaleLookupError';
+  }
+}
+
 /** A Zoho per-record refusal, carried as an error so the engine has one place that reports skips. */
 export class ZohoRecordRefused extends Error {
   constructor(readonly failure: ZohoRecordFailure, readonly zohoModule: string) {
@@ -51,7 +62,7 @@ export function zohoReason(code: string, field?: string, message?: string): stri
 }
 
 export function classify(err: unknown): Outcome {
-  if (err instanceof ItemBusyError || err instanceof LinkConflictError) return { transient: true, code: err.name };
+  if (err instanceof ItemBusyError || err instanceof LinkConflictError || err instanceof StaleLookupError) return { transient: true, code: err.name };
   if (err instanceof ZohoRecordRefused) {
     const f = err.failure;
     return { transient: false, code: f.code, reason: zohoReason(f.code, f.field, f.message) };

@@ -6,8 +6,10 @@
  * worker path is identical, and a change seen both ways is harmless (the worker re-reads, the
  * link hash stops a second write).
  *
- * - Provisioned users: those with any subscription stored (contacts, events, mail still subscribe
- *   when To Do refuses). Lists are listed afresh each round, so new lists are polled at once.
+ * - Users: every active provisioned mailbox, and any mailbox with a subscription stored. The
+ *   subscriptions alone would miss a mailbox whose only synced module is tasks and whose To Do
+ *   subscriptions were all refused: that is exactly the mailbox this timer exists for. Lists are
+ *   listed afresh each round, so new lists are polled at once.
  * - The first round of a list has no delta link: Graph returns every task, which is queued; the
  *   worker finds them unchanged unless something happened since the last full sync.
  * - Delta links are stored per user and list (DeltaLinkRepository, module `tasks`, scope = list
@@ -21,12 +23,14 @@ import { graphPath } from '../graph/path';
 import type { Logger } from '../log';
 import type { DeltaLinkRepository } from '../state/delta';
 import type { SubscriptionRepository } from '../state/subscriptions';
+import type { ProvisionedUserRepository } from '../state/users';
 import type { SyncItemMessage } from './messages';
 import type { SyncQueue } from './ports';
 
 export interface TodoPollDeps {
   graph: GraphApi;
   subscriptions: Pick<SubscriptionRepository, 'list'>;
+  users: Pick<ProvisionedUserRepository, 'list'>;
   deltaLinks: Pick<DeltaLinkRepository, 'get' | 'put' | 'delete'>;
   queue: SyncQueue;
   logger: Logger;
@@ -49,7 +53,8 @@ const deltaItemSchema = z.object({ id: z.string() });
 const SEND_PARALLELISM = 16;
 
 export async function pollTodoLists(deps: TodoPollDeps): Promise<TodoPollResult> {
-  const users = [...new Set((await deps.subscriptions.list()).map((s) => s.userId))];
+  const [subscriptions, provisioned] = await Promise.all([deps.subscriptions.list(), deps.users.list()]);
+  const users = [...new Set([...provisioned.filter((u) => u.state === 'active').map((u) => u.userId), ...subscriptions.map((s) => s.userId)])];
   const result: TodoPollResult = { users: users.length, lists: 0, queued: 0, failures: 0 };
   const parallelism = Math.max(1, deps.userParallelism ?? 4);
   let next = 0;

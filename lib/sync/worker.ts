@@ -24,7 +24,15 @@ export interface WorkerDeps extends Omit<EngineDeps, 'claimToken' | 'logger'> {
   busyRetrySeconds: number;
 }
 
-const MAX_BUSY_DEFERRALS = 20;
+/** Times one item may be put back for later (busy elsewhere, or a vendor's long Retry-After). */
+const MAX_DEFERRALS = 20;
+/**
+ * The host redelivers a thrown message after host.json's `visibilityTimeout` (10 s). A vendor that
+ * asks for a longer wait (Graph's Retry-After, Zoho's ten-minute refresh throttle) gets it through a
+ * delayed copy instead, so the item's attempts are not spent in a minute. Capped at 15 minutes.
+ */
+const QUEUE_RETRY_MS = 10_000;
+const MAX_DEFER_MS = 15 * 60_000;
 
 export type WorkerOutcome = { status: 'done'; report?: ItemReport } | { status: 'invalid' } | { status: 'deferred' };
 
@@ -55,13 +63,13 @@ export async function processSyncMessage(raw: unknown, dequeueCount: number, dep
       report = handler ? await handler(msg, logger) : await syncItem(msg, adapter!, { ...deps, logger, claimToken: randomUUID() });
     } catch (err) {
       const outcome = classify(err);
-      if (err instanceof ItemBusyError) {
-        const deferrals = msg.deferrals ?? 0;
-        if (deferrals < MAX_BUSY_DEFERRALS) {
-          await deps.queue.send({ ...msg, deferrals: deferrals + 1 }, { visibilityTimeoutSeconds: deps.busyRetrySeconds });
-          logger.info('item busy in another worker; deferred', log);
-          return { status: 'deferred' };
-        }
+      const busy = err instanceof ItemBusyError;
+      const waitMs = busy ? deps.busyRetrySeconds * 1000 : outcome.transient && (outcome.retryAfterMs ?? 0) > QUEUE_RETRY_MS ? Math.min(outcome.retryAfterMs!, MAX_DEFER_MS) : undefined;
+      const deferrals = msg.deferrals ?? 0;
+      if (waitMs !== undefined && deferrals < MAX_DEFERRALS) {
+        await deps.queue.send({ ...msg, deferrals: deferrals + 1 }, { visibilityTimeoutSeconds: Math.ceil(waitMs / 1000) });
+        logger.info(busy ? 'item busy in another worker; deferred' : 'asked to wait; deferred', { ...log, code: outcome.code, delaySeconds: Math.ceil(waitMs / 1000) });
+        return { status: 'deferred' };
       }
       if (outcome.transient && dequeueCount < deps.maxAttempts) {
         logger.warn('transient failure; the queue will retry', { ...log, code: outcome.code, error: (err as Error).name });

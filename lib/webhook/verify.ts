@@ -8,7 +8,7 @@ export function secretsEqual(expected: string, received: string | null | undefin
   if (typeof received !== 'string') return false;
   const a = createHash('sha256').update(expected, 'utf8').digest();
   const b = createHash('sha256').update(received, 'utf8').digest();
-  return timingSafeEqual(a, b) && expected.length === received.length;
+  return timingSafeEqual(a, b);
 }
 
 /**

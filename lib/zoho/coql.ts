@@ -142,7 +142,7 @@ export async function runCoql(http: ZohoHttp, query: string, pageSize = COQL_DEF
         endpoint: 'POST /crm/v8/coql',
       });
     }
-    const res = await http.send({ method: 'POST', path: '/coql', json: { select_query: `${base} limit ${size} offset ${start}` }, heavy: true });
+    const res = await http.send({ method: 'POST', path: '/coql', json: { select_query: `${base} limit ${size} offset ${start}` }, heavy: true, idempotent: true });
     if (res.status === 204 || res.body === undefined) break;
     const page = parseOrThrow(recordsResponse, res.body, 'POST /crm/v8/coql', res.status);
     rows.push(...page.data);

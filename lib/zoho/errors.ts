@@ -11,7 +11,10 @@
  * removed. `details` is kept as data, never put in the message: for COQL it can quote the query
  * (`near`), which may contain an address.
  */
+import { parseRetryAfter, redact } from '../vendor';
 import type { ZohoRecordResult } from './types';
+
+export { parseRetryAfter, redact };
 
 export type ZohoErrorDetails = Record<string, unknown> & { api_name?: string };
 
@@ -219,20 +222,4 @@ export function asDetails(value: unknown): ZohoErrorDetails {
   if (Array.isArray(value)) return { errors: value };
   if (value && typeof value === 'object') return value as ZohoErrorDetails;
   return {};
-}
-
-const EMAIL = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+/g;
-
-/** Removes e-mail addresses from text that may end up in logs. */
-export function redact(text: string): string {
-  return text.replace(EMAIL, '<redacted>');
-}
-
-/** Retry-After is delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value === null || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

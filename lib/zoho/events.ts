@@ -17,15 +17,9 @@ import { toResultFor } from './records';
 import { actionResponse, parseOrThrow } from './schemas';
 import type { ZohoRecord, ZohoRecordResult } from './types';
 
-export const EVENTS_MODULE = 'Events';
+const EVENTS_MODULE = 'Events';
 /** Documented in no OAS file; see the module comment. */
 export const EVENT_NOTIFICATION_FLAG = '$send_notification';
-/** Zoho refuses more than 50 participants on one event (LIMIT_EXCEEDED). */
-export const MAX_EVENT_PARTICIPANTS = 50;
-
-export type ZohoParticipant =
-  | { type: 'contact' | 'lead' | 'user'; participant: string }
-  | { type: 'email'; Email: string };
 
 /** The event record with invitations switched off. */
 export function withoutInvitations<T extends ZohoRecord>(event: T): T & { [EVENT_NOTIFICATION_FLAG]: false } {
@@ -47,5 +41,10 @@ export async function cancelEvent(http: ZohoHttp, eventId: string, opts: { sendC
   });
   const item = parseOrThrow(actionResponse, res.body, `POST /crm/v8${path}`, res.status).data[0];
   if (!item) return { status: 'error', code: 'NO_CONTENT', message: 'empty answer', details: {} };
-  return toResultFor(item, eventId);
+  const result = toResultFor(item, eventId);
+  // cancel_meetings.json answers a refusal for lack of permission with 403 and the same
+  // INVALID_DATA + `details.id` as an unknown id (400): only the status tells "no permission"
+  // from "already gone", and reading it as gone would drop the link of a meeting still live.
+  if (res.status === 403 && result.status === 'error') return { ...result, code: 'NO_PERMISSION' };
+  return result;
 }

@@ -1,11 +1,12 @@
 /**
  * The one place that talks HTTP to the CRM API: base URL, `Zoho-oauthtoken` header, call counting,
- * concurrency cap, timeouts, one refresh-and-retry on INVALID_TOKEN, and a short bounded retry on
- * 429. Everything above it deals in parsed bodies and typed errors.
+ * concurrency cap, timeouts, one refresh-and-retry on INVALID_TOKEN, and short bounded retries on
+ * 429 and, for reads, on 5xx. Everything above it deals in parsed bodies and typed errors.
  *
- * Only 429 is retried here. A 5xx or a timeout on a write may have been applied, so retrying it
- * in-request could create a second record; those go back to the queue, whose redelivery runs the
- * dedup lookups again. A 429 is refused before Zoho does any work.
+ * A 429 is refused before Zoho does any work, so any request may be sent again. A 5xx or a
+ * timeout on a write may have been applied, and retrying it in-request could create a second
+ * record: writes go back to the queue, whose redelivery runs the dedup look-ups again. Reads (GET,
+ * COQL) are retried a few times here, since sending them again changes nothing.
  */
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
@@ -30,6 +31,10 @@ export interface ZohoHttpOptions {
   timeoutMs?: number;
   /** Retries after a 429 before TOO_MANY_REQUESTS is thrown. Default 2. */
   maxRateLimitRetries?: number;
+  /** Retries of a read after a 5xx (not 501) before the error is thrown. Default 2. */
+  maxServerErrorRetries?: number;
+  /** First back-off step after a 5xx on a read. Default 250 ms. */
+  serverErrorDelayMs?: number;
   /** A longer Retry-After is not slept through in-request; the error carries it instead. Default 10 s. */
   maxRetryAfterMs?: number;
   /** First back-off step when Zoho sends no Retry-After (it usually does not). Default 1 s. */
@@ -49,6 +54,8 @@ export interface ZohoRequest {
   form?: FormData;
   /** COQL, writes of more than 10 records: Zoho's heavy-API sub-concurrency applies. */
   heavy?: boolean;
+  /** Sending it again changes nothing (default: GET only; COQL says so itself). */
+  idempotent?: boolean;
   /**
    * Per-item answers: a 4xx whose body still carries this array (e.g. insert with every record
    * refused → 400 `{ data: [...] }`) is returned to the caller instead of thrown.
@@ -74,6 +81,8 @@ export class ZohoHttp {
   private readonly random: () => number;
   private readonly timeoutMs: number;
   private readonly maxRateLimitRetries: number;
+  private readonly maxServerErrorRetries: number;
+  private readonly serverErrorDelayMs: number;
   private readonly maxRetryAfterMs: number;
   private readonly retryBaseDelayMs: number;
 
@@ -89,6 +98,8 @@ export class ZohoHttp {
     this.random = options.random ?? Math.random;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxRateLimitRetries = options.maxRateLimitRetries ?? 2;
+    this.maxServerErrorRetries = options.maxServerErrorRetries ?? 2;
+    this.serverErrorDelayMs = options.serverErrorDelayMs ?? 250;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 1000;
   }
@@ -101,8 +112,10 @@ export class ZohoHttp {
   async send(req: ZohoRequest): Promise<ZohoResponse> {
     const label = `${req.method} ${ZOHO_API_PREFIX}${req.path}`;
     const url = this.url(req);
+    const idempotent = req.idempotent ?? req.method === 'GET';
     let refreshed = false;
     let rateLimitRetries = 0;
+    let serverErrorRetries = 0;
     for (;;) {
       const token = await this.options.tokens.getToken();
       const res = await this.limited(req.heavy === true, () => this.attempt(url, req, token, label));
@@ -115,9 +128,16 @@ export class ZohoHttp {
       }
       const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
       if (res.status === 429 && rateLimitRetries < this.maxRateLimitRetries && (retryAfterMs ?? 0) <= this.maxRetryAfterMs) {
-        const delayMs = retryAfterMs ?? this.backoff(rateLimitRetries);
+        const delayMs = retryAfterMs ?? this.backoff(this.retryBaseDelayMs, rateLimitRetries);
         rateLimitRetries += 1;
         this.logger.warn('zoho rate limited, retrying', { endpoint: label, attempt: rateLimitRetries, delayMs });
+        await this.sleep(delayMs);
+        continue;
+      }
+      if (idempotent && res.status >= 500 && res.status !== 501 && serverErrorRetries < this.maxServerErrorRetries && (retryAfterMs ?? 0) <= this.maxRetryAfterMs) {
+        const delayMs = retryAfterMs ?? this.backoff(this.serverErrorDelayMs, serverErrorRetries);
+        serverErrorRetries += 1;
+        this.logger.warn('zoho server error on a read, retrying', { endpoint: label, status: res.status, attempt: serverErrorRetries, delayMs });
         await this.sleep(delayMs);
         continue;
       }
@@ -169,8 +189,8 @@ export class ZohoHttp {
     }
   }
 
-  private backoff(retry: number): number {
-    const step = this.retryBaseDelayMs * 2 ** retry;
+  private backoff(baseMs: number, retry: number): number {
+    const step = baseMs * 2 ** retry;
     return Math.round(step / 2 + this.random() * (step / 2));
   }
 }

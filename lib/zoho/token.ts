@@ -2,9 +2,14 @@
  * Access tokens for a Zoho self-client (refresh-token grant, zoho.md §1).
  *
  * - One refresh at a time per process (single-flight): ten concurrent calls cause one refresh.
- * - Shared across instances through a ZohoTokenStore: a token another instance stored is reused,
- *   and a lost compare-and-swap means "use the winner's token", so the fleet converges on one.
+ * - Shared across instances through a ZohoTokenStore: a token another instance stored is reused.
+ *   A refresh is taken as a lease in the store first (compare-and-swap), so of all instances that
+ *   find the token due only one asks Zoho; the others keep using the old token while it is still
+ *   valid, or wait briefly for the new one.
  * - Refreshes `refreshMarginMs` (5 min) before expiry, so a token never dies mid-request.
+ * - Zoho's refresh throttle ("Access Denied", ten refreshes per ten minutes) is respected: after a
+ *   throttled answer neither this process nor, through the lease, any other instance asks again
+ *   before the window ends; calls fail fast with a transient error that carries the wait.
  * - `refreshAfterRejection(token)` is what the API client calls on INVALID_TOKEN: it refreshes
  *   only if nobody (in this process or in the store) has already replaced that token.
  *
@@ -15,7 +20,7 @@ import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { CallCounter } from '../metrics';
 import { ZohoConnectionError, ZohoOAuthError, ZohoTimeoutError } from './errors';
-import { MemoryTokenStore, type ZohoTokenStore } from './token-store';
+import { MemoryTokenStore, type StoredZohoToken, type ZohoTokenStore } from './token-store';
 
 /** What the API client needs from a token source (tests may pass a static one). */
 export interface ZohoAccessTokenSource {
@@ -40,10 +45,16 @@ export interface ZohoTokenProviderOptions {
   logger?: Logger;
   fetch?: typeof fetch;
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const TOKEN_PATH = '/oauth/v2/token';
 const LABEL = `POST ${TOKEN_PATH}`;
+/** How often, and how many times, an instance without any valid token looks for the lease holder's. */
+const LEASE_POLL_MS = 250;
+const LEASE_POLLS = 12;
+/** Zoho's throttle answer has no Retry-After; its window is ten minutes. */
+const THROTTLE_WINDOW_MS = 10 * 60_000;
 
 const tokenAnswer = z.looseObject({
   access_token: z.string().min(1),
@@ -64,9 +75,13 @@ export class ZohoTokenProvider implements ZohoAccessTokenSource {
   private readonly logger: Logger;
   private readonly doFetch: typeof fetch;
   private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly leaseMs: number;
   private cached?: CachedToken;
   private inflight?: Promise<CachedToken>;
   private lastApiDomain?: string;
+  /** Set by a throttled refresh: no refresh from this process before then. */
+  private blockedUntil = 0;
 
   constructor(private readonly options: ZohoTokenProviderOptions) {
     this.store = options.store ?? new MemoryTokenStore();
@@ -75,6 +90,9 @@ export class ZohoTokenProvider implements ZohoAccessTokenSource {
     this.logger = options.logger ?? silentLogger;
     this.doFetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    // Longer than one refresh may take, so a live lease holder is never overtaken.
+    this.leaseMs = this.timeoutMs + 5_000;
   }
 
   /** The api_domain of the last token answer (the DC the org lives in). */
@@ -111,22 +129,70 @@ export class ZohoTokenProvider implements ZohoAccessTokenSource {
   }
 
   private async load(rejected: string | undefined): Promise<CachedToken> {
-    const stored = await this.storeCall('read', () => this.store.read());
-    if (stored && this.usable(stored, rejected)) {
-      this.cached = { token: stored.token, expiresAt: stored.expiresAt };
-      return this.cached;
-    }
-    const fresh = await this.refresh();
-    const written = await this.storeCall('write', () => this.store.write(fresh, stored?.etag));
-    if (written === false) {
-      const winner = await this.storeCall('read', () => this.store.read());
-      if (winner && this.usable(winner, rejected)) {
-        this.cached = { token: winner.token, expiresAt: winner.expiresAt };
-        return this.cached;
+    for (let round = 0; ; round += 1) {
+      const stored = await this.storeCall('read', () => this.store.read());
+      if (stored && this.usable(stored, rejected)) return this.adopt(stored);
+      const now = this.now();
+      const leaseLeft = (stored?.refreshingUntil ?? 0) - now;
+      if (stored && leaseLeft > 0) {
+        // Another instance is refreshing. The token it replaces is good until it really expires.
+        if (stored.token && stored.token !== rejected && stored.expiresAt > now) return { token: stored.token, expiresAt: stored.expiresAt };
+        if (leaseLeft > this.leaseMs || round >= LEASE_POLLS) throw this.refreshPending(leaseLeft);
+        await this.sleep(LEASE_POLL_MS);
+        continue;
       }
+      if (this.blockedUntil > now) throw this.refreshPending(this.blockedUntil - now, true);
+      const lease = await this.storeCall('write', () =>
+        this.store.write({ token: stored?.token ?? '', expiresAt: stored?.expiresAt ?? 0, refreshingUntil: now + this.leaseMs }, stored?.etag),
+      );
+      if (lease === false) {
+        // Another instance took the lease between our read and write: wait for its token instead.
+        if (round >= LEASE_POLLS) throw this.refreshPending(this.leaseMs);
+        continue;
+      }
+      // `undefined`: the store is unreachable; refresh without a lease rather than not at all.
+      return this.refreshUnderLease(lease, stored, rejected);
+    }
+  }
+
+  private async refreshUnderLease(lease: string | undefined, stored: StoredZohoToken | undefined, rejected: string | undefined): Promise<CachedToken> {
+    const previous = { token: stored?.token ?? '', expiresAt: stored?.expiresAt ?? 0 };
+    let fresh: CachedToken;
+    try {
+      fresh = await this.refresh();
+    } catch (err) {
+      if (lease !== undefined) {
+        // A throttled refresh keeps the lease for Zoho's window, so no instance asks again before
+        // it ends (each refused try may extend the ban); any other failure hands the lease back.
+        const until = err instanceof ZohoOAuthError && err.rateLimited ? this.blockedUntil : 0;
+        await this.storeCall('write', () => this.store.write({ ...previous, refreshingUntil: until }, lease));
+      }
+      throw err;
+    }
+    const written = await this.storeCall('write', () => this.store.write({ ...fresh, refreshingUntil: 0 }, lease ?? stored?.etag));
+    if (written === false) {
+      // Our lease ran out and another instance stored its own token: use that one.
+      const winner = await this.storeCall('read', () => this.store.read());
+      if (winner && this.usable(winner, rejected)) return this.adopt(winner);
     }
     this.cached = fresh;
     return fresh;
+  }
+
+  private adopt(stored: StoredZohoToken): CachedToken {
+    this.cached = { token: stored.token, expiresAt: stored.expiresAt };
+    return this.cached;
+  }
+
+  /** Transient, with the wait: the queue retries the item once a token can be had. */
+  private refreshPending(waitMs: number, throttled = waitMs > this.leaseMs): ZohoOAuthError {
+    return new ZohoOAuthError({
+      status: 0,
+      code: throttled ? 'Access Denied' : 'REFRESH_IN_PROGRESS',
+      message: throttled ? 'Zoho throttled access-token refreshes; waiting for its window to end' : 'Another instance is refreshing the Zoho access token',
+      retryAfterMs: waitMs,
+      endpoint: LABEL,
+    });
   }
 
   /**
@@ -173,6 +239,7 @@ export class ZohoTokenProvider implements ZohoAccessTokenSource {
     const parsed = tokenAnswer.safeParse(json);
     if (!response.ok || hasError || !parsed.success) {
       const err = ZohoOAuthError.fromTokenResponse(response.status, json, LABEL);
+      if (err.rateLimited) this.blockedUntil = this.now() + (err.retryAfterMs ?? THROTTLE_WINDOW_MS);
       this.logger.warn('zoho access token refresh refused', { status: err.status, code: err.code, rateLimited: err.rateLimited });
       throw err;
     }

@@ -192,6 +192,39 @@ describe('idempotency and concurrency', () => {
     expect(await report(id)).toMatchObject({ result: 'deleted', zohoId: record.id });
   });
 
+  it('a create whose answer was lost is linked on redelivery, not made twice', async () => {
+    const contact = sys.graph.contacts.add(userId, { givenName: 'Henrietta', surname: 'Mueller', emailAddresses: [{ address: 'henriettam@fabrikam.com' }], categories: [CATEGORY] });
+    const id = String(contact.id);
+    const message = { v: 1, userId, module: 'contacts', itemId: id, changeType: 'created', subscriptionId };
+    // Zoho creates the record but the answer is lost: the worker sees a 5xx and the queue retries.
+    sys.zoho.fault({ match: 'POST /crm/v8/Contacts', response: { kind: 'lostAnswer', status: 503 } });
+    await expect(sys.work(message, 1)).rejects.toThrow();
+    const made = zohoContacts().filter((r) => r.Email === 'henriettam@fabrikam.com');
+    expect(made).toHaveLength(1);
+    await sys.work(message, 2);
+    expect(zohoContacts().filter((r) => r.Email === 'henriettam@fabrikam.com')).toHaveLength(1);
+    expect(await sys.runtime().links.get(userId, 'contacts', id)).toMatchObject({ state: 'linked', zohoId: made[0].id });
+  });
+
+  it('a delete that arrives while the first creation is running waits for it; a dead worker\'s claim is cleared', async () => {
+    const contact = sys.graph.contacts.add(userId, { givenName: 'Patti', surname: 'Fernandez', emailAddresses: [{ address: 'pattif@fabrikam.com' }], categories: [CATEGORY] });
+    const id = String(contact.id);
+    const links = sys.runtime().links;
+    await sys.drain();
+    await links.claim(userId, 'contacts', id, 'other-worker', new Date(), 60_000);
+    sys.graph.contacts.remove(userId, id);
+    const message = { v: 1, userId, module: 'contacts', itemId: id, changeType: 'deleted', subscriptionId };
+    // Put back for later rather than dropped: the record being created must still be deleted.
+    expect((await sys.work(message)).text()).toMatch(/deferred/);
+    const claim = (await links.get(userId, 'contacts', id))!;
+    expect(claim.state).toBe('claimed');
+
+    // That worker dies: its claim goes stale, and the deferred delete clears it.
+    await links.save({ ...claim, claimedAt: new Date(Date.now() - 10 * 60_000).toISOString() });
+    await sys.runQueue({ includeDelayed: true });
+    expect(await links.get(userId, 'contacts', id)).toBeUndefined();
+  });
+
   it('with SYNC_DELETES=unlink a delete only forgets the link', async () => {
     sys.configure({ SYNC_BUSY_RETRY_SECONDS: '1', SYNC_DELETES: 'unlink' });
     const contact = sys.graph.contacts.add(userId, { givenName: 'Grady', surname: 'Archie', emailAddresses: [{ address: 'gradya@fabrikam.com' }], categories: [CATEGORY] });
@@ -245,6 +278,42 @@ describe('Zoho refusals and outages', () => {
     await sys.runQueue({ includeDelayed: true });
     expect(zohoContacts().filter((r) => r.Email === 'lynner@fabrikam.com')).toHaveLength(1);
     expect((await report(id))?.result).toBe('added');
+  });
+
+  it('an Account deleted in Zoho is created again for the next contact of that company', async () => {
+    const company = 'Northwind Traders';
+    const first = sys.graph.contacts.add(userId, { givenName: 'Miriam', surname: 'Graham', companyName: company, emailAddresses: [{ address: 'miriamg@northwind.example' }], categories: [CATEGORY] });
+    await change(String(first.id), 'created');
+    const [gone] = sys.zoho.recordsOf('Accounts').filter((a) => a.Account_Name === company);
+    sys.zoho.state.store('Accounts').delete(gone.id);
+
+    const second = sys.graph.contacts.add(userId, { givenName: 'Joni', surname: 'Sherman', companyName: company, emailAddresses: [{ address: 'jonis@northwind.example' }], categories: [CATEGORY] });
+    const message = { v: 1, userId, module: 'contacts', itemId: String(second.id), changeType: 'created', subscriptionId };
+    // The remembered Account id is refused once, forgotten, and resolved afresh on the retry.
+    await expect(sys.work(message, 1)).rejects.toThrow();
+    await sys.work(message, 2);
+    const accounts = sys.zoho.recordsOf('Accounts').filter((a) => a.Account_Name === company);
+    expect(accounts).toHaveLength(1);
+    const record = zohoContacts().find((r) => r.Email === 'jonis@northwind.example')!;
+    expect((record.Account_Name as { id: string }).id).toBe(accounts[0].id);
+    expect(await report(String(second.id))).toMatchObject({ result: 'added' });
+  });
+
+  it('a long Retry-After puts the item back for that long instead of spending its attempts', async () => {
+    const contact = sys.graph.contacts.add(userId, { givenName: 'Enrico', surname: 'Cattaneo', emailAddresses: [{ address: 'enricoc@fabrikam.com' }], categories: [CATEGORY] });
+    const message = { v: 1, userId, module: 'contacts', itemId: String(contact.id), changeType: 'created', subscriptionId };
+    sys.zoho.fault({ match: 'POST /crm/v8/Contacts', response: { kind: 'rateLimit', retryAfterSeconds: 120 } });
+    const queue = sys.runtime().syncQueue.raw();
+    try {
+      const log = await sys.work(message, 1);
+      expect(log.text()).toMatch(/asked to wait; deferred.*"delaySeconds":120/);
+      expect(zohoContacts().some((r) => r.Email === 'enricoc@fabrikam.com')).toBe(false);
+      // The copy waits in the queue, invisible until Zoho's wait is over.
+      expect(await sys.drain()).toEqual([]);
+      expect((await queue.getProperties()).approximateMessagesCount).toBe(1);
+    } finally {
+      await queue.clearMessages();
+    }
   });
 
   it('gives up after the last attempt and records the item as skipped, never silently', async () => {

@@ -221,6 +221,27 @@ describe('private, cancelled and deleted events', () => {
     expect(await report(cancelled)).toMatchObject({ result: 'deleted', reason: 'the meeting was cancelled in Outlook', zohoId: record.id });
     expect(await linkOf(cancelled)).toBeUndefined();
 
+    // Zoho refuses the cancel (403, read-only sharing): reported as no permission, the link stays.
+    const guarded = addEvent({ subject: 'Board meeting', start: utc('2027-02-05T03:00:00Z'), end: utc('2027-02-05T04:00:00Z') });
+    await change(guarded, 'created');
+    const board = byTitle('Board meeting')[0];
+    sys.zoho.denyPermission({ module: 'Events', recordId: String(board.id), operations: ['edit'] });
+    sys.graph.events.update(userId, guarded, { isCancelled: true });
+    await change(guarded);
+    expect(sys.zoho.cancellations.some((c) => c.eventId === board.id)).toBe(false);
+    expect(await report(guarded)).toMatchObject({ result: 'skipped', reason: 'no permission', code: 'NO_PERMISSION' });
+    expect(await linkOf(guarded)).toMatchObject({ state: 'linked', zohoId: board.id });
+
+    // Deleted in Zoho meanwhile: the cancel answers INVALID_DATA on the id, read as already gone.
+    const orphan = addEvent({ subject: 'Orphaned demo', start: utc('2027-02-05T05:00:00Z'), end: utc('2027-02-05T06:00:00Z') });
+    await change(orphan, 'created');
+    const orphanRecord = byTitle('Orphaned demo')[0];
+    await sys.runtime().zoho.deleteRecords('Events', [String(orphanRecord.id)]);
+    sys.graph.events.update(userId, orphan, { isCancelled: true });
+    await change(orphan);
+    expect(await report(orphan)).toMatchObject({ result: 'deleted', reason: 'the meeting was cancelled in Outlook; the Zoho record was already gone' });
+    expect(await linkOf(orphan)).toBeUndefined();
+
     const deleted = addEvent({ subject: 'Lunch', start: utc('2027-02-06T01:00:00Z'), end: utc('2027-02-06T02:00:00Z') });
     await change(deleted, 'created');
     const lunch = byTitle('Lunch')[0];

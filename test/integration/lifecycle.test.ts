@@ -115,6 +115,21 @@ describe('renew-subscriptions timer', () => {
     expect(await resyncJobs()).toEqual([expect.objectContaining({ users: [ben], modules: ['mail'], mode: 'delta' })]);
   });
 
+  it('a To Do subscription Graph neither lists nor shows, but names in its 409, is kept: no gap, no resync', async () => {
+    sys.graph.subscriptions.listOmitsTodo = true;
+    try {
+      const tasks = await row(ben, 'tasks');
+      sys.graph.inject('GET /subscriptions/{id}', { status: 404, code: 'ResourceNotFound', message: 'The object was not found.' });
+      const summary = await renew();
+      expect(summary).toMatchObject({ recreated: 0, failed: 0 });
+      expect((await rows(ben)).filter((s) => s.module === 'tasks').map((s) => s.id)).toContain(tasks.id);
+      expect(sys.graph.subscriptions.get(tasks.id)).toBeDefined();
+      expect(await resyncJobs()).toEqual([]);
+    } finally {
+      sys.graph.subscriptions.listOmitsTodo = false;
+    }
+  });
+
   it('subscribes new To Do lists and drops the subscriptions of deleted ones', async () => {
     const list = sys.graph.todo.addList(ann, 'Project X');
     const summary = await renew();

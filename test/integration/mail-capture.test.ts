@@ -1,4 +1,5 @@
 import { RunRepository } from '../../lib/state/runs';
+import { faults } from '../doubles/graph';
 import type { StoredEmail } from '../doubles/zoho/state';
 import graphMessage from '../fixtures/graph/message.json';
 import { startSystem, type System } from '../support/system';
@@ -177,6 +178,22 @@ describe('recipients resolved to Zoho records', () => {
     }
   });
 
+  it('without Domain.Read.All the mailbox\'s own domain stays internal, and /domains is asked once', async () => {
+    sys.configure({ SYNC_BUSY_RETRY_SECONDS: '1', MAIL_CREATE_UNKNOWN: 'contact' });
+    sys.graph.inject('GET /domains', faults.forbidden());
+    const domainCalls = () => sys.graph.calls.snapshot()['GET /domains'] ?? 0;
+    const before = domainCalls();
+    for (const subject of ['First without domains', 'Second without domains']) {
+      const m = sys.graph.mail.add(userId, sentFields({ subject, toRecipients: [to('lidia.holloway@contoso.com', 'Lidia Holloway'), to('olga@adatum.example', 'Olga Ada')] }));
+      await capture(String(m.id));
+    }
+    expect(domainCalls() - before).toBe(1);
+    const contacts = sys.zoho.recordsOf('Contacts');
+    expect(contacts.some((c) => c.Email === 'lidia.holloway@contoso.com')).toBe(false);
+    expect(contacts.filter((c) => c.Email === 'olga@adatum.example')).toHaveLength(1);
+    expect(sys.logs.text()).toMatch(/cannot read the tenant domains/);
+  });
+
   it('never creates or files for MAIL_EXCLUDE addresses and domains, or MAIL_INTERNAL_DOMAINS', async () => {
     sys.configure({ SYNC_BUSY_RETRY_SECONDS: '1', MAIL_CREATE_UNKNOWN: 'contact', MAIL_EXCLUDE: 'noreply@tailspin.example, @lists.example', MAIL_INTERNAL_DOMAINS: 'contoso.com,partner-owned.example' });
     const [listed] = sys.zoho.seed('Contacts', [{ Last_Name: 'List', Email: 'all@lists.example' }]);
@@ -324,6 +341,29 @@ describe('idempotency and attachments', () => {
     const notes = (await reportLine(String(m.id)))?.notes?.join('\n') ?? '';
     expect(notes).toMatch(/attachment left out: video\.mp4: 11 MB: over Zoho's 10 MB for all attachments/);
     expect(notes).toMatch(/attachment left out: Fwd: meeting notes: not a file/);
+  });
+
+  it('a file Zoho refuses (virus) is named in the report; the others are uploaded and the e-mail is attached', async () => {
+    sys.configure({ SYNC_BUSY_RETRY_SECONDS: '1', MAIL_ATTACHMENTS: 'true' });
+    const [c] = sys.zoho.seed('Contacts', [{ Last_Name: 'Virus', Email: 'virus@fabrikam.com' }]);
+    const m = sys.graph.mail.add(userId, sentFields({ toRecipients: [to('virus@fabrikam.com')] }), {
+      attachments: [
+        { name: 'invoice.exe', contentType: 'application/octet-stream', content: 'MZ' },
+        { name: 'invoice.pdf', contentType: 'application/pdf', content: '%PDF-1.4' },
+      ],
+    });
+    // files.json: one refused file fails the whole call; then the single upload of that file.
+    const virus = { kind: 'reply' as const, status: 400, body: { code: 'VIRUS_DETECTED', details: {}, message: 'virus detected', status: 'error' } };
+    sys.zoho.fault({ match: 'POST /crm/v8/files', times: 2, response: virus });
+    const filesBefore = sys.zoho.files.length;
+    await capture(String(m.id));
+    const [filed] = emailsOf(m.internetMessageId);
+    expect(filed.recordId).toBe(c);
+    expect(sys.zoho.files.slice(filesBefore).map((f) => f.name)).toEqual(['invoice.pdf']);
+    expect((filed.email.attachments as { name: string }[]).map((a) => a.name)).toEqual(['invoice.pdf']);
+    const line = await reportLine(String(m.id));
+    expect(line).toMatchObject({ result: 'added' });
+    expect(line?.notes?.join('\n')).toMatch(/attachment left out: invoice\.exe: Zoho refused the file: .*VIRUS_DETECTED/);
   });
 
   it('a deleted Sent Items copy changes nothing in Zoho', async () => {

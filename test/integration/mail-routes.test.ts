@@ -56,6 +56,26 @@ afterAll(async () => {
   await sys.close();
 });
 
+describe('registration', () => {
+  it('every mail route needs a function key (DESIGN: public interface)', () => {
+    const registered: Record<string, unknown>[] = [];
+    jest.isolateModules(() => {
+      // The functions register on the @azure/functions instance of this isolated registry.
+      const functions = require('@azure/functions') as typeof import('@azure/functions');
+      jest.spyOn(functions.app, 'http').mockImplementation((name, options) => {
+        registered.push({ name, authLevel: options.authLevel, methods: options.methods, route: options.route });
+      });
+      for (const name of ['mail-add', 'mail-search', 'mail-attach', 'mail-case']) require(`../../functions/${name}`);
+    });
+    expect(registered).toEqual([
+      { name: 'mail-add', authLevel: 'function', methods: ['POST'], route: 'mail/add' },
+      { name: 'mail-search', authLevel: 'function', methods: ['GET'], route: 'mail/search' },
+      { name: 'mail-attach', authLevel: 'function', methods: ['POST'], route: 'mail/attach' },
+      { name: 'mail-case', authLevel: 'function', methods: ['POST'], route: 'mail/case' },
+    ]);
+  });
+});
+
 describe('POST mail/add', () => {
   it('files a received e-mail on the sender\'s Contact (user given by UPN), and answers per record', async () => {
     const [pavel] = sys.zoho.seed('Contacts', [{ First_Name: 'Pavel', Last_Name: 'Bansky', Email: PAVEL.address }]);

@@ -167,6 +167,7 @@ describe('POST admin/provision with a group of 3 (one without a mailbox)', () =>
     expect(deliveries.map((d) => d.status)).toEqual([202]);
     const queued = (await sys.drain(QUEUES.syncItems)) as { userId: string; module: string; itemId: string }[];
     expect(queued).toEqual([expect.objectContaining({ userId: adele, module: 'contacts', itemId: String(contact.id) })]);
+    await sys.work(queued[0]);
   });
 
   it('GET admin/status lists users, subscriptions and expiries, and never a secret', async () => {
@@ -175,13 +176,18 @@ describe('POST admin/provision with a group of 3 (one without a mailbox)', () =>
     expect(s.scopes).toEqual([expect.objectContaining({ kind: 'group', groupId })]);
     const a = s.users.find((u) => u.user === adele)!;
     expect(a).toMatchObject({ upn: 'adele.vance@contoso.com', sources: [`group:${groupId}`], state: 'active', category: 'created', polledLists: [] });
+    // The notification handled just before, per module; none yet for Bianca.
+    expect(Date.now() - Date.parse(a.lastNotificationAt.contacts!)).toBeLessThan(3_600_000);
+    expect(s.users.find((u) => u.user === bianca)!.lastNotificationAt).toEqual({});
     expect(a.subscriptions).toHaveLength(5);
     for (const sub of a.subscriptions) expect(sub.expiresInMinutes).toBeGreaterThan(2000);
     expect(s.users.find((u) => u.user === nomail)).toMatchObject({ state: 'refused', code: 'MailboxNotEnabledForRESTAPI', subscriptions: [] });
     const text = JSON.stringify(s);
     for (const row of await sys.runtime().subscriptions.list()) expect(text).not.toContain(row.clientState);
     expect((await status(bianca)).users.map((u) => u.user)).toEqual([bianca]);
-    expect((await status('adele.vance@contoso.com')).users.map((u) => u.user)).toEqual([adele]);
+    const one = await status('adele.vance@contoso.com');
+    expect(one.users.map((u) => u.user)).toEqual([adele]);
+    expect(one.users[0].lastNotificationAt).toEqual(a.lastNotificationAt);
   });
 
   it('running it again creates nothing and says what exists', async () => {
@@ -229,6 +235,17 @@ describe('POST admin/provision with users', () => {
     expect(userResult(answer, adele).subscriptions.every((s) => s.result === 'existing')).toBe(true);
     expect(graphSubsOf(scoped)).toEqual([]);
     expect((await sys.runtime().users.get(adele))?.sources.sort()).toEqual([`group:${groupId}`, 'ids'].sort());
+  });
+
+  it('provisions a new user named twice (object id and UPN) once, not twice side by side', async () => {
+    const frank = sys.graph.addUser({ userPrincipalName: 'frank@contoso.com' }).id;
+    const posts = sys.graph.calls.snapshot()['POST /subscriptions'] ?? 0;
+    const res = await provision({ users: [frank, 'Frank@contoso.com'] });
+    expect(res.body.summary).toMatchObject({ users: 1, provisioned: 1 });
+    expect(userResult(res.body, frank).subscriptions.map((s) => s.result)).toEqual(['created', 'created', 'created', 'created', 'created']);
+    expect((sys.graph.calls.snapshot()['POST /subscriptions'] ?? 0) - posts).toBe(5);
+    expect(await sys.runtime().subscriptions.list({ userId: frank })).toHaveLength(5);
+    expect(await resyncJobs()).toEqual([expect.objectContaining({ users: [frank], mode: 'full' })]);
   });
 
   it('records To Do lists Graph refuses as polled and still provisions the rest', async () => {
@@ -319,7 +336,8 @@ describe('DELETE admin/provision/{user}', () => {
 
     const res = await deprovision('adele.vance@contoso.com');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ user: adele, subscriptions: 5, links: 2, deltaLinks: 2, skipped: 1, excluded: true });
+    // links: the two claims above and the contact synced from the notification earlier
+    expect(res.body).toEqual({ user: adele, subscriptions: 5, links: 3, deltaLinks: 2, skipped: 1, excluded: true });
     for (const id of subIds) expect(sys.graph.subscriptions.get(id)).toBeUndefined();
     expect(graphSubsOf(adele)).toEqual([]);
     expect(await rt.subscriptions.list({ userId: adele })).toEqual([]);
@@ -341,6 +359,10 @@ describe('DELETE admin/provision/{user}', () => {
     const failed = await deprovision(bianca);
     expect(failed.status).toBe(502);
     expect(await rt.users.get(bianca)).toBeDefined();
+    // The failure is on the subscription's row, where the status shows it.
+    const shown = (await status(bianca)).users[0].subscriptions;
+    expect(shown.filter((s) => /^delete failed/.test(s.lastError ?? ''))).toHaveLength(1);
+    expect((await status()).summary.withErrors).toBeGreaterThanOrEqual(1);
     const done = await deprovision(bianca);
     expect(done.status).toBe(200);
     expect(graphSubsOf(bianca)).toEqual([]);

@@ -1,5 +1,8 @@
+import { resyncWorker } from '../../functions/resync-worker';
 import { QUEUES } from '../../lib/queue';
 import type { ResyncReport } from '../../lib/resync/report';
+import type { ResyncJobMessage } from '../../lib/sync/messages';
+import { invocation } from '../support/http';
 import { startSystem, type System } from '../support/system';
 
 /**
@@ -370,6 +373,22 @@ describe('jobs for several users and modules', () => {
     expect(sys.zoho.emails.filter((e) => e.recordId === customer)).toHaveLength(1);
   });
 
+  it('reads Sent Items by delta: the first run looks back MAIL_RESYNC_DAYS, the next sees only mail sent since', async () => {
+    const userId = newUser('sender@contoso.com');
+    sys.graph.mail.add(userId, { subject: 'Long ago', receivedDateTime: new Date(Date.now() - 40 * 86_400_000).toISOString(), toRecipients: [{ emailAddress: { address: 'x@wingtip.example' } }] });
+    const recent = sys.graph.mail.add(userId, { subject: 'Yesterday', toRecipients: [{ emailAddress: { address: 'x@wingtip.example' } }] });
+    const first = await resync({ users: [userId], modules: ['mail'] });
+    expect(first.users[0].modules[0]).toMatchObject({ module: 'mail', mode: 'full', note: expect.stringMatching(/no delta link stored yet/), handedOff: 1 });
+    expect(((await sys.drain(QUEUES.syncItems)) as { itemId: string }[]).map((m) => m.itemId)).toEqual([String(recent.id)]);
+
+    // A flag on an old message is not new mail (changeType=created); a newly sent one is.
+    sys.graph.mail.update(userId, String(recent.id), { flag: { flagStatus: 'flagged' } });
+    const fresh = sys.graph.mail.add(userId, { subject: 'Today', toRecipients: [{ emailAddress: { address: 'x@wingtip.example' } }] });
+    const next = await resync({ users: [userId], modules: ['mail'] });
+    expect(next.users[0].modules[0]).toMatchObject({ module: 'mail', mode: 'delta', handedOff: 1 });
+    expect(((await sys.drain(QUEUES.syncItems)) as { itemId: string }[]).map((m) => m.itemId)).toEqual([String(fresh.id)]);
+  });
+
   it('resolves a user given by UPN and reports an unknown one without stopping the others', async () => {
     const userId = newUser('by.upn@contoso.com');
     addContacts(userId, 1, 'Upn');
@@ -379,5 +398,78 @@ describe('jobs for several users and modules', () => {
     expect(ok).toMatchObject({ userId, state: 'completed' });
     expect(ok.modules[0].counts.added).toBe(1);
     expect(r.users.find((u) => u.user === 'nobody@contoso.com')).toMatchObject({ state: 'failed', message: 'the user was not found in the directory' });
+  });
+});
+
+describe('at the same time', () => {
+  /** Every Zoho contact of these addresses, and the user's links: each item once, each record once. */
+  async function expectEachOnce(userId: string, prefix: string, count: number): Promise<void> {
+    const records = sys.zoho.recordsOf('Contacts').filter((c) => String(c.Email).startsWith(prefix.toLowerCase()));
+    expect(records).toHaveLength(count);
+    expect(new Set(records.map((c) => String(c.Email).toLowerCase())).size).toBe(count);
+    const links = (await sys.runtime().links.list(userId, 'contacts')).filter((l) => l.state === 'linked');
+    expect(links).toHaveLength(count);
+    expect(new Set(links.map((l) => l.zohoId)).size).toBe(count);
+  }
+
+  const part = (message: ResyncJobMessage) => resyncWorker(message, invocation('resync-worker').context);
+
+  it('two jobs for one user, each delivered twice at once, create every contact once', async () => {
+    const userId = newUser('twice@contoso.com');
+    addContacts(userId, 120, 'Twice');
+    const jobs = [await post({ users: [userId], modules: ['contacts'], mode: 'full' }), await post({ users: [userId], modules: ['contacts'], mode: 'full' })];
+    const plans = (await sys.drain(QUEUES.resyncJobs)) as ResyncJobMessage[];
+    expect(plans).toHaveLength(2);
+    // A plan message naming one user is already that user's part: four parts of one user run side by side.
+    await Promise.all(plans.flatMap((m) => [part(m), part(m)]));
+    await sys.runQueue({ includeDelayed: true });
+
+    await expectEachOnce(userId, 'Twice', 120);
+    // Whichever part got to an item first wrote it; the others found it claimed or linked. (A
+    // duplicate delivery of one job reports to the same lines, so the counts of a job are only
+    // the last word on each item, not a sum.)
+    for (const job of jobs) {
+      const r = await report(String(job.json.jobId));
+      expect(r.state).toBe('completed');
+      expect(contactsOf(r, userId).counts).toMatchObject({ skipped: 0, deleted: 0 });
+    }
+  }, 60_000);
+
+  it('notifications for the same contacts while a resync runs create nothing twice', async () => {
+    const userId = newUser('busy.mailbox@contoso.com');
+    const ids = addContacts(userId, 150, 'Busy');
+    await sys.subscribe(userId, 'contacts');
+    await post({ users: [userId], modules: ['contacts'], mode: 'full' });
+    const [plan] = (await sys.drain(QUEUES.resyncJobs)) as ResyncJobMessage[];
+    await Promise.all([
+      part(plan),
+      (async () => {
+        await sys.graph.notifications.changes(ids.map((id) => ({ userId, kind: 'contact', id, changeType: 'created' as const })), { batch: true });
+        await sys.runQueue({ includeDelayed: true });
+      })(),
+    ]);
+    await sys.runQueue({ includeDelayed: true });
+    await expectEachOnce(userId, 'Busy', 150);
+  }, 60_000);
+
+  it('a contact deleted in Outlook while another worker is still creating it waits for that worker', async () => {
+    const userId = newUser('claimed.delete@contoso.com');
+    addContacts(userId, 2, 'Claimed');
+    await resync({ users: [userId], modules: ['contacts'], mode: 'full' });
+    const [late] = addContacts(userId, 1, 'Claimed', { from: 2 });
+    await sys.runtime().links.claim(userId, 'contacts', late, 'a-sync-worker', new Date(), 120_000);
+    sys.graph.contacts.remove(userId, late);
+
+    const r = await resync({ users: [userId], modules: ['contacts'] });
+    expect(contactsOf(r, userId)).toMatchObject({ handedOff: 1, counts: { deleted: 0 } });
+    const claim = (await sys.runtime().links.get(userId, 'contacts', late))!;
+    expect(claim).toMatchObject({ state: 'claimed', claimToken: 'a-sync-worker' });
+
+    // That worker finishes: its record is then deleted by the item the resync handed over, not left behind.
+    const [created] = sys.zoho.seed('Contacts', [{ Last_Name: 'Claimed2', Email: 'claimed2@fabrikam.example' }]);
+    await sys.runtime().links.save({ ...claim, state: 'linked', claimToken: undefined, claimedAt: undefined, zohoModule: 'Contacts', zohoId: created, origin: 'created' });
+    await sys.runQueue({ includeDelayed: true });
+    expect(sys.zoho.record('Contacts', created)).toBeUndefined();
+    expect(contactsOf(await report(r.jobId), userId).deleted).toEqual([expect.objectContaining({ itemId: late, zohoId: created })]);
   });
 });

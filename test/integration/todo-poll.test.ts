@@ -111,6 +111,21 @@ describe('To Do subscriptions refused', () => {
     expect(`${logs.text()}\n${again.logs.text()}`).not.toMatch(/adele|megan|After the reset/i);
   });
 
+  it('polls a provisioned mailbox that holds no subscription at all (tasks its only module, To Do refused)', async () => {
+    const lone = sys.graph.addUser({ userPrincipalName: 'lynne.robbins@contoso.com' }).id;
+    const at = new Date().toISOString();
+    const users = sys.runtime().users;
+    await users.put({ userId: lone, sources: ['ids'], state: 'active', polledLists: [sys.graph.todo.defaultListId(lone)], refusedModules: [], provisionedAt: at, updatedAt: at });
+    try {
+      expect((await sys.runtime().subscriptions.list()).some((s) => s.userId === lone)).toBe(false);
+      sys.graph.todo.addTask(lone, sys.graph.todo.defaultListId(lone), { title: 'Only through the timer', categories: [CATEGORY] });
+      expect(await pollAndWork()).toMatchObject({ failures: 0 });
+      expect(zohoTask('Only through the timer')).toHaveLength(1);
+    } finally {
+      await users.delete(lone);
+    }
+  });
+
   it('does nothing when tasks sync is turned off', async () => {
     sys.configure({ SYNC_BUSY_RETRY_SECONDS: '1', SYNC_TASKS: 'off' });
     try {

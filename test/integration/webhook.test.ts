@@ -91,6 +91,21 @@ describe.each([
     const { run } = notify('', path, `?validationToken=${'x'.repeat(1025)}`);
     expect((await run()).status).toBe(400);
   });
+
+  it('needs neither settings nor storage to answer', async () => {
+    // Unreadable settings would throw on the first use of the runtime: the handshake makes none.
+    applySettings({ AzureWebJobsStorage: 'DefaultEndpointsProtocol=http;QueueEndpoint=http://127.0.0.1:9;TableEndpoint=http://127.0.0.1:9' });
+    resetConfigCache();
+    resetRuntime();
+    try {
+      const res = await notify('', path, '?validationToken=cold-start').run();
+      expect(res).toMatchObject({ status: 200, body: 'cold-start' });
+    } finally {
+      applySettings(testSettings({ AzureWebJobsStorage: azurite.connectionString }));
+      resetConfigCache();
+      resetRuntime();
+    }
+  });
 });
 
 describe('change notifications', () => {

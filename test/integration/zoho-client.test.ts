@@ -72,6 +72,19 @@ describe('retries and limits', () => {
     expect(calls.snapshot()['POST /crm/v8/Contacts']).toBe(1);
   });
 
+  test('a read (GET, COQL) is retried after a 5xx, a few times, then the error is thrown', async () => {
+    const { client, sleeps, calls } = clientFor(double);
+    double.fault({ match: 'POST /crm/v8/coql', times: 2, response: { kind: 'serverError', status: 503 } });
+    await expect(client.coql("select id from Contacts where Last_Name = 'Nobody'")).resolves.toEqual([]);
+    expect(sleeps).toEqual([188, 375]);
+    expect(calls.snapshot()['POST /crm/v8/coql']).toBe(3);
+
+    double.fault({ match: 'GET /crm/v8/org', times: 3, response: { kind: 'serverError', status: 500 } });
+    const err = (await client.getOrg().catch((e: unknown) => e)) as ZohoServerError;
+    expect(err).toBeInstanceOf(ZohoServerError);
+    expect(calls.snapshot()['GET /crm/v8/org']).toBe(3);
+  });
+
   test('a hanging request becomes ZohoTimeoutError', async () => {
     const { client } = clientFor(double, { client: { timeoutMs: 150 } });
     double.fault({ match: 'GET /crm/v8/org', response: { kind: 'hang' } });

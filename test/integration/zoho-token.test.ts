@@ -3,17 +3,21 @@
  * refresh-once on INVALID_TOKEN, and the refresh rate limit surfacing as a typed error.
  */
 import { ZohoAuthenticationError, ZohoOAuthError } from '../../lib/zoho/errors';
+import { TableStore } from '../../lib/state/tables';
+import { TableZohoTokenStore } from '../../lib/state/zoho-token';
 import { MemoryTokenStore } from '../../lib/zoho/token-store';
 import { clientFor } from '../doubles/zoho/harness';
 import { startZohoDouble, type ZohoDouble } from '../doubles/zoho';
+import { startAzurite, type Azurite } from '../support/azurite';
 
 let double: ZohoDouble;
+let azurite: Azurite;
 
 beforeAll(async () => {
-  double = await startZohoDouble();
+  [double, azurite] = await Promise.all([startZohoDouble(), startAzurite()]);
 });
 afterAll(async () => {
-  await double.stop();
+  await Promise.all([double.stop(), azurite.close()]);
 });
 beforeEach(() => double.reset());
 
@@ -49,9 +53,30 @@ test('two instances refreshing at once converge on the stored token', async () =
   const a = clientFor(double, { store });
   const b = clientFor(double, { store });
   const [ta, tb] = await Promise.all([a.tokens.getToken(), b.tokens.getToken()]);
-  // Both may have refreshed (no cross-process lock), but the loser adopts the winner's token.
+  // The refresh is leased in the store: one instance asks Zoho, the other waits for its token.
   const stored = await store.read();
   expect([ta, tb].every((t) => t === stored?.token)).toBe(true);
+  expect(double.refreshCount).toBe(1);
+});
+
+test('a token due for refresh: one instance refreshes, the others keep using the old one meanwhile', async () => {
+  let now = Date.now();
+  const store = new MemoryTokenStore();
+  const instances = Array.from({ length: 4 }, () => clientFor(double, { store, tokens: { now: () => now } }));
+  await instances[0].client.getOrg();
+  const old = (await store.read())!.token;
+  now += 56 * 60_000; // inside the 5-minute margin, still valid
+  double.setLatency(50);
+  try {
+    const tokens = await Promise.all(instances.map((i) => i.tokens.getToken()));
+    expect(double.refreshCount).toBe(2);
+    // Whoever did not hold the lease got the old, still valid token rather than a refresh of its own.
+    expect(tokens.filter((t) => t !== old)).toHaveLength(1);
+  } finally {
+    double.setLatency(0);
+  }
+  await Promise.all(instances.map((i) => i.client.getOrg()));
+  expect(double.refreshCount).toBe(2);
 });
 
 test('a token near expiry is refreshed before use', async () => {
@@ -90,9 +115,10 @@ test('concurrent INVALID_TOKEN answers share one refresh', async () => {
   expect(double.refreshCount).toBe(2);
 });
 
-test('the refresh rate limit surfaces as a typed, transient ZohoOAuthError', async () => {
+test('the refresh rate limit surfaces as a typed, transient ZohoOAuthError and is waited out', async () => {
   let now = Date.now();
-  const { client } = clientFor(double, { tokens: { now: () => now } });
+  const sharedStore = new MemoryTokenStore();
+  const { client } = clientFor(double, { store: sharedStore, tokens: { now: () => now } });
   for (let i = 0; i < 10; i += 1) {
     double.expireAccessTokens();
     now += 1; // keep our own cache honest; the double's tokens are revoked anyway
@@ -107,8 +133,20 @@ test('the refresh rate limit surfaces as a typed, transient ZohoOAuthError', asy
   expect(oauth.rateLimited).toBe(true);
   expect(oauth.transient).toBe(true);
   expect(oauth.retryAfterMs).toBe(600_000);
+  // Within the window no further refresh is attempted: each try would extend Zoho's ban.
+  const requests = double.accounts.tokenRequests;
+  const again = (await client.getOrg().catch((e: unknown) => e)) as ZohoOAuthError;
+  expect(again).toBeInstanceOf(ZohoOAuthError);
+  expect(again.transient).toBe(true);
+  expect(again.retryAfterMs).toBeGreaterThan(9 * 60_000);
+  expect(double.accounts.tokenRequests).toBe(requests);
+  // Nor from another instance sharing the token store.
+  const other = clientFor(double, { store: sharedStore, tokens: { now: () => now } });
+  await expect(other.client.getOrg()).rejects.toMatchObject({ name: 'ZohoOAuthError', rateLimited: true });
+  expect(double.accounts.tokenRequests).toBe(requests);
   // After the ten-minute window the refresh works again.
   double.advanceTime(10 * 60_000 + 1);
+  now += 10 * 60_000 + 1;
   await expect(client.getOrg()).resolves.toMatchObject({ paidType: 'enterprise' });
 });
 
@@ -136,4 +174,23 @@ test('an unreachable token store does not stop the client', async () => {
   await client.getOrg();
   expect(double.refreshCount).toBe(1);
   expect(logger.lines.filter((l) => l.message === 'zoho token store unavailable').length).toBeGreaterThan(0);
+});
+
+test('instances with their own Table Storage clients share one token and one refresh', async () => {
+  // Each instance opens the table itself, as separate Function hosts do.
+  const store = () => new TableZohoTokenStore(new TableStore(azurite.connectionString, 'tokentest'));
+  const instances = Array.from({ length: 3 }, () => clientFor(double, { store: store() }));
+  double.setLatency(30);
+  try {
+    await Promise.all(instances.map((i) => i.client.getOrg()));
+  } finally {
+    double.setLatency(0);
+  }
+  expect(double.refreshCount).toBe(1);
+  const stored = await store().read();
+  expect(stored).toMatchObject({ token: expect.stringMatching(/^1000\./), refreshingUntil: 0 });
+  expect(stored!.expiresAt).toBeGreaterThan(Date.now() + 50 * 60_000);
+  // A later instance reuses it without asking Zoho.
+  await clientFor(double, { store: store() }).client.getOrg();
+  expect(double.refreshCount).toBe(1);
 });

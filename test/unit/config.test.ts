@@ -1,4 +1,6 @@
-import { ConfigError, parseConfig } from '../../lib/config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, HOST_MAX_DEQUEUE_COUNT, parseConfig } from '../../lib/config';
 import { testSettings } from '../support/settings';
 
 const valid = () => testSettings({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
@@ -34,6 +36,14 @@ describe('settings', () => {
     ['trailing slash trimmed', { ZOHO_API_DOMAIN: 'https://www.zohoapis.jp/' }, 'ZOHO_API_DOMAIN', 'https://www.zohoapis.jp'],
   ])('%s', (_name, override, key, expected) => {
     expect(parseConfig({ ...valid(), ...override })[key as 'MAIL_CAPTURE']).toEqual(expected);
+  });
+
+  it('keeps SYNC_MAX_ATTEMPTS within the queue\'s maxDequeueCount, so the last attempt is reported', () => {
+    const host = JSON.parse(readFileSync(join(__dirname, '../../host.json'), 'utf8'));
+    expect(host.extensions.queues.maxDequeueCount).toBe(HOST_MAX_DEQUEUE_COUNT);
+    expect(problems({ ...valid(), SYNC_MAX_ATTEMPTS: String(HOST_MAX_DEQUEUE_COUNT) })).toEqual([]);
+    expect(problems({ ...valid(), SYNC_MAX_ATTEMPTS: '8' })).toEqual([expect.stringMatching(/^SYNC_MAX_ATTEMPTS must not exceed the queue's maxDequeueCount \(5\)/)]);
+    expect(problems({ ...valid(), SYNC_MAX_ATTEMPTS: '8', AzureFunctionsJobHost__extensions__queues__maxDequeueCount: '10' })).toEqual([]);
   });
 
   it('lists every problem at once, without values', () => {

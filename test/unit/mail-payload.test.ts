@@ -39,15 +39,26 @@ describe('buildAssociateEmail', () => {
     expect(notes).toEqual([]);
   });
 
-  it.each<[string, 'sent' | 'received', Record<string, ReturnType<typeof rcpt>[]>, { email: string }[]]>([
-    ['sent, only Cc', 'sent', { ccRecipients: [rcpt('c@x.com')] }, [{ email: 'c@x.com' }]],
-    ['sent, only Bcc', 'sent', { bccRecipients: [rcpt('b@x.com')] }, [{ email: 'b@x.com' }]],
-    ['received via Bcc', 'received', {}, [{ email: 'me@contoso.com' }]],
+  it.each<[string, 'sent' | 'received', Record<string, ReturnType<typeof rcpt>[]>, { email: string; user_name: string }[]]>([
+    ['sent, only Cc', 'sent', { ccRecipients: [rcpt('c@x.com', 'Cee')] }, [{ email: 'c@x.com', user_name: 'Cee' }]],
+    ['sent, only Bcc', 'sent', { bccRecipients: [rcpt('b@x.com')] }, [{ email: 'b@x.com', user_name: '' }]],
+    ['received via Bcc', 'received', {}, [{ email: 'me@contoso.com', user_name: '' }]],
   ])('%s: `to` falls back so it is never empty', (_n, direction, fields, to) => {
     const { email } = buildAssociateEmail({ message: { from: rcpt('me@contoso.com'), internetMessageId: '<x@y>', ...fields }, direction, mailboxAddress: 'me@contoso.com', now: NOW });
     expect(email.to).toEqual(to);
     expect(email.cc).toBeUndefined();
     expect(email.bcc).toBeUndefined();
+  });
+
+  it('every address carries user_name, as associate_email.json requires: "" without a name, or when the name is the address', () => {
+    const { email } = buildAssociateEmail({
+      message: { from: rcpt('me@contoso.com'), toRecipients: [rcpt('a@x.com', 'A@X.com'), rcpt('b@x.com', '  Bee ')], ccRecipients: [rcpt('c@x.com', null as unknown as string)], internetMessageId: '<a@b>' },
+      direction: 'sent',
+      now: NOW,
+    });
+    expect(email.from).toEqual({ email: 'me@contoso.com', user_name: '' });
+    expect(email.to).toEqual([{ email: 'a@x.com', user_name: '' }, { email: 'b@x.com', user_name: 'Bee' }]);
+    expect(email.cc).toEqual([{ email: 'c@x.com', user_name: '' }]);
   });
 
   it('received mail: sent=false, the received time, no bcc', () => {

@@ -1,7 +1,8 @@
+import { normalizeAddress } from '../../lib/mapping/address';
 import { DEFAULT_FIELD_RULES, type FieldRules } from '../../lib/mapping/fields';
 import {
   classifyAddress, counterparts, decideRecipients, directionOf, inDomain, lookupAddresses, newPersonRecord,
-  normalizeAddress, personName, type ExclusionRules,
+  personName, type ExclusionRules,
 } from '../../lib/mail/recipients';
 import message from '../fixtures/graph/message.json';
 

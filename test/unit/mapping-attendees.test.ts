@@ -125,6 +125,20 @@ describe('resolveParticipants: Contact > Lead > User > e-mail (SPEC §2.4)', () 
     expect(resolveParticipants(source, twoAddresses).participants).toEqual([{ type: 'contact', participant: ID.adeleContact }]);
   });
 
+  test('addresses follow the rule e-mail filing uses (lib/mapping/address.ts): brackets and case ignored, a name is not an address', () => {
+    const source: AttendeeSource = {
+      attendees: [
+        { emailAddress: { address: ' <Pat@Fabrikam.com> ' } },
+        { emailAddress: { address: 'pat@fabrikam.com' } },
+        { emailAddress: { address: 'Pat Jones', name: 'Pat Jones' } },
+      ],
+    };
+    expect(attendeeLookupEmails(source)).toEqual(['pat@fabrikam.com']);
+    const r = resolveParticipants(source, noLookups);
+    expect(r.participants).toEqual([{ type: 'email', participant: 'pat@fabrikam.com' }]);
+    expect(r.dropped).toEqual([{ address: 'pat jones', name: 'Pat Jones', isOrganizer: false, reason: 'invalid-address' }]);
+  });
+
   test('no organizer: attendees in their order', () => {
     const source: AttendeeSource = { attendees: [{ emailAddress: { address: 'b@x.com' } }, { emailAddress: { address: 'a@x.com' } }] };
     expect(resolveParticipants(source, noLookups).participants.map((p) => p.participant)).toEqual(['b@x.com', 'a@x.com']);

@@ -11,7 +11,7 @@ import {
   recentlyTouched,
   renewalAction,
   withoutSource,
-  type SlotOutcome,
+  type SlotStatus,
 } from '../../lib/provision/decisions';
 import { resourceFor, specKey, wantedSpecs, type SubscriptionSpec } from '../../lib/provision/specs';
 import type { SubscriptionRecord } from '../../lib/state/subscriptions';
@@ -204,7 +204,7 @@ describe('membershipChanges', () => {
 });
 
 describe('followUpSync', () => {
-  const o = (module: SlotOutcome['module'], result: SlotOutcome['result']): SlotOutcome => ({ module, result });
+  const o = (module: SlotStatus['module'], result: SlotStatus['result']): SlotStatus => ({ module, result });
   it.each([
     ['a new mailbox: one full sync, Sent Items history left out', true, [o('contacts', 'created'), o('events', 'created'), o('mail', 'created'), o('tasks', 'created')], { mode: 'full', modules: ['contacts', 'tasks', 'events'] }],
     ['a new mailbox whose To Do is polled still gets its tasks read', true, [o('contacts', 'created'), o('tasks', 'polled')], { mode: 'full', modules: ['contacts', 'tasks'] }],

@@ -1,7 +1,8 @@
 import type { Link } from '../../lib/state/links';
 import type { SkippedItem } from '../../lib/state/skipped';
 import { unavailable } from '../../lib/resync/part';
-import { isObjectId, planModuleWork, requestedModules, skippedToRetry, type ModuleWorkInput } from '../../lib/resync/plan';
+import { isObjectId } from '../../lib/provision/request';
+import { planModuleWork, requestedModules, skippedToRetry, type ModuleWorkInput } from '../../lib/resync/plan';
 
 const link = (graphId: string, state: Link['state'] = 'linked'): Link => ({ userId: 'u', module: 'contacts', graphId, state, zohoId: `z-${graphId}`, origin: 'created', etag: 'e' });
 const skipped = (itemId: string, module: SkippedItem['module'] = 'contacts', scope?: string): SkippedItem => ({ userId: 'u', module, itemId, reason: 'no permission', runId: 'r0', at: '2026-01-01T00:00:00Z', scope });

@@ -1,7 +1,7 @@
 import { GraphApiError } from '../../lib/graph/errors';
 import { LinkConflictError } from '../../lib/state/links';
-import { classify, ItemBusyError, ZohoRecordRefused, zohoReason } from '../../lib/sync/outcome';
-import { ZohoApiError } from '../../lib/zoho/errors';
+import { classify, ItemBusyError, StaleLookupError, ZohoRecordRefused, zohoReason } from '../../lib/sync/outcome';
+import { ZohoApiError, ZohoOAuthError } from '../../lib/zoho/errors';
 
 const refused = (code: string, field?: string, message = 'invalid data') =>
   new ZohoRecordRefused({ status: 'error', code, message, field, details: {} }, 'Contacts');
@@ -10,6 +10,9 @@ describe('classify: retry later or report as skipped', () => {
   it.each([
     ['another worker is creating it', new ItemBusyError(), { transient: true }],
     ['a link row changed under us', new LinkConflictError(), { transient: true }],
+    ['a cached look-up Zoho no longer knows (forgotten, resolved again)', new StaleLookupError('Account_Name'), { transient: true, code: 'StaleLookupError' }],
+    ['Zoho throttled token refreshes', ZohoOAuthError.fromTokenResponse(200, { error: 'Access Denied', error_description: 'You have made too many requests continuously.' }), { transient: true, retryAfterMs: 600_000 }],
+    ['the Zoho refresh token was revoked', ZohoOAuthError.fromTokenResponse(200, { error: 'invalid_code' }), { transient: false }],
     ['Zoho 429', ZohoApiError.fromResponse(429, { code: 'TOO_MANY_REQUESTS', message: 'too many', status: 'error', details: {} }), { transient: true, code: 'TOO_MANY_REQUESTS' }],
     ['Zoho 500', ZohoApiError.fromResponse(500, { code: 'INTERNAL_ERROR', message: 'x', status: 'error', details: {} }), { transient: true }],
     ['Zoho expired token', ZohoApiError.fromResponse(401, { code: 'INVALID_TOKEN', message: 'invalid oauth token', status: 'error', details: {} }), { transient: true }],

@@ -9,12 +9,13 @@ describe('MemoryTokenStore', () => {
   test('write is a compare-and-swap on the etag', async () => {
     const store = new MemoryTokenStore();
     expect(await store.read()).toBeUndefined();
-    expect(await store.write({ token: 'a', expiresAt: 1 }, undefined)).toBe(true);
+    const etag = await store.write({ token: 'a', expiresAt: 1 }, undefined);
+    expect(etag).toEqual(expect.any(String));
     const first = await store.read();
-    expect(first).toMatchObject({ token: 'a', expiresAt: 1, etag: expect.any(String) });
+    expect(first).toMatchObject({ token: 'a', expiresAt: 1, etag });
     // A second writer that also saw "empty" loses.
     expect(await store.write({ token: 'b', expiresAt: 2 }, undefined)).toBe(false);
-    expect(await store.write({ token: 'c', expiresAt: 3 }, first!.etag)).toBe(true);
+    expect(await store.write({ token: 'c', expiresAt: 3 }, first!.etag)).toEqual(expect.any(String));
     expect(await store.write({ token: 'd', expiresAt: 4 }, first!.etag)).toBe(false);
     expect((await store.read())?.token).toBe('c');
   });

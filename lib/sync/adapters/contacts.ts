@@ -11,7 +11,7 @@ import type { Directory } from '../directory';
 import type { DedupAnswer, Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import type { ZohoPort } from '../ports';
-import type { ZohoRecord } from '../../zoho/types';
+import type { ZohoRecord, ZohoRecordFailure } from '../../zoho/types';
 
 export interface ContactsAdapterDeps {
   graph: GraphApi;
@@ -122,6 +122,14 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
       const row = (k.by === 'email' ? byEmail : byName).get(value);
       return { key: `${k.by}:${value}`, match: row ? { id: String(row.id), how: k.by === 'email' ? 'same e-mail address' : 'same full name' } : undefined };
     });
+  }
+
+  /** Account_Name comes from the resolver's cache; Zoho refusing it means the Account is gone. */
+  async forgetLookup(item: ContactItem, failure: ZohoRecordFailure): Promise<boolean> {
+    const company = item.mapped?.accountName;
+    if (failure.code !== 'INVALID_DATA' || failure.field !== 'Account_Name' || !company) return false;
+    await this.deps.accounts.forget(company);
+    return true;
   }
 
   changeKey(item: ContactItem): string | undefined {

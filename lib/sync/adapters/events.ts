@@ -46,6 +46,12 @@ export const CANCELLED_IN_OUTLOOK = 'the meeting was cancelled in Outlook';
 const FAN_OUT_PARALLELISM = 16;
 /** Occurrences per page of a series' instances (a year of a weekly series in one page). */
 const INSTANCES_PAGE = 100;
+/**
+ * Notifications and the resync's delta carry immutable ids (provisioning asks for them), and
+ * links, series rows and queue messages are keyed by them: every read must answer in the same
+ * form, or an occurrence listed here would become a second item beside its notified self.
+ */
+const IMMUTABLE_IDS = { Prefer: 'IdType="ImmutableId"' };
 
 export interface EventsAdapterDeps {
   graph: GraphApi;
@@ -68,12 +74,6 @@ async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<unknow
   for (let i = 0; i < items.length; i += FAN_OUT_PARALLELISM) await Promise.all(items.slice(i, i + FAN_OUT_PARALLELISM).map(fn));
 }
 
-/** Zoho answers "the id given seems to be invalid" (INVALID_DATA on `id`) for a record deleted in Zoho. */
-function goneAsIdError(result: ZohoRecordResult, zohoId: string): ZohoRecordResult {
-  if (result.status === 'error' && result.code === 'INVALID_DATA' && result.field === undefined && result.details.id === zohoId) return { ...result, field: 'id' };
-  return result;
-}
-
 export class EventsAdapter implements ModuleAdapter<EventItem> {
   readonly module = 'events' as const;
   readonly zohoModule = EVENTS_MODULE;
@@ -83,7 +83,7 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
   async read(msg: SyncItemMessage): Promise<EventItem | null> {
     let event: GraphEvent;
     try {
-      event = await this.deps.graph.get(graphPath`/users/${msg.userId}/events/${msg.itemId}`, eventSchema, { query: { $select: EVENT_SELECT } });
+      event = await this.deps.graph.get(graphPath`/users/${msg.userId}/events/${msg.itemId}`, eventSchema, { query: { $select: EVENT_SELECT }, headers: IMMUTABLE_IDS });
     } catch (err) {
       if (!(err instanceof GraphNotFoundError)) throw err;
       await this.gone(msg);
@@ -112,7 +112,7 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
     const instances: GraphEvent[] = [];
     const path = graphPath`/users/${msg.userId}/events/${master.id}/instances`;
     const query = { startDateTime: window.start, endDateTime: window.end, $select: EVENT_SELECT, $top: String(INSTANCES_PAGE) };
-    for await (const page of this.deps.graph.pages(path, eventSchema, { query })) instances.push(...page);
+    for await (const page of this.deps.graph.pages(path, eventSchema, { query, headers: IMMUTABLE_IDS })) instances.push(...page);
     const known = new Set(await this.deps.series.members(msg.userId, master.id));
     const current = new Set(instances.map((i) => i.id));
 
@@ -211,12 +211,12 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
     return item.event.changeKey ?? undefined;
   }
 
+  /**
+   * A cancelled meeting stays in CRM history as cancelled; a deleted one goes (SPEC §2). An id
+   * Zoho no longer knows answers INVALID_DATA with `details.id`, which the engine reads as gone.
+   */
   async removeRecord(zohoId: string, reason: string): Promise<ZohoRecordResult> {
-    // A cancelled meeting stays in CRM history as cancelled; a deleted one goes (SPEC §2).
-    const result =
-      reason === CANCELLED_IN_OUTLOOK
-        ? await this.deps.zoho.cancelEvent(zohoId, { sendCancellingMail: false })
-        : (await this.deps.zoho.deleteRecords(EVENTS_MODULE, [zohoId]))[0];
-    return goneAsIdError(result, zohoId);
+    if (reason === CANCELLED_IN_OUTLOOK) return this.deps.zoho.cancelEvent(zohoId, { sendCancellingMail: false });
+    return (await this.deps.zoho.deleteRecords(EVENTS_MODULE, [zohoId]))[0];
   }
 }

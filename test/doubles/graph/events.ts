@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DoubleContext, GraphArea, NotificationTarget } from './context';
 import { deltaResponse } from './delta';
 import { GraphHttpError, json, noContent, parseJsonBody, type DoubleRequest } from './http';
+import { storedId, wantsImmutableIds, wireId } from './immutable-id';
 import { itemNotFound, outlookDateTime, parseDateTimeTimeZone, selectOf, writableFields } from './outlook';
 import { listResponse, pick } from './paging';
 import type { Router } from './router';
@@ -13,7 +14,9 @@ import { TrackedCollection } from './tracked';
  * into occurrences (daily, weekly, absoluteMonthly, absoluteYearly; ranges endDate, numbered,
  * noEnd) for `calendarView`, `events/{id}/instances` and `calendarView/delta`, which returns
  * instances and reports series changes for every occurrence in the window. Times are UTC; the
- * `Prefer: outlook.timezone` header is not emulated (answers stay in UTC).
+ * `Prefer: outlook.timezone` header is not emulated (answers stay in UTC). One event and a series'
+ * instances are answered with regular ids unless `Prefer: IdType="ImmutableId"` asks otherwise
+ * (./immutable-id.ts); lists, calendarView and delta always carry immutable ids.
  */
 const EVENT_WRITABLE = [
   'subject', 'body', 'start', 'end', 'isAllDay', 'location', 'locations', 'attendees', 'categories', 'importance',
@@ -204,19 +207,21 @@ export class EventsArea implements GraphArea {
     router.get('/users/{user}/events/{id}', (req) => {
       const mailbox = box(req);
       const state = this.state(mailbox);
-      const event = state.events.get(req.params.id);
-      if (event) return json(200, { '@odata.context': entity(req), ...this.render(event, selectOf(req.query)) });
-      const occ = this.findOccurrence(state, req.params.id);
+      const id = storedId(req.params.id);
+      const immutable = wantsImmutableIds(req);
+      const event = state.events.get(id);
+      if (event) return json(200, { '@odata.context': entity(req), ...this.render(event, selectOf(req.query), immutable) });
+      const occ = this.findOccurrence(state, id);
       if (!occ) throw itemNotFound();
-      return json(200, { '@odata.context': entity(req), ...this.renderOccurrence(occ.master, occ.occurrence, selectOf(req.query)) });
+      return json(200, { '@odata.context': entity(req), ...this.renderOccurrence(occ.master, occ.occurrence, selectOf(req.query), immutable) });
     });
     router.patch('/users/{user}/events/{id}', (req) => {
       const mailbox = box(req);
       const state = this.state(mailbox);
-      const event = state.events.get(req.params.id);
+      const event = state.events.get(storedId(req.params.id));
       const fields = writableFields(parseJsonBody(req), EVENT_WRITABLE, EVENT_READ_ONLY, 'event');
       if (!event) {
-        const occ = this.findOccurrence(state, req.params.id);
+        const occ = this.findOccurrence(state, storedId(req.params.id));
         if (!occ) throw itemNotFound();
         const master = applyException(state, occ.master, occ.occurrence.date, fields);
         const updated = expandSeries(master).find((o) => o.date === occ.occurrence.date)!;
@@ -226,8 +231,9 @@ export class EventsArea implements GraphArea {
     });
     router.delete('/users/{user}/events/{id}', (req) => {
       const state = this.state(box(req));
-      if (state.events.remove(req.params.id)) return noContent();
-      const occ = this.findOccurrence(state, req.params.id);
+      const id = storedId(req.params.id);
+      if (state.events.remove(id)) return noContent();
+      const occ = this.findOccurrence(state, id);
       if (!occ) throw itemNotFound();
       this.cancelOccurrence(box(req).userId, occ.master.id, occ.occurrence.date);
       return noContent();
@@ -235,10 +241,11 @@ export class EventsArea implements GraphArea {
     router.get('/users/{user}/events/{id}/instances', (req) => {
       const mailbox = box(req);
       const state = this.state(mailbox);
-      const master = state.events.get(req.params.id);
+      const master = state.events.get(storedId(req.params.id));
       if (!master) throw itemNotFound();
       const { from, to } = windowOf(req.query);
-      const items = master.type === 'seriesMaster' ? this.occurrencesOf(state, master, from, to).map((o) => this.renderOccurrence(master, o, undefined)) : [];
+      const immutable = wantsImmutableIds(req);
+      const items = master.type === 'seriesMaster' ? this.occurrencesOf(state, master, from, to).map((o) => this.renderOccurrence(master, o, undefined, immutable)) : [];
       return listResponse(req, items, {
         origin: ctx.origin, entitySet: 'events', defaultSize: ctx.outlookPageSize, maxTop: 1000, style: 'skip',
         project: (e, select) => (select ? pick(e, select, ['@odata.etag', 'id']) : e),
@@ -281,15 +288,15 @@ export class EventsArea implements GraphArea {
     return occurrence ? { master, occurrence } : undefined;
   }
 
-  private render(e: EventRecord, select: string[] | undefined): Record<string, unknown> {
-    return shape(e, { id: e.id, type: e.type, seriesMasterId: null, startMs: e.startMs, endMs: e.endMs, iCalUId: e.iCalUId, recurrence: e.fields.recurrence ?? null }, select);
+  private render(e: EventRecord, select: string[] | undefined, immutable = true): Record<string, unknown> {
+    return shape(e, { id: wireId(e.id, immutable), type: e.type, seriesMasterId: null, startMs: e.startMs, endMs: e.endMs, iCalUId: e.iCalUId, recurrence: e.fields.recurrence ?? null }, select);
   }
 
-  private renderOccurrence(master: EventRecord, o: Occurrence, select: string[] | undefined): Record<string, unknown> {
+  private renderOccurrence(master: EventRecord, o: Occurrence, select: string[] | undefined, immutable = true): Record<string, unknown> {
     const iCalUId = createHash('sha1').update(`${master.iCalUId}:${o.date}`).digest('hex').toUpperCase();
     const exception = master.exceptions?.[o.date];
     const source = exception ? { ...master, fields: { ...master.fields, ...exception.fields }, changeKey: exception.changeKey, lastModifiedDateTime: exception.lastModifiedDateTime } : master;
-    return shape(source, { id: o.id, type: exception ? 'exception' : 'occurrence', seriesMasterId: master.id, startMs: o.startMs, endMs: o.endMs, iCalUId, recurrence: null }, select);
+    return shape(source, { id: wireId(o.id, immutable), type: exception ? 'exception' : 'occurrence', seriesMasterId: wireId(master.id, immutable), startMs: o.startMs, endMs: o.endMs, iCalUId, recurrence: null }, select);
   }
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DoubleContext, GraphArea, NotificationTarget } from './context';
 import { deltaResponse } from './delta';
 import { headerValue, json, noContent, parseJsonBody, type DoubleRequest, type DoubleResponse } from './http';
+import { storedId, wantsImmutableIds, wireId } from './immutable-id';
 import { itemNotFound, selectOf, writableFields } from './outlook';
 import { listResponse, pick } from './paging';
 import type { Router } from './router';
@@ -13,7 +14,9 @@ import { TrackedCollection } from './tracked';
  * and per mailbox, `mailFolders/{id}/messages/delta` with the messages-only
  * `changeType=created|updated|deleted` parameter, attachments (list, one, `$value` bytes), and
  * `Prefer: outlook.body-content-type="text"`. `internetMessageHeaders` and `uniqueBody` are only
- * returned when `$select`ed, as in Graph.
+ * returned when `$select`ed, as in Graph. One message is answered with its regular id unless
+ * `Prefer: IdType="ImmutableId"` asks otherwise (./immutable-id.ts); lists and delta always carry
+ * immutable ids.
  */
 const WELL_KNOWN = ['inbox', 'sentitems', 'drafts', 'deleteditems', 'archive', 'junkemail', 'outbox'] as const;
 const DISPLAY: Record<(typeof WELL_KNOWN)[number], string> = {
@@ -146,7 +149,7 @@ export class MailArea implements GraphArea {
     const textBody = (req: DoubleRequest) => /outlook\.body-content-type\s*=\s*"?text"?/i.test(headerValue(req.headers, 'prefer') ?? '');
     const entity = (req: DoubleRequest) => `${ctx.origin}/v1.0/$metadata#users('${req.params.user}')/messages/$entity`;
     const messageOf = (req: DoubleRequest, folderId?: string) => {
-      const m = stateOf(req).messages.get(req.params.id);
+      const m = stateOf(req).messages.get(storedId(req.params.id));
       if (!m || (folderId && m.parentFolderId !== folderId)) throw itemNotFound();
       return m;
     };
@@ -157,12 +160,13 @@ export class MailArea implements GraphArea {
         project: (m, select) => render(m, select, textBody(req), state),
       });
     };
-    const getOne = (req: DoubleRequest, folderId?: string) => json(200, { '@odata.context': entity(req), ...render(messageOf(req, folderId), selectOf(req.query), textBody(req), stateOf(req)) });
+    const getOne = (req: DoubleRequest, folderId?: string) =>
+      json(200, { '@odata.context': entity(req), ...render(messageOf(req, folderId), selectOf(req.query), textBody(req), stateOf(req), wantsImmutableIds(req)) });
     const patchOne = (req: DoubleRequest) => {
       const state = stateOf(req);
       const m = messageOf(req);
       const fields = writableFields(parseJsonBody(req), MESSAGE_WRITABLE, MESSAGE_READ_ONLY, 'message');
-      return json(200, render(state.messages.put({ ...m, fields: { ...m.fields, ...fields }, changeKey: changeKey(), lastModifiedDateTime: timestamp() }), undefined, false, state));
+      return json(200, render(state.messages.put({ ...m, fields: { ...m.fields, ...fields }, changeKey: changeKey(), lastModifiedDateTime: timestamp() }), undefined, false, state, wantsImmutableIds(req)));
     };
     const deleteOne = (req: DoubleRequest) => {
       stateOf(req).messages.remove(messageOf(req).id);
@@ -262,13 +266,13 @@ function folderJson(f: MailFolderRecord, state: MailState, select: string[] | un
   return select ? pick(full, select, ['id']) : full;
 }
 
-function render(m: MessageRecord, select: string[] | undefined, asText: boolean, state: MailState): Record<string, unknown> {
+function render(m: MessageRecord, select: string[] | undefined, asText: boolean, state: MailState, immutable = true): Record<string, unknown> {
   const f = m.fields;
   const body = (f.body as { contentType?: string; content?: string }) ?? { contentType: 'html', content: '' };
   const plain = String(body.content ?? '').replace(/<[^>]*>/g, '').replace(/\s+/g, ' ').trim();
   const full: Record<string, unknown> = {
     '@odata.etag': etagOf(m.changeKey),
-    id: m.id,
+    id: wireId(m.id, immutable),
     createdDateTime: m.createdDateTime,
     lastModifiedDateTime: m.lastModifiedDateTime,
     changeKey: m.changeKey,

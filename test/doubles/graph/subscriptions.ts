@@ -62,6 +62,11 @@ export class SubscriptionsArea implements GraphArea {
    * 'invalid-resource' → 400 ExtensionError "Invalid resource specified in payload".
    */
   refuseTodo: false | 'forbidden' | 'invalid-resource' = false;
+  /**
+   * `GET /subscriptions` leaves To Do subscriptions out: the List page says app-only listing of
+   * todoTask subscriptions is "Not supported" while creation is (graph.md §1.5).
+   */
+  listOmitsTodo = false;
   /** Graph's deadline for the handshake answer is 10 s; tests shorten it. */
   validationTimeoutMs = 10_000;
   /** Real Graph requires https notification URLs; the loopback function host is plain http. */
@@ -115,6 +120,7 @@ export class SubscriptionsArea implements GraphArea {
     this.subs.clear();
     this.handshakes.length = 0;
     this.refuseTodo = false;
+    this.listOmitsTodo = false;
     this.requireHttps = false;
   }
 
@@ -153,7 +159,7 @@ export class SubscriptionsArea implements GraphArea {
     });
 
     router.get('/subscriptions', (req) =>
-      listResponse(req, this.list(), {
+      listResponse(req, this.list().filter((s) => !(this.listOmitsTodo && s.kind === 'todoTask')), {
         origin: ctx.origin, entitySet: 'subscriptions', defaultSize: ctx.directoryPageSize, maxTop: 999, style: 'skiptoken',
         project: (s) => this.json(s),
       }),

@@ -4,7 +4,9 @@
  *
  * Rules from zoho.md §5 and the OAS: one e-mail per call; `from`, `to`, `original_message_id`,
  * `sent` and `date_time` required (the OAS also lists `linked_record`, which the docs and the
- * SDK treat as optional, so the double does too); subject ≤ 250; ≤ 50 addresses per list;
+ * SDK treat as optional, so the double does too); every address is `{ user_name, email }` with
+ * both keys present (the OAS requires both; `""` is a name, as in zoho.md's example); subject ≤ 250;
+ * ≤ 50 addresses per list;
  * attachments must be uploaded file ids, ≤ 20 and ≤ 10 MB together; a repeated
  * `original_message_id` on the same record answers DUPLICATE_DATA. Not for Cases, Tasks, Events.
  * Files: ≤ 20 MB each, ≤ 10 per call [the per-call count is unverified, see lib/zoho/email.ts].
@@ -49,6 +51,9 @@ export function associateEmailRoute(state: DoubleState, module: string, id: stri
     if (v === undefined && list !== 'to') continue;
     if (!Array.isArray(v) || (list === 'to' && v.length === 0) || !v.every(isAddress)) return refuse('INVALID_DATA', 'invalid data', { api_name: list, expected_data_type: 'jsonarray' });
     if (v.length > 50) return refuse('LIMIT_EXCEEDED', 'limit exceeded', { api_name: list, limit: 50 });
+  }
+  for (const a of [email.from, ...(['to', 'cc', 'bcc'] as const).flatMap((list) => (Array.isArray(email[list]) ? (email[list] as unknown[]) : []))]) {
+    if (typeof (a as { user_name?: unknown }).user_name !== 'string') return refuse('REQUIRED_PARAM_MISSING', 'required field not found', { api_name: 'user_name' });
   }
   if (typeof email.sent !== 'boolean') return refuse('INVALID_DATA', 'invalid data', { api_name: 'sent', expected_data_type: 'boolean' });
   if (typeof email.date_time !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$/.test(email.date_time)) {

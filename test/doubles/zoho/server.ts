@@ -50,7 +50,9 @@ export type FaultResponse =
   | { kind: 'disconnect' }
   | { kind: 'invalidToken' }
   | { kind: 'noPermission' }
-  | { kind: 'reply'; status: number; body?: unknown; headers?: Record<string, string> };
+  | { kind: 'reply'; status: number; body?: unknown; headers?: Record<string, string> }
+  /** The request is carried out, then its answer is lost: a 5xx instead (a write that did happen). */
+  | { kind: 'lostAnswer'; status?: number };
 
 export interface FaultSpec {
   /** Endpoint label ("POST /crm/v8/Contacts") or a RegExp tested on "METHOD /path". Default: every request. */
@@ -433,14 +435,15 @@ export class ZohoDouble {
       }
     }
     const fault = this.takeFault(label, `${method} ${path}`);
-    if (fault) return this.faultReply(fault);
+    if (fault && fault.kind !== 'lostAnswer') return this.faultReply(fault);
     if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     if (!isApi) return found ? found.route.run(ctx, found.m) : errors.invalidUrl();
     const denied = this.accounts.authorize(req.headers.authorization);
     if (denied) return denied;
     if (!found) return this.routes.some((r) => r.pattern.test(path)) ? errors.invalidMethod() : errors.invalidUrl();
     if (badJson) return errors.invalidBody();
-    return found.route.run(ctx, found.m);
+    const reply = await found.route.run(ctx, found.m);
+    return fault?.kind === 'lostAnswer' ? errors.internal(fault.status ?? 500) : reply;
   }
 
   private takeFault(label: string, target: string): FaultResponse | undefined {
@@ -470,6 +473,8 @@ export class ZohoDouble {
         return errors.noPermission(['Crm_Implied_View']);
       case 'reply':
         return json(f.status, f.body, f.headers);
+      case 'lostAnswer':
+        return errors.internal(f.status ?? 500);
     }
   }
 
