@@ -181,6 +181,7 @@ export class Runtime {
       adapters: this.adapters(),
       // Sent mail is filed on several records per message, so it bypasses the one-item engine.
       handlers: { mail: (msg, logger) => this.mail.capture(msg, logger) },
+      noteNotification: (userId, module, at) => this.users.recordNotification(userId, module, at),
       maxAttempts: this.config.SYNC_MAX_ATTEMPTS,
       busyRetrySeconds: this.config.SYNC_BUSY_RETRY_SECONDS,
     };

@@ -16,6 +16,12 @@ export function graphPath(strings: TemplateStringsArray, ...values: (string | nu
   return out;
 }
 
+/**
+ * `Prefer` value that makes Outlook ids stable across folder moves. Subscriptions, reads and delta
+ * must all use it (or none): ids from one form never match links stored in the other.
+ */
+export const IMMUTABLE_ID_PREFER = 'IdType="ImmutableId"';
+
 const WORD = /^\$?[A-Za-z][A-Za-z.]*$/;
 const KEY_CALL = /^([A-Za-z][A-Za-z.]*)\((.*)\)$/;
 

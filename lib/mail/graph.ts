@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { GraphApi } from '../graph/client';
 import { GraphNotFoundError, GraphPermissionError } from '../graph/errors';
-import { graphPath } from '../graph/path';
+import { graphPath, IMMUTABLE_ID_PREFER } from '../graph/path';
 import { ATTACHMENT_LIST_SELECT, attachmentSchema, MESSAGE_SELECT, messageSchema, type GraphAttachment, type GraphMessage } from '../graph/resources/message';
 import type { Logger } from '../log';
 import { TtlCache } from '../sync/directory';
@@ -26,7 +26,7 @@ const HOUR = 3600_000;
  * The Sent Items subscription and the resync deliver immutable ids; the message read back carries
  * the same form, so reports and attachment reads use the id the notification named.
  */
-const IMMUTABLE_IDS = { Prefer: 'IdType="ImmutableId"' };
+const IMMUTABLE_IDS = { Prefer: IMMUTABLE_ID_PREFER };
 
 export class MailGraph {
   private readonly identities = new TtlCache<MailboxIdentity>(HOUR);

@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import { IMMUTABLE_ID_PREFER } from '../graph/path';
 import type { SyncModule } from '../modules';
 
 /**
@@ -120,6 +121,6 @@ export function createRequest(spec: SubscriptionSpec, clientState: string, publi
       clientState,
       latestSupportedTlsVersion: 'v1_2',
     },
-    headers: IMMUTABLE_ID_MODULES.has(spec.module) ? { Prefer: 'IdType="ImmutableId"' } : {},
+    headers: IMMUTABLE_ID_MODULES.has(spec.module) ? { Prefer: IMMUTABLE_ID_PREFER } : {},
   };
 }

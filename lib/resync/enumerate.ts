@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { Config } from '../config';
 import type { GraphApi } from '../graph/client';
 import { GraphNotFoundError, isResyncRequired, type GraphApiError } from '../graph/errors';
-import { graphPath } from '../graph/path';
+import { graphPath, IMMUTABLE_ID_PREFER } from '../graph/path';
 import { syncWindow } from '../mapping/event';
 import type { SyncModule } from '../modules';
 import type { DeltaLinkRepository } from '../state/delta';
@@ -53,7 +53,6 @@ interface Scope {
 
 /** Page size asked for: Outlook's default is 10 items per delta page. */
 const PAGE_SIZE = 200;
-const IMMUTABLE = 'IdType="ImmutableId"';
 
 const folderSchema = z.object({ id: z.string() });
 const deltaItemSchema = z.looseObject({
@@ -117,7 +116,7 @@ async function scopesOf(module: SyncModule, userId: string, deps: EnumerateDeps)
 
 function preferHeader(module: SyncModule): string {
   // To Do ids have no immutable form; the others must match the ids notifications carry.
-  return module === 'tasks' ? `odata.maxpagesize=${PAGE_SIZE}` : `odata.maxpagesize=${PAGE_SIZE}, ${IMMUTABLE}`;
+  return module === 'tasks' ? `odata.maxpagesize=${PAGE_SIZE}` : `odata.maxpagesize=${PAGE_SIZE}, ${IMMUTABLE_ID_PREFER}`;
 }
 
 export async function enumerateModule(deps: EnumerateDeps, userId: string, module: SyncModule, wantFull: boolean): Promise<Enumeration> {

@@ -183,6 +183,17 @@ export class RunRepository {
     }
   }
 
+  async hasItem(runId: string, userId: string, module: SyncModule, itemId: string): Promise<boolean> {
+    const table = await this.table();
+    try {
+      await table.getEntity(encodeKey(runId), compositeKey(userId, module, itemId), { queryOptions: { select: ['result'] } });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
   async listItems(runId: string, filter?: { userId?: string; module?: SyncModule }): Promise<ReportItem[]> {
     const table = await this.table();
     const out: ReportItem[] = [];

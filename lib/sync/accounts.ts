@@ -16,10 +16,21 @@ export class AccountResolver {
 
   constructor(private readonly zoho: ZohoPort, private readonly claims: LookupClaimRepository, private readonly trigger: readonly string[], private readonly now: () => Date = () => new Date()) {}
 
+  /** look-ups in flight in this process: many contacts of one company arrive together in a resync */
+  private readonly inFlight = new Map<string, Promise<{ id: string; created: boolean }>>();
+
   async resolve(name: string, ownerId?: string): Promise<{ id: string; created: boolean }> {
     const key = name.trim().toLowerCase();
     const cached = this.cache.get(key);
     if (cached) return { id: cached, created: false };
+    const pending = this.inFlight.get(key);
+    if (pending) return { id: (await pending).id, created: false };
+    const lookup = this.lookUp(key, name, ownerId).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, lookup);
+    return lookup;
+  }
+
+  private async lookUp(key: string, name: string, ownerId?: string): Promise<{ id: string; created: boolean }> {
 
     const known = await this.claims.get(MODULE, key);
     if (known?.state === 'done') return this.remember(key, known.zohoId, false);

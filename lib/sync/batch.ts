@@ -13,10 +13,10 @@
 import { randomUUID } from 'node:crypto';
 import { isStaleClaim, LinkConflictError, type Link, type LinkOrigin } from '../state/links';
 import { MAX_IDS_PER_DELETE, MAX_RECORDS_PER_WRITE } from '../zoho/records';
-import type { ZohoRecord, ZohoRecordFailure, ZohoRecordResult } from '../zoho/types';
-import { recordGone, syncItem, type DedupAnswer, type EngineDeps, type ItemReport, type Mapped, type ModuleAdapter, type Resolved } from './engine';
+import type { ZohoRecord, ZohoRecordResult } from '../zoho/types';
+import { DEFAULT_CLAIM_STALE_MS, recordGone, refusal, syncItem, type DedupAnswer, type EngineDeps, type ItemReport, type Mapped, type ModuleAdapter, type Resolved } from './engine';
 import type { SyncItemMessage } from './messages';
-import { classify, ItemBusyError, StaleLookupError, ZohoRecordRefused } from './outcome';
+import { classify, ItemBusyError, ZohoRecordRefused } from './outcome';
 import type { SyncQueue } from './ports';
 
 export interface BatchEntry {
@@ -66,7 +66,6 @@ export interface BatchDeps extends Omit<EngineDeps, 'claimToken'> {
 const DEFAULT_CONCURRENCY = 16;
 const DEFAULT_GROUP = 500;
 /** the engine's default: a claim not renewed for this long belongs to a worker that died */
-const DEFAULT_CLAIM_STALE_MS = 2 * 60_000;
 
 /** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
@@ -320,7 +319,7 @@ class BatchRun<Item> {
         const r = results[i];
         try {
           if (r.status === 'error') {
-            if (!recordGone(r)) throw await this.refusal(r, x.item);
+            if (!recordGone(r)) throw await refusal(r, x.item, this.adapter);
             // Someone deleted the record in Zoho: forget it and treat the item as new.
             await this.deps.links.delete(x.link);
             recreate.push(x);
@@ -412,7 +411,7 @@ class BatchRun<Item> {
               x.target = { id: r.duplicateId, reason: `linked to an existing Zoho record (Zoho's duplicate check on ${r.field ?? 'a unique field'})` };
               return void duplicates.push(x);
             }
-            if (r.status === 'error') throw await this.refusal(r, x.item);
+            if (r.status === 'error') throw await refusal(r, x.item, this.adapter);
             created.push({ x, zohoId: r.id });
           } catch (err) {
             await release(x);
@@ -431,7 +430,7 @@ class BatchRun<Item> {
         await mapLimit(part, this.concurrency, async (x, i) => {
           const r = results[i];
           try {
-            if (r.status === 'error') throw await this.refusal(r, x.item);
+            if (r.status === 'error') throw await refusal(r, x.item, this.adapter);
             linked.push({ x, zohoId: x.target!.id });
           } catch (err) {
             await release(x);
@@ -463,12 +462,6 @@ class BatchRun<Item> {
       await this.fail(x.msg, s.reason instanceof LinkConflictError ? new ItemBusyError() : s.reason);
     });
     return kept;
-  }
-
-  /** The engine's rule: a refused look-up id the adapter had cached is forgotten and the item retried. */
-  private async refusal(failure: ZohoRecordFailure, item: Item): Promise<Error> {
-    if (await this.adapter.forgetLookup?.(item, failure)) return new StaleLookupError(failure.field);
-    return new ZohoRecordRefused(failure, this.adapter.zohoModule);
   }
 
   /**

@@ -91,7 +91,7 @@ export interface EngineDeps {
   claimStaleMs?: number;
 }
 
-const DEFAULT_CLAIM_STALE_MS = 2 * 60_000;
+export const DEFAULT_CLAIM_STALE_MS = 2 * 60_000;
 
 /** Zoho says the record id no longer exists (deleted in Zoho since we linked it). */
 export function recordGone(r: ZohoRecordResult): boolean {
@@ -227,7 +227,8 @@ async function settleClaim(link: Link | undefined, deps: EngineDeps): Promise<Li
   return undefined;
 }
 
-async function refusal<Item>(failure: ZohoRecordFailure, item: Item, adapter: ModuleAdapter<Item>): Promise<Error> {
+/** A refused look-up id the adapter had cached is forgotten and the item retried; anything else is Zoho's refusal. */
+export async function refusal<Item>(failure: ZohoRecordFailure, item: Item, adapter: ModuleAdapter<Item>): Promise<Error> {
   if (await adapter.forgetLookup?.(item, failure)) return new StaleLookupError(failure.field);
   return new ZohoRecordRefused(failure, adapter.zohoModule);
 }

@@ -19,6 +19,8 @@ export interface WorkerDeps extends Omit<EngineDeps, 'claimToken' | 'logger'> {
    * classified and retried exactly like the engine's.
    */
   handlers?: Partial<Record<SyncModule, (msg: SyncItemMessage, logger: Logger) => Promise<ItemReport | undefined>>>;
+  /** remembers that a change notification arrived for this mailbox and module (admin status) */
+  noteNotification?: (userId: string, module: SyncModule, at: Date) => Promise<void>;
   maxAttempts: number;
   /** how long an item another worker is creating waits before it is looked at again */
   busyRetrySeconds: number;
@@ -50,6 +52,7 @@ export async function processSyncMessage(raw: unknown, dequeueCount: number, dep
     return { status: 'invalid' };
   }
   const msg = parsed.data;
+  if (msg.subscriptionId && deps.noteNotification) await noteOncePerMinute(msg, deps);
   const log = { userId: msg.userId, module: msg.module, dequeueCount };
   const adapter = deps.adapters[msg.module];
   const handler = deps.handlers?.[msg.module];
@@ -92,12 +95,28 @@ async function record(runId: string, msg: SyncItemMessage, report: ItemReport, d
     knownRuns.add(runId);
   }
   const { retryable, ...item } = report;
-  await deps.runs.putItem({ ...item, runId, userId: msg.userId, module: msg.module, itemId: msg.itemId, retriedFromSkip: msg.retryOfSkipped, at });
+  // An item's line says what the run did to it; a later no-op must not overwrite "added" or
+  // "updated" (Outlook re-notifies on mere opens), so "unchanged" only fills an empty line.
+  if (report.result !== 'unchanged' || !(await deps.runs.hasItem(runId, msg.userId, msg.module, msg.itemId))) {
+    await deps.runs.putItem({ ...item, runId, userId: msg.userId, module: msg.module, itemId: msg.itemId, retriedFromSkip: msg.retryOfSkipped, at });
+  }
   if (report.result === 'skipped' && retryable) {
     await deps.skipped.put({ userId: msg.userId, module: msg.module, itemId: msg.itemId, reason: report.reason ?? 'skipped', code: report.code, runId, at, scope: msg.scope });
   } else if (report.result !== 'unchanged' || msg.retryOfSkipped) {
     await deps.skipped.remove(msg.userId, msg.module, msg.itemId);
   }
+}
+
+const noted = new Map<string, number>();
+
+/** One status write per mailbox and module per minute and instance, not one per notification. */
+async function noteOncePerMinute(msg: SyncItemMessage, deps: WorkerDeps): Promise<void> {
+  const key = `${msg.userId}\u0000${msg.module}`;
+  const now = deps.now();
+  if ((noted.get(key) ?? 0) > now.getTime() - 60_000) return;
+  noted.set(key, now.getTime());
+  if (noted.size > 50_000) noted.clear();
+  await deps.noteNotification!(msg.userId, msg.module, now);
 }
 
 function safeJson(text: string): unknown {

@@ -1,7 +1,7 @@
 import type { Config } from '../../config';
 import type { GraphApi } from '../../graph/client';
 import { GraphNotFoundError } from '../../graph/errors';
-import { graphPath } from '../../graph/path';
+import { graphPath, IMMUTABLE_ID_PREFER } from '../../graph/path';
 import { CONTACT_EXPAND, CONTACT_SELECT, contactSchema, type GraphContact } from '../../graph/resources/contact';
 import { contactContentHash, contactDedupKey, CONTACTS_MODULE, mapContact } from '../../mapping/contact';
 import { inScope } from '../../mapping/scope';
@@ -54,7 +54,7 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
     const path = scope === 'default' ? graphPath`/users/${userId}/contacts` : graphPath`/users/${userId}/contactFolders/${scope}/contacts`;
     // Notes may be 32,000 characters each: pages stay well under Graph's 1,000-item ceiling.
     const query = { $select: CONTACT_SELECT, $expand: CONTACT_EXPAND, $top: String(SCOPE_PAGE) };
-    for await (const page of this.deps.graph.pages(path, contactSchema, { query, headers: { Prefer: 'IdType="ImmutableId"' } })) {
+    for await (const page of this.deps.graph.pages(path, contactSchema, { query, headers: { Prefer: IMMUTABLE_ID_PREFER } })) {
       yield page.map((contact) => ({ id: contact.id, item: { userId, contact } }));
     }
   }

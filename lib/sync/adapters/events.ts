@@ -23,7 +23,7 @@ import { z } from 'zod';
 import type { Config } from '../../config';
 import type { GraphApi } from '../../graph/client';
 import { GraphNotFoundError } from '../../graph/errors';
-import { graphPath } from '../../graph/path';
+import { graphPath, IMMUTABLE_ID_PREFER } from '../../graph/path';
 import { EVENT_SELECT, eventSchema, type GraphEvent } from '../../graph/resources/event';
 import { EventMappingError, eventDedupKey, EVENTS_MODULE, inWindow, isSeriesMaster, mapEvent, sameEventKey, shouldSync, syncWindow, UNTITLED_EVENT } from '../../mapping/event';
 import { contentHash } from '../../mapping/hash';
@@ -51,7 +51,7 @@ const INSTANCES_PAGE = 100;
  * links, series rows and queue messages are keyed by them: every read must answer in the same
  * form, or an occurrence listed here would become a second item beside its notified self.
  */
-const IMMUTABLE_IDS = { Prefer: 'IdType="ImmutableId"' };
+const IMMUTABLE_IDS = { Prefer: IMMUTABLE_ID_PREFER };
 
 export interface EventsAdapterDeps {
   graph: GraphApi;
