@@ -1,4 +1,3 @@
-import { RunRepository } from '../../lib/state/runs';
 import fullContact from '../fixtures/graph/contact-full.json';
 import { startSystem, type System } from '../support/system';
 
@@ -20,17 +19,9 @@ function contactFields(overrides: Record<string, unknown> = {}) {
 
 const EXTENDED = { 'String 0x3A24': '+1 732 555 0103', 'String 0x3A1F': '+1 732 555 0104', 'String 0x3A2E': '+1 732 555 0105' };
 
-async function change(id: string, changeType: 'created' | 'updated' | 'deleted' = 'updated', opts: { duplicates?: number } = {}) {
-  const deliveries = await sys.graph.notifications.changes({ userId, kind: 'contact', id, changeType }, { duplicates: opts.duplicates });
-  for (const d of deliveries) expect(d.status).toBe(202);
-  return sys.runQueue({ includeDelayed: true });
-}
+const change = (id: string, changeType: 'created' | 'updated' | 'deleted' = 'updated', opts: { duplicates?: number } = {}) => sys.change(userId, 'contact', id, changeType, opts);
 
-async function report(itemId: string) {
-  const runs = sys.runtime().runs;
-  const items = await runs.listItems(RunRepository.automaticRunId(new Date()), { userId });
-  return items.find((i) => i.itemId === itemId);
-}
+const report = (itemId: string) => sys.reportLine(userId, itemId);
 
 function zohoContacts() {
   return sys.zoho.recordsOf('Contacts');

@@ -1,6 +1,5 @@
 import { syncWindow } from '../../lib/mapping/event';
 import { EventSeriesRepository } from '../../lib/state/event-series';
-import { RunRepository } from '../../lib/state/runs';
 import tokyoEvent from '../fixtures/graph/event.tokyo.json';
 import { startSystem, type System } from '../support/system';
 
@@ -17,17 +16,9 @@ const PAST_DAYS = 14;
 const FUTURE_DAYS = 42;
 const DAY = 86_400_000;
 
-async function change(id: string, changeType: 'created' | 'updated' | 'deleted' = 'updated', opts: { duplicates?: number } = {}) {
-  const deliveries = await sys.graph.notifications.changes({ userId, kind: 'event', id, changeType }, { duplicates: opts.duplicates });
-  expect(deliveries.length).toBeGreaterThan(0);
-  for (const d of deliveries) expect(d.status).toBe(202);
-  return sys.runQueue({ includeDelayed: true });
-}
+const change = (id: string, changeType: 'created' | 'updated' | 'deleted' = 'updated', opts: { duplicates?: number } = {}) => sys.change(userId, 'event', id, changeType, opts);
 
-async function report(itemId: string) {
-  const items = await sys.runtime().runs.listItems(RunRepository.automaticRunId(new Date()), { userId });
-  return items.find((i) => i.itemId === itemId);
-}
+const report = (itemId: string) => sys.reportLine(userId, itemId);
 
 const zohoEvents = () => sys.zoho.recordsOf('Events');
 const byTitle = (title: string) => zohoEvents().filter((r) => r.Event_Title === title);

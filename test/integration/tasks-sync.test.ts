@@ -1,4 +1,3 @@
-import { RunRepository } from '../../lib/state/runs';
 import { processFieldCache } from '../../lib/zoho/metadata';
 import { faults } from '../doubles/graph';
 import { startSystem, type System } from '../support/system';
@@ -14,17 +13,9 @@ let subscriptionId: string;
 
 const CATEGORY = 'Zoho';
 
-async function change(id: string, changeType: 'created' | 'updated' | 'deleted' = 'updated', opts: { duplicates?: number } = {}) {
-  const deliveries = await sys.graph.notifications.changes({ userId, kind: 'todoTask', id, changeType }, { duplicates: opts.duplicates });
-  expect(deliveries.length).toBeGreaterThan(0);
-  for (const d of deliveries) expect(d.status).toBe(202);
-  return sys.runQueue({ includeDelayed: true });
-}
+const change = (id: string, changeType: 'created' | 'updated' | 'deleted' = 'updated', opts: { duplicates?: number } = {}) => sys.change(userId, 'todoTask', id, changeType, opts);
 
-async function report(itemId: string) {
-  const items = await sys.runtime().runs.listItems(RunRepository.automaticRunId(new Date()), { userId });
-  return items.find((i) => i.itemId === itemId);
-}
+const report = (itemId: string) => sys.reportLine(userId, itemId);
 
 const zohoTasks = () => sys.zoho.recordsOf('Tasks');
 const zohoCalls = () => sys.zoho.requests.filter((r) => r.path.startsWith('/crm/')).length;

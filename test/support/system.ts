@@ -10,6 +10,7 @@ import { resetConfigCache } from '../../lib/config';
 import { MemoryLogger } from '../../lib/log';
 import { QUEUES } from '../../lib/queue';
 import { getRuntime, resetRuntime, type Runtime } from '../../lib/runtime';
+import { RunRepository, type ReportItem } from '../../lib/state/runs';
 import { startGraphDouble, type GraphDouble } from '../doubles/graph';
 import { DOUBLE_CREDENTIALS, startZohoDouble, type ZohoDouble } from '../doubles/zoho';
 import { z } from 'zod';
@@ -36,6 +37,13 @@ export interface System {
   drain(queue?: string): Promise<unknown[]>;
   /** runs sync-worker on every queued message until the queue is empty; returns the messages seen */
   runQueue(opts?: { dequeueCount?: number; maxRounds?: number; includeDelayed?: boolean }): Promise<unknown[]>;
+  /**
+   * Graph notifies a change of an item (`kind` as the Graph double names it: contact, todoTask,
+   * event, message); our webhook must accept it (202); then the worker runs what was queued.
+   */
+  change(userId: string, kind: string, id: string, changeType?: 'created' | 'updated' | 'deleted', opts?: { duplicates?: number }): Promise<unknown[]>;
+  /** today's automatic-run report line of an item */
+  reportLine(userId: string, itemId: string): Promise<ReportItem | undefined>;
   /**
    * Runs resync-worker on every message of `resync-jobs` (a plan queues one message per user) until
    * the queue is empty; the items it hands to the sync worker stay in `sync-items` (see runQueue).
@@ -202,9 +210,24 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     return created.id;
   };
 
+  const change = async (userId: string, kind: string, id: string, changeType: 'created' | 'updated' | 'deleted' = 'updated', opts: { duplicates?: number } = {}) => {
+    const deliveries = await graph.notifications.changes({ userId, kind, id, changeType }, { duplicates: opts.duplicates });
+    if (deliveries.length === 0) throw new Error(`no subscription covers ${kind} ${id}`);
+    const refused = deliveries.filter((d) => d.status !== 202);
+    if (refused.length > 0) throw new Error(`the webhook answered ${refused.map((d) => d.status).join(', ')} instead of 202`);
+    return runQueue({ includeDelayed: true });
+  };
+
+  const reportLine = async (userId: string, itemId: string) => {
+    const items = await getRuntime().runs.listItems(RunRepository.automaticRunId(new Date()), { userId });
+    return items.find((i) => i.itemId === itemId);
+  };
+
   return {
     azurite,
     subscribe,
+    change,
+    reportLine,
     graph,
     zoho,
     host,
