@@ -21,7 +21,7 @@ import { BatchedAttendeeDirectory, type AttendeeDirectory, type ZohoUserSource }
 import type { ZohoPort } from '../lib/sync/ports';
 import { processSyncMessage, type WorkerDeps } from '../lib/sync/worker';
 import { startSystem, type System } from '../test/support/system';
-import { table } from './stats';
+import { report, table } from './stats';
 
 const EVENTS = 50;
 const ATTENDEES = 10;
@@ -161,12 +161,4 @@ export async function runEventsBench(): Promise<string> {
   }
 }
 
-if (require.main === module) {
-  runEventsBench().then(
-    (out) => console.log(`bench/events (${ATTENDEES} attendees + the organizer per event; OAuth token calls not counted)\n${out}`),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) report(`bench/events (${ATTENDEES} attendees + the organizer per event; OAuth token calls not counted)`, runEventsBench);

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { TableClient } from '@azure/data-tables';
 import { QUEUES } from '../lib/queue';
 import { startSystem, type System } from '../test/support/system';
-import { table } from './stats';
+import { report, table } from './stats';
 
 const SIZES = [500, 2000];
 const BASELINE = 200;
@@ -139,9 +139,4 @@ export async function runResyncBench(): Promise<string> {
   }
 }
 
-if (require.main === module) {
-  runResyncBench().then((out) => console.log(`bench/resync\n${out}`), (err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+if (require.main === module) report('bench/resync', runResyncBench);

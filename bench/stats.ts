@@ -1,4 +1,4 @@
-/** Small helpers shared by the benchmarks: percentiles and a fixed-width table. */
+/** Small helpers shared by the benchmarks: percentiles, a fixed-width table, and the entry point. */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -15,4 +15,15 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 function formatNumber(n: number): string {
   if (Number.isInteger(n)) return String(n);
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}
+
+/** Runs a benchmark as a program: prints its title and table, or the error with a failing exit code. */
+export function report(title: string, run: () => Promise<string>): void {
+  run().then(
+    (out) => console.log(`${title}\n${out}`),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

@@ -12,7 +12,7 @@ import { SyncItemMessage } from '../lib/sync/messages';
 import { handleChangeNotifications, type NotificationDeps } from '../lib/webhook/handler';
 import { CachedSubscriptionLookup } from '../lib/webhook/subscription-cache';
 import { startAzurite } from '../test/support/azurite';
-import { percentile, table } from './stats';
+import { percentile, report, table } from './stats';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const SUBSCRIPTIONS = 20;
@@ -78,9 +78,4 @@ export async function runWebhookBench(): Promise<string> {
   }
 }
 
-if (require.main === module) {
-  runWebhookBench().then((out) => console.log(`bench/webhook\n${out}`), (err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+if (require.main === module) report('bench/webhook', runWebhookBench);

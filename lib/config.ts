@@ -27,15 +27,26 @@ const baseUrl = (def?: string) => {
   return def === undefined ? z.preprocess(blankToUndefined, schema) : z.preprocess(blankToUndefined, schema.default(def));
 };
 
+/** Setting words are case-insensitive; a blank value means "use the default". */
+const lowerTrimmed = (v: unknown) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase()) : v);
+
 const choice = <T extends readonly [string, ...string[]]>(values: T, def: T[number]) =>
+  z.preprocess(lowerTrimmed, z.enum(values, { error: `must be one of ${values.join(', ')}` }).default(def as never));
+
+/** A comma-separated list of `values`, or the word given as `none` (`none`, `off`) for an empty list. */
+const commaList = <T extends readonly [string, ...string[]]>(values: T, none: string, def: string, error: string) =>
   z.preprocess(
-    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase()) : v),
-    z.enum(values, { error: `must be one of ${values.join(', ')}` }).default(def as never),
+    lowerTrimmed,
+    z
+      .string()
+      .default(def)
+      .transform((v) => (v === none ? [] : v.split(',').map((s) => s.trim()).filter(Boolean)))
+      .pipe(z.array(z.enum(values, { error }))),
   );
 
 const bool = (def: boolean) =>
   z.preprocess(
-    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase()) : v),
+    lowerTrimmed,
     z
       .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
       .default(def ? 'true' : 'false')
@@ -48,15 +59,6 @@ const int = (def: number, min: number, max: number) =>
 const list = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(/[,;\s]+/).map((s) => s.trim().toLowerCase()).filter(Boolean) : v ?? []),
   z.array(z.string()),
-);
-
-const MAIL_CAPTURE = z.preprocess(
-  (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase()) : v),
-  z
-    .string()
-    .default('contacts,leads')
-    .transform((v) => (v === 'off' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean)))
-    .pipe(z.array(z.enum(['contacts', 'leads'], { error: 'must be contacts,leads, contacts, or off' }))),
 );
 
 /** The renewal timer's default: every 30 minutes, on the hour and the half hour. */
@@ -83,14 +85,7 @@ const schema = z.object({
   ZOHO_CLIENT_ID: requiredString('Zoho self-client id'),
   ZOHO_CLIENT_SECRET: requiredString('Zoho self-client secret'),
   ZOHO_REFRESH_TOKEN: requiredString('Zoho refresh token'),
-  ZOHO_TRIGGER: z.preprocess(
-    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase()) : v),
-    z
-      .string()
-      .default('workflow')
-      .transform((v) => (v === 'none' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean)))
-      .pipe(z.array(z.enum(ZOHO_TRIGGERS, { error: `must be none or a comma-separated list of ${ZOHO_TRIGGERS.join(', ')}` }))),
-  ),
+  ZOHO_TRIGGER: commaList(ZOHO_TRIGGERS, 'none', 'workflow', `must be none or a comma-separated list of ${ZOHO_TRIGGERS.join(', ')}`),
   ZOHO_MAX_CONCURRENCY: int(5, 1, 25),
   SYNC_CATEGORY: z.preprocess(blankToUndefined, z.string().trim().min(1).max(255).default('Zoho')),
   SYNC_CONTACTS: choice(['category', 'all', 'off'] as const, 'category'),
@@ -103,7 +98,7 @@ const schema = z.object({
   SYNC_MAX_ATTEMPTS: int(5, 1, 20),
   SYNC_BUSY_RETRY_SECONDS: int(15, 1, 600),
   SYNC_MASS_DELETE_SHARE: z.preprocess(blankToUndefined, z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.2)),
-  MAIL_CAPTURE,
+  MAIL_CAPTURE: commaList(['contacts', 'leads'] as const, 'off', 'contacts,leads', 'must be contacts,leads, contacts, or off'),
   /** how far back a Sent Items resync that starts from scratch looks (a full resync, or a first one) */
   MAIL_RESYNC_DAYS: int(30, 0, 3650),
   MAIL_CREATE_UNKNOWN: choice(['none', 'lead', 'contact'] as const, 'none'),

@@ -19,6 +19,20 @@ export function encodeMessage(message: unknown): string {
   return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
 }
 
+/**
+ * A queue trigger's message as its schema should see it: the host hands over JSON already
+ * parsed, but a body it could not parse arrives as a string, which is tried here; anything that
+ * is still not JSON is left for the schema to refuse.
+ */
+export function messageBody(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
 export class StorageQueue<T> implements MessageQueue<T> {
   private readonly client: QueueClient;
   private ready?: Promise<unknown>;

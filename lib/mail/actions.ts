@@ -14,10 +14,11 @@ import type { GraphApi } from '../graph/client';
 import type { Logger } from '../log';
 import { normalizeAddress } from '../mapping/address';
 import type { LinkRepository } from '../state/links';
+import { isObjectId } from '../provision/request';
 import type { LookupClaimRepository } from '../state/lookup-claims';
 import { RunRepository, type ReportItem } from '../state/runs';
 import type { Directory } from '../sync/directory';
-import type { ItemReport } from '../sync/engine';
+import { CLAIM_STALE_MS, type ItemReport } from '../sync/engine';
 import type { SyncItemMessage } from '../sync/messages';
 import { ItemBusyError, ZohoRecordRefused, zohoReason } from '../sync/outcome';
 import { ZohoApiError } from '../zoho/errors';
@@ -50,13 +51,12 @@ export interface MailServiceDeps {
   now?: () => Date;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const userField = z
   .string({ error: 'user is required (object id or UPN)' })
   .trim()
   .min(1, 'user is required (object id or UPN)')
   .max(320)
-  .refine((v) => GUID.test(v) || /^[^\s@/]+@[^\s@/]+$/.test(v), 'user must be an object id or a UPN');
+  .refine((v) => isObjectId(v) || /^[^\s@/]+@[^\s@/]+$/.test(v), 'user must be an object id or a UPN');
 const messageIdField = z.string({ error: 'messageId is required' }).trim().min(1, 'messageId is required').max(1024);
 const attachmentsField = z.boolean({ error: 'attachments must be true or false' }).optional();
 
@@ -81,7 +81,6 @@ export interface ActionAnswer {
 }
 
 const CASE_ATTACHMENTS = 'Cases:attachment';
-const CLAIM_STALE_MS = 2 * 60_000;
 
 export class MailService {
   readonly mailGraph: MailGraph;

@@ -16,6 +16,7 @@ import { contentHash } from '../mapping/hash';
 import { LinkConflictError, type Link, type LinkRepository } from '../state/links';
 import type { LookupClaimRepository } from '../state/lookup-claims';
 import type { Directory } from '../sync/directory';
+import { CLAIM_STALE_MS } from '../sync/engine';
 import { ItemBusyError, ZohoRecordRefused, zohoReason } from '../sync/outcome';
 import type { ZohoClient } from '../zoho/client';
 import { ZohoApiError } from '../zoho/errors';
@@ -24,7 +25,7 @@ import { chunk } from '../zoho/records';
 import type { ZohoFileResult, ZohoRecord, ZohoUploadFile } from '../zoho/types';
 import { attachmentKeys, planAttachments } from './attachments';
 import type { MailboxIdentity, MailGraph } from './graph';
-import { buildAssociateEmail, unfileableReason } from './payload';
+import { buildAssociateEmail, unfileableReason, withAttachments } from './payload';
 import {
   counterparts, decideRecipients, lookupAddresses, newPersonRecord, ZOHO_MODULE_OF,
   type CaptureModule, type CreateUnknown, type Direction, type ExclusionRules, type Matches,
@@ -42,8 +43,6 @@ export interface FilerDeps {
   directory: Pick<Directory, 'ownerFor' | 'fieldRules'>;
   config: Pick<Config, 'MAIL_INTERNAL_DOMAINS' | 'MAIL_EXCLUDE' | 'ZOHO_TRIGGER'>;
   now: () => Date;
-  /** a claim older than this belongs to a worker that died */
-  claimStaleMs?: number;
 }
 
 export type FilingTarget =
@@ -63,7 +62,6 @@ export interface FileRequest {
 
 export type FilingResult = { kind: 'filed'; outcome: FilingOutcome } | { kind: 'unchanged' } | { kind: 'out-of-scope'; outcome: FilingOutcome };
 
-const DEFAULT_STALE_MS = 2 * 60_000;
 const PERSON_FIELDS = ['Email', 'Full_Name'];
 
 interface Target {
@@ -96,8 +94,8 @@ export class MailFiler {
     const { message, direction, identity } = req;
     const outcome = emptyOutcome((message.subject ?? '').trim() || '(no subject)');
     if (req.target.kind === 'resolve') outcome.createUnknown = req.target.createUnknown;
-    const probe = buildAssociateEmail({ message, direction, mailboxAddress: identity.addresses[0], now: this.deps.now() });
-    const unfileable = message.isDraft ? 'the e-mail is a draft; only sent or received e-mails are filed' : unfileableReason(probe.email);
+    const payload = buildAssociateEmail({ message, direction, mailboxAddress: identity.addresses[0], now: this.deps.now() });
+    const unfileable = message.isDraft ? 'the e-mail is a draft; only sent or received e-mails are filed' : unfileableReason(payload.email);
     if (unfileable) return { kind: 'filed', outcome: { ...outcome, skipReason: unfileable } };
 
     const rules = await this.exclusionRules(identity, logger);
@@ -144,10 +142,10 @@ export class MailFiler {
       let files: { id: string; name: string }[] = [];
       if (req.attachments && message.hasAttachments && targets.length > 0) files = await this.uploadAttachments(req, state, outcome, () => save(false, ''));
 
-      const payload = buildAssociateEmail({ message, direction, mailboxAddress: identity.addresses[0], attachments: files, now: this.deps.now() });
+      const email = withAttachments(payload.email, files);
       outcome.cutFields.push(...payload.cutFields);
       outcome.notes.push(...payload.notes);
-      for (const t of targets) outcome.records.push(await this.associate(t, payload.email, state, logger));
+      for (const t of targets) outcome.records.push(await this.associate(t, email, state, logger));
 
       const complete = outcome.records.every((r) => r.status !== 'failed') && outcome.recipients.every((p) => !p.failure);
       const first = outcome.records.find((r) => r.status !== 'failed');
@@ -166,7 +164,7 @@ export class MailFiler {
   private async acquire(userId: string, key: string): Promise<Link> {
     const token = randomUUID();
     const now = this.deps.now();
-    const claim = await this.deps.links.claim(userId, 'mail', key, token, now, this.deps.claimStaleMs ?? DEFAULT_STALE_MS);
+    const claim = await this.deps.links.claim(userId, 'mail', key, token, now, CLAIM_STALE_MS);
     if (claim.claimed) return claim.link;
     if (claim.link.state === 'claimed') throw new ItemBusyError();
     const taken: Link = { ...claim.link, state: 'claimed', claimToken: token, claimedAt: now.toISOString() };
@@ -234,7 +232,7 @@ export class MailFiler {
     const claims = this.deps.lookupClaims;
     const known = await claims.get(module, address);
     if (known?.state === 'done') return { id: known.zohoId, created: false, notes: [] };
-    if (!(await claims.claim(module, address, this.deps.now(), this.deps.claimStaleMs ?? DEFAULT_STALE_MS))) {
+    if (!(await claims.claim(module, address, this.deps.now(), CLAIM_STALE_MS))) {
       const again = await claims.get(module, address);
       if (again?.state === 'done') return { id: again.zohoId, created: false, notes: [] };
       throw new ItemBusyError();

@@ -4,12 +4,12 @@
  * domains change rarely and are cached per process.
  */
 import { z } from 'zod';
+import { TtlCache } from '../cache';
 import type { GraphApi } from '../graph/client';
 import { GraphNotFoundError, GraphPermissionError } from '../graph/errors';
 import { graphPath, IMMUTABLE_ID_PREFER } from '../graph/path';
 import { ATTACHMENT_LIST_SELECT, attachmentSchema, MESSAGE_SELECT, messageSchema, type GraphAttachment, type GraphMessage } from '../graph/resources/message';
 import type { Logger } from '../log';
-import { TtlCache } from '../sync/directory';
 import { normalizeAddress } from '../mapping/address';
 
 const UserIdentity = z.object({ id: z.string(), mail: z.string().nullish(), userPrincipalName: z.string().nullish() });

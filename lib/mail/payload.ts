@@ -118,8 +118,13 @@ export function buildAssociateEmail(input: PayloadInput): EmailPayload {
       email.mail_format = 'text';
     }
   }
-  if (input.attachments && input.attachments.length > 0) email.attachments = input.attachments.map((a) => (a.name ? { id: a.id, name: a.name } : { id: a.id }));
-  return { email, cutFields, notes };
+  return { email: withAttachments(email, input.attachments ?? []), cutFields, notes };
+}
+
+/** The body with the Zoho file ids of its attachments, which are uploaded only once the body is known to be fileable. */
+export function withAttachments(email: ZohoAssociateEmail, attachments: readonly { id: string; name?: string }[]): ZohoAssociateEmail {
+  if (attachments.length === 0) return email;
+  return { ...email, attachments: attachments.map((a) => (a.name ? { id: a.id, name: a.name } : { id: a.id })) };
 }
 
 /** Why a message cannot be filed at all, or null when it can. */

@@ -4,7 +4,7 @@ import { GraphBadRequestError, GraphConflictError, GraphNotFoundError } from '..
 import { graphPath } from '../graph/path';
 import type { CreateSubscriptionRequest } from './specs';
 
-/** The Graph calls provisioning and renewal make, each answer parsed with zod. */
+/** The Graph calls provisioning and renewal make (the To Do list listing serves the sync too), each answer parsed with zod. */
 
 export const GraphSubscription = z.looseObject({
   id: z.string().min(1),

@@ -11,7 +11,7 @@ import {
   type GraphFailure,
   type ListedSubscription,
 } from './decisions';
-import { mapLimit } from '../sync/batch';
+import { mapLimit } from '../pool';
 import { DEFAULT_CONCURRENCY, errorText, queueResync, type ProvisionDeps } from './deps';
 import {
   ensureCategory,
@@ -262,10 +262,9 @@ export async function noteSlotOnUser(deps: ProvisionDeps, userId: string, slot: 
   const now = deps.now().toISOString();
   await deps.users.modify(userId, (current) => {
     if (!current) return undefined;
-    const { lastNotificationAt: _n, ...rest } = current;
     const polledLists = slot.result === 'polled' && slot.listId ? [...new Set([...current.polledLists, slot.listId])] : current.polledLists;
     const refusedModules = slot.result === 'refused' ? [...new Set([...current.refusedModules, slot.module])] : current.refusedModules;
-    return { ...rest, polledLists, refusedModules, updatedAt: now, lastError: `${slot.module}: ${slot.reason ?? slot.result}`, lastErrorAt: now };
+    return { ...current, polledLists, refusedModules, updatedAt: now, lastError: `${slot.module}: ${slot.reason ?? slot.result}`, lastErrorAt: now };
   });
 }
 
@@ -402,11 +401,7 @@ export async function reconcileScope(
   let extended = 0;
   if (!opts.explicit) {
     for (const userId of changes.extend) {
-      await deps.users.modify(userId, (current) => {
-        if (!current) return undefined;
-        const { lastNotificationAt: _n, ...rest } = current;
-        return { ...rest, sources: [...current.sources, source] };
-      });
+      await deps.users.modify(userId, (current) => (current ? { ...current, sources: [...current.sources, source] } : undefined));
       extended += 1;
     }
   }
@@ -419,8 +414,7 @@ export async function reconcileScope(
 async function dropSource(deps: ProvisionDeps, userId: string, source: ProvisionSource): Promise<boolean> {
   const updated = await deps.users.modify(userId, (current) => {
     if (!current || !current.sources.includes(source)) return undefined;
-    const { lastNotificationAt: _n, ...rest } = current;
-    return { ...rest, sources: withoutSource(current.sources, source), updatedAt: deps.now().toISOString() };
+    return { ...current, sources: withoutSource(current.sources, source), updatedAt: deps.now().toISOString() };
   });
   if (!updated || updated.sources.length > 0) return false;
   await deprovisionUser(deps, userId, { exclude: false });

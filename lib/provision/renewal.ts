@@ -3,7 +3,7 @@ import type { SyncModule } from '../modules';
 import type { SubscriptionRecord } from '../state/subscriptions';
 import type { ProvisionedUser } from '../state/users';
 import { renewalAction, type ListedSubscription } from './decisions';
-import { mapLimit } from '../sync/batch';
+import { mapLimit } from '../pool';
 import { DEFAULT_CONCURRENCY, errorText, queueResync, type ProvisionDeps } from './deps';
 import { getSubscription, groupMembers, listSubscriptions, renewSubscription, tenantMailboxUsers } from './graph-ops';
 import { noteSlotOnUser, reconcileScope, reconcileUser } from './provision';

@@ -19,6 +19,7 @@ import { GraphNotFoundError, isResyncRequired, type GraphApiError } from '../gra
 import { graphPath, IMMUTABLE_ID_PREFER } from '../graph/path';
 import { syncWindow } from '../mapping/event';
 import type { SyncModule } from '../modules';
+import { listTodoLists } from '../provision/graph-ops';
 import type { DeltaLinkRepository } from '../state/delta';
 import type { SeenItem } from './plan';
 
@@ -84,8 +85,8 @@ async function contactScopes(graph: GraphApi, userId: string): Promise<Scope[]> 
 }
 
 async function taskScopes(graph: GraphApi, userId: string): Promise<Scope[]> {
-  const lists = await all(graph.pages(graphPath`/users/${userId}/todo/lists`, folderSchema, { query: { $select: 'id' } }));
-  return lists.map((l) => ({ key: l.id, path: graphPath`/users/${userId}/todo/lists/${l.id}/tasks/delta`, query: { $select: 'id,categories' }, itemScope: l.id }));
+  const lists = await listTodoLists(graph, userId);
+  return lists.map((id) => ({ key: id, path: graphPath`/users/${userId}/todo/lists/${id}/tasks/delta`, query: { $select: 'id,categories' }, itemScope: id }));
 }
 
 function mailSince(deps: EnumerateDeps): string {

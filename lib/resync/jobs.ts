@@ -10,7 +10,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
 import { decodeKey, encodeKey } from '../state/keys';
-import { mapLimit } from '../sync/batch';
+import { mapLimit } from '../pool';
 import { assertEntityFits, fitProperty, isConflict, isNotFound, type TableStore } from '../state/tables';
 
 export type PartState = 'queued' | 'running' | 'completed' | 'stopped' | 'failed';

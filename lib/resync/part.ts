@@ -20,10 +20,11 @@ import type { SyncModule } from '../modules';
 import type { Link } from '../state/links';
 import type { ReportItem } from '../state/runs';
 import type { SkippedItem } from '../state/skipped';
-import { applyRemovals, mapLimit, syncBatch, type BatchDeps, type BatchEntry, type BatchResult, type PendingRemoval } from '../sync/batch';
+import { mapLimit } from '../pool';
+import { applyRemovals, syncBatch, type BatchDeps, type BatchEntry, type BatchResult, type PendingRemoval } from '../sync/batch';
 import type { ModuleAdapter } from '../sync/engine';
 import type { ResyncJobMessage, SyncItemMessage } from '../sync/messages';
-import { classify } from '../sync/outcome';
+import { classify, finalReason, type Outcome } from '../sync/outcome';
 import type { ResyncDeps } from './deps';
 import { enumerateModule, type Enumeration } from './enumerate';
 import { massDeleteDecision } from './guard';
@@ -84,9 +85,9 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
   try {
     userId = await resolveUser(user, deps);
   } catch (err) {
-    const outcome = err instanceof UserNotFound ? { transient: false as const, reason: err.message } : classify(err);
+    const outcome: Outcome = err instanceof UserNotFound ? { transient: false, code: err.name, reason: err.message } : classify(err);
     if (outcome.transient && dequeueCount < deps.config.SYNC_MAX_ATTEMPTS) throw err;
-    await finish(msg.jobId, user, { state: 'failed', message: outcome.transient ? `gave up after ${dequeueCount} attempts (${outcome.code})` : outcome.reason, modules: [], ...calls() }, deps);
+    await finish(msg.jobId, user, { state: 'failed', message: finalReason(outcome, dequeueCount), modules: [], ...calls() }, deps);
     return;
   }
   await deps.jobs.update(msg.jobId, user, { userId });
@@ -152,7 +153,7 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
       // The whole part is redelivered: every step is idempotent, and items already synced are found unchanged.
       if (outcome.transient && dequeueCount < deps.config.SYNC_MAX_ATTEMPTS) throw err;
       summary.status = 'failed';
-      summary.note = outcome.transient ? `gave up after ${dequeueCount} attempts (${outcome.code})` : outcome.reason;
+      summary.note = finalReason(outcome, dequeueCount);
       logger.warn('resync module failed', { jobId: msg.jobId, module, code: outcome.code });
     } finally {
       const after = calls();

@@ -5,9 +5,10 @@
  * and a failure repeats one user, not the whole tenant.
  */
 import type { Logger } from '../log';
+import { messageBody } from '../queue';
 import type { SyncRun } from '../state/runs';
 import { ResyncJobMessage } from '../sync/messages';
-import { classify } from '../sync/outcome';
+import { classify, finalReason } from '../sync/outcome';
 import type { ResyncDeps } from './deps';
 import { isFinished } from './jobs';
 import { processPart, syncRunRow } from './part';
@@ -19,17 +20,8 @@ function kindOf(reason: string | undefined): SyncRun['kind'] {
   return reason === undefined || reason === 'request' ? 'manual' : 'automatic';
 }
 
-function parse(raw: unknown): unknown {
-  if (typeof raw !== 'string') return raw;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
-
 export async function processResyncMessage(raw: unknown, dequeueCount: number, deps: ResyncDeps, logger: Logger): Promise<ResyncOutcome> {
-  const parsed = ResyncJobMessage.safeParse(parse(raw));
+  const parsed = ResyncJobMessage.safeParse(messageBody(raw));
   if (!parsed.success) {
     logger.error('resync job message is not valid; dropped', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
     return 'invalid';
@@ -50,8 +42,7 @@ export async function processResyncMessage(raw: unknown, dequeueCount: number, d
         throw err;
       }
       // Last delivery: say so in the report instead of leaving the user "running" forever.
-      const message = outcome.transient ? `gave up after ${dequeueCount} attempts (${outcome.code})` : outcome.reason;
-      await deps.jobs.update(msg.jobId, user, { state: 'failed', message, finishedAt: deps.now().toISOString() });
+      await deps.jobs.update(msg.jobId, user, { state: 'failed', message: finalReason(outcome, dequeueCount), finishedAt: deps.now().toISOString() });
       await syncRunRow(msg.jobId, deps);
       logger.error('resync part failed for good', { ...log, code: outcome.code });
     }
@@ -64,7 +55,7 @@ export async function processResyncMessage(raw: unknown, dequeueCount: number, d
   } catch (err) {
     const outcome = classify(err);
     if (dequeueCount < deps.config.SYNC_MAX_ATTEMPTS) throw err;
-    await deps.runs.updateRun(msg.jobId, { state: 'failed', message: `The job could not be split per user: ${outcome.transient ? `gave up after ${dequeueCount} attempts (${outcome.code})` : outcome.reason}` });
+    await deps.runs.updateRun(msg.jobId, { state: 'failed', message: `The job could not be split per user: ${finalReason(outcome, dequeueCount)}` });
     logger.error('resync job could not be planned', { ...log, code: outcome.code });
     return 'planned';
   }

@@ -1,7 +1,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
 import { compositeKey, encodeKey } from './keys';
-import { assertEntityFits, isNotFound, type TableStore } from './tables';
+import { assertEntityFits, deleteIfPresent, isNotFound, type TableStore } from './tables';
 
 /**
  * Graph delta links per user, module and scope (contact folder, To Do list, calendar window,
@@ -34,11 +34,7 @@ export class DeltaLinkRepository {
 
   async delete(userId: string, module: SyncModule, scope: string): Promise<void> {
     const table = await this.table();
-    try {
-      await table.deleteEntity(encodeKey(userId), compositeKey(module, scope));
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await deleteIfPresent(table, encodeKey(userId), compositeKey(module, scope));
   }
 
   /** Deprovisioning: every delta link of one user, whatever the module and scope. */
@@ -46,12 +42,7 @@ export class DeltaLinkRepository {
     const table = await this.table();
     let n = 0;
     for await (const row of table.listEntities<{ partitionKey: string; rowKey: string }>({ queryOptions: { filter: odata`PartitionKey eq ${encodeKey(userId)}`, select: ['RowKey'] } })) {
-      try {
-        await table.deleteEntity(encodeKey(userId), row.rowKey);
-        n++;
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      if (await deleteIfPresent(table, encodeKey(userId), row.rowKey)) n++;
     }
     return n;
   }

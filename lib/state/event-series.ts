@@ -1,6 +1,7 @@
 import { odata } from '@azure/data-tables';
+import { mapLimit } from '../pool';
 import { compositeKey, decodeKey, encodeKey } from './keys';
-import { isNotFound, type TableStore } from './tables';
+import { deleteIfPresent, type TableStore } from './tables';
 
 const PARALLELISM = 16;
 
@@ -18,7 +19,7 @@ export class EventSeriesRepository {
   async add(userId: string, masterId: string, occurrenceIds: readonly string[]): Promise<void> {
     const table = await this.table();
     const partitionKey = compositeKey(userId, masterId);
-    await inBatches(occurrenceIds, (id) => table.upsertEntity({ partitionKey, rowKey: encodeKey(id) }, 'Replace'));
+    await mapLimit(occurrenceIds, PARALLELISM, (id) => table.upsertEntity({ partitionKey, rowKey: encodeKey(id) }, 'Replace'));
   }
 
   async members(userId: string, masterId: string): Promise<string[]> {
@@ -37,12 +38,7 @@ export class EventSeriesRepository {
     const filter = odata`PartitionKey ge ${prefix} and PartitionKey lt ${`${prefix.slice(0, -1)}}`}`;
     let n = 0;
     for await (const row of table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
-      try {
-        await table.deleteEntity(String(row.partitionKey), String(row.rowKey));
-        n++;
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+      if (await deleteIfPresent(table, String(row.partitionKey), String(row.rowKey))) n++;
     }
     return n;
   }
@@ -50,16 +46,6 @@ export class EventSeriesRepository {
   async remove(userId: string, masterId: string, occurrenceIds: readonly string[]): Promise<void> {
     const table = await this.table();
     const partitionKey = compositeKey(userId, masterId);
-    await inBatches(occurrenceIds, async (id) => {
-      try {
-        await table.deleteEntity(partitionKey, encodeKey(id));
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    });
+    await mapLimit(occurrenceIds, PARALLELISM, (id) => deleteIfPresent(table, partitionKey, encodeKey(id)));
   }
-}
-
-async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += PARALLELISM) await Promise.all(items.slice(i, i + PARALLELISM).map(fn));
 }

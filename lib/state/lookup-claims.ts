@@ -1,6 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import { compositeKey } from './keys';
-import { isConflict, isNotFound, isPreconditionFailed, type TableStore } from './tables';
+import { deleteIfPresent, isConflict, isNotFound, isPreconditionFailed, type TableStore } from './tables';
 
 export type LookupState = { state: 'done'; zohoId: string } | { state: 'claimed'; claimedAt: string; etag: string } | undefined;
 
@@ -61,10 +61,6 @@ export class LookupClaimRepository {
   async release(module: string, value: string): Promise<void> {
     const table = await this.table();
     const k = this.key(module, value);
-    try {
-      await table.deleteEntity(k.partitionKey, k.rowKey);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await deleteIfPresent(table, k.partitionKey, k.rowKey);
   }
 }

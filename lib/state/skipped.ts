@@ -1,7 +1,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
 import { compositeKey, encodeKey, splitCompositeKey } from './keys';
-import { fitProperty, isNotFound, type TableStore } from './tables';
+import { deleteIfPresent, fitProperty, type TableStore } from './tables';
 
 export interface SkippedItem {
   userId: string;
@@ -41,11 +41,7 @@ export class SkippedRepository {
 
   async remove(userId: string, module: SyncModule, itemId: string): Promise<void> {
     const table = await this.table();
-    try {
-      await table.deleteEntity(encodeKey(userId), compositeKey(module, itemId));
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await deleteIfPresent(table, encodeKey(userId), compositeKey(module, itemId));
   }
 
   async list(userId: string): Promise<SkippedItem[]> {

@@ -1,7 +1,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
 import { decodeKey, encodeKey } from './keys';
-import { assertEntityFits, fitProperty, isNotFound, type TableStore } from './tables';
+import { assertEntityFits, deleteIfPresent, fitProperty, isNotFound, type TableStore } from './tables';
 
 export interface SubscriptionRecord {
   id: string;
@@ -95,11 +95,7 @@ export class SubscriptionRepository {
 
   async delete(id: string): Promise<void> {
     const table = await this.table();
-    try {
-      await table.deleteEntity(encodeKey(id), ROW);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await deleteIfPresent(table, encodeKey(id), ROW);
   }
 
   async list(filter?: { userId?: string }): Promise<SubscriptionRecord[]> {

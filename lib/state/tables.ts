@@ -43,6 +43,17 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof RestError && err.statusCode === 404;
 }
 
+/** Deletes a row that may be gone already (a repeated request, a concurrent cleanup); true when this call deleted it. */
+export async function deleteIfPresent(table: TableClient, partitionKey: string, rowKey: string): Promise<boolean> {
+  try {
+    await table.deleteEntity(partitionKey, rowKey);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
 /** An etag mismatch: another instance wrote the row since we read it. */
 export function isPreconditionFailed(err: unknown): boolean {
   return err instanceof RestError && err.statusCode === 412;

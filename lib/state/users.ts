@@ -1,7 +1,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { SYNC_MODULES, type SyncModule } from '../modules';
 import { compositeKey, decodeKey, encodeKey, splitCompositeKey } from './keys';
-import { assertEntityFits, fitProperty, isConflict, isNotFound, isPreconditionFailed, type TableStore } from './tables';
+import { assertEntityFits, deleteIfPresent, fitProperty, isConflict, isNotFound, isPreconditionFailed, type TableStore } from './tables';
 
 /**
  * Provisioned mailboxes and the provisioning scopes (a group, or the whole tenant) that the
@@ -172,11 +172,7 @@ export class ProvisionedUserRepository {
 
   async delete(userId: string): Promise<void> {
     const table = await this.table();
-    try {
-      await table.deleteEntity(encodeKey(userId), USER_ROW);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await deleteIfPresent(table, encodeKey(userId), USER_ROW);
   }
 
   async list(): Promise<ProvisionedUser[]> {
@@ -245,11 +241,7 @@ export class ProvisionedUserRepository {
 
   async include(userId: string): Promise<void> {
     const table = await this.table();
-    try {
-      await table.deleteEntity(EXCLUDED, encodeKey(userId));
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await deleteIfPresent(table, EXCLUDED, encodeKey(userId));
   }
 
   async listExcluded(): Promise<Set<string>> {
@@ -261,10 +253,6 @@ export class ProvisionedUserRepository {
 
   async deleteScope(scope: Pick<ProvisioningScope, 'kind' | 'groupId'>): Promise<void> {
     const table = await this.table();
-    try {
-      await table.deleteEntity(SCOPES, scope.kind === 'all' ? 'all' : compositeKey('group', scope.groupId!));
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await deleteIfPresent(table, SCOPES, scope.kind === 'all' ? 'all' : compositeKey('group', scope.groupId!));
   }
 }

@@ -1,10 +1,10 @@
 import { buildCoql, where } from '../zoho/coql';
 import type { LookupClaimRepository } from '../state/lookup-claims';
+import { CLAIM_STALE_MS } from './engine';
 import { ItemBusyError, ZohoRecordRefused } from './outcome';
 import type { ZohoPort } from './ports';
 
 const MODULE = 'Accounts';
-const STALE_MS = 2 * 60_000;
 
 /**
  * Company name → Zoho Account id (Contacts.Account_Name is a lookup). Exact name match, the
@@ -31,7 +31,6 @@ export class AccountResolver {
   }
 
   private async lookUp(key: string, name: string, ownerId?: string): Promise<{ id: string; created: boolean }> {
-
     const known = await this.claims.get(MODULE, key);
     if (known?.state === 'done') return this.remember(key, known.zohoId, false);
 
@@ -40,7 +39,7 @@ export class AccountResolver {
       await this.claims.done(MODULE, key, found);
       return this.remember(key, found, false);
     }
-    if (!(await this.claims.claim(MODULE, key, this.now(), STALE_MS))) throw new ItemBusyError();
+    if (!(await this.claims.claim(MODULE, key, this.now(), CLAIM_STALE_MS))) throw new ItemBusyError();
     try {
       // Someone may have created it between our search and our claim.
       const again = await this.find(name);

@@ -12,9 +12,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isStaleClaim, LinkConflictError, type Link, type LinkOrigin } from '../state/links';
-import { MAX_IDS_PER_DELETE, MAX_RECORDS_PER_WRITE } from '../zoho/records';
+import { mapLimit } from '../pool';
+import { chunk, MAX_IDS_PER_DELETE, MAX_RECORDS_PER_WRITE } from '../zoho/records';
 import type { ZohoRecord, ZohoRecordResult } from '../zoho/types';
-import { DEFAULT_CLAIM_STALE_MS, recordGone, refusal, syncItem, type DedupAnswer, type EngineDeps, type ItemReport, type Mapped, type ModuleAdapter, type Resolved } from './engine';
+import { CLAIM_STALE_MS, mayDelete, recordGone, refusal, releaseClaim, removalReport, syncItem, type DedupAnswer, type EngineDeps, type ItemReport, type Mapped, type ModuleAdapter, type Resolved } from './engine';
 import type { SyncItemMessage } from './messages';
 import { classify, ItemBusyError, ZohoRecordRefused } from './outcome';
 import type { SyncQueue } from './ports';
@@ -58,34 +59,12 @@ export interface BatchDeps extends Omit<EngineDeps, 'claimToken'> {
   concurrency?: number;
   /** the user's links of this module, listed once by the caller; otherwise read one by one */
   knownLinks?: Map<string, Link>;
-  /** first-seen items claimed, deduplicated and written per group; keeps claims short-lived */
-  groupSize?: number;
   onProgress?(finished: number): void;
 }
 
 const DEFAULT_CONCURRENCY = 16;
-const DEFAULT_GROUP = 500;
-/** the engine's default: a claim not renewed for this long belongs to a worker that died */
-
-/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+/** First-seen items are claimed, deduplicated and written per group of this size, so claims stay short-lived. */
+const GROUP_SIZE = 500;
 
 interface ToWrite<Item> {
   msg: SyncItemMessage;
@@ -120,12 +99,10 @@ class BatchRun<Item> {
   private readonly out: BatchResult = { results: [], removals: [], handedOff: [] };
   private readonly concurrency: number;
   private readonly token = randomUUID();
-  private readonly staleMs: number;
   private finished = 0;
 
   constructor(private readonly adapter: ModuleAdapter<Item>, private readonly deps: BatchDeps) {
     this.concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
-    this.staleMs = deps.claimStaleMs ?? DEFAULT_CLAIM_STALE_MS;
   }
 
   async run(entries: readonly BatchEntry[]): Promise<BatchResult> {
@@ -160,7 +137,7 @@ class BatchRun<Item> {
 
     const again = await this.updateLinked(updates);
     const deferred: { msg: SyncItemMessage; item: Item }[] = [];
-    for (const group of chunks([...fresh, ...again], this.deps.groupSize ?? DEFAULT_GROUP)) {
+    for (const group of chunk([...fresh, ...again], GROUP_SIZE)) {
       const next = await this.createOrLink(group);
       viaEngine.push(...next.later);
       deferred.push(...next.deferred);
@@ -173,16 +150,13 @@ class BatchRun<Item> {
   }
 
   async remove(removals: readonly PendingRemoval[]): Promise<BatchResult> {
-    const deleteMode = this.deps.config.SYNC_DELETES === 'delete';
-    // SPEC §2: only records the sync created or linked are ever deleted.
-    const ours = (r: PendingRemoval) => r.link.origin === 'created' || r.link.origin === 'linked';
-    const unlinkOnly = removals.filter((r) => !deleteMode || !ours(r));
-    const toDelete = removals.filter((r) => deleteMode && ours(r));
+    const unlinkOnly = removals.filter((r) => !mayDelete(r.link, this.deps.config.SYNC_DELETES));
+    const toDelete = removals.filter((r) => mayDelete(r.link, this.deps.config.SYNC_DELETES));
 
     await mapLimit(unlinkOnly, this.concurrency, async (r) => {
       try {
         await this.deps.links.delete(r.link);
-        this.done(r.msg, { result: 'skipped', reason: `${r.why}; the Zoho record is kept (SYNC_DELETES=unlink)`, zohoModule: r.link.zohoModule, zohoId: r.link.zohoId });
+        this.done(r.msg, removalReport(r.link, r.why, 'kept'));
       } catch (err) {
         await this.fail(r.msg, err);
       }
@@ -209,7 +183,7 @@ class BatchRun<Item> {
       byModule.set(module, list);
     }
     for (const [module, list] of byModule) {
-      for (const part of chunks(list, MAX_IDS_PER_DELETE)) {
+      for (const part of chunk(list, MAX_IDS_PER_DELETE)) {
         let results: ZohoRecordResult[];
         try {
           results = await this.deps.zoho.deleteRecords(module, part.map((r) => r.link.zohoId!));
@@ -230,10 +204,9 @@ class BatchRun<Item> {
   }
 
   private async afterDelete(r: PendingRemoval, result: ZohoRecordResult): Promise<void> {
-    const already = recordGone(result);
-    if (result.status === 'error' && !already) throw new ZohoRecordRefused(result, r.link.zohoModule ?? this.adapter.zohoModule);
+    if (result.status === 'error' && !recordGone(result)) throw new ZohoRecordRefused(result, r.link.zohoModule ?? this.adapter.zohoModule);
     await this.deps.links.delete(r.link);
-    this.done(r.msg, { result: 'deleted', reason: already ? `${r.why}; the Zoho record was already gone` : r.why, zohoModule: r.link.zohoModule, zohoId: r.link.zohoId });
+    this.done(r.msg, removalReport(r.link, r.why, result));
   }
 
   private async link(msg: SyncItemMessage): Promise<Link | undefined> {
@@ -247,7 +220,7 @@ class BatchRun<Item> {
       // creates would otherwise stay behind unlinked); the claim of a worker that died is cleared.
       const current = await this.deps.links.get(msg.userId, msg.module, msg.itemId);
       if (current?.state === 'claimed') {
-        if (!isStaleClaim(current, this.deps.now(), this.staleMs)) throw new ItemBusyError();
+        if (!isStaleClaim(current, this.deps.now(), CLAIM_STALE_MS)) throw new ItemBusyError();
         await this.deps.links.delete(current);
       }
       link = current?.state === 'linked' ? current : undefined;
@@ -311,7 +284,7 @@ class BatchRun<Item> {
   private async updateLinked(updates: (ToWrite<Item> & { link: Link })[]): Promise<ToWrite<Item>[]> {
     const recreate: ToWrite<Item>[] = [];
     const ready = await this.resolveAll(updates);
-    await Promise.all(chunks(ready, MAX_RECORDS_PER_WRITE).map(async (part) => {
+    await Promise.all(chunk(ready, MAX_RECORDS_PER_WRITE).map(async (part) => {
       const results = await this.write('update', part.map((x) => ({ ...x.resolved!.record, id: x.link.zohoId })), part);
       if (!results) return;
       const written: (ToWrite<Item> & { link: Link })[] = [];
@@ -348,7 +321,7 @@ class BatchRun<Item> {
   private async createOrLink(group: ToWrite<Item>[]): Promise<{ later: { msg: SyncItemMessage; item: Item }[]; deferred: Claimed<Item>[] }> {
     const later: { msg: SyncItemMessage; item: Item }[] = [];
     const claimed: Claimed<Item>[] = [];
-    const claims = await this.deps.links.claimMany(group.map((x) => ({ userId: x.msg.userId, module: x.msg.module, graphId: x.msg.itemId })), this.token, this.deps.now(), this.staleMs);
+    const claims = await this.deps.links.claimMany(group.map((x) => ({ userId: x.msg.userId, module: x.msg.module, graphId: x.msg.itemId })), this.token, this.deps.now(), CLAIM_STALE_MS);
     await mapLimit(group, this.concurrency, async (x, i) => {
       const c = claims[i];
       try {
@@ -363,7 +336,7 @@ class BatchRun<Item> {
     });
     if (claimed.length === 0) return { later, deferred: [] };
 
-    const release = (x: Claimed<Item>) => this.release(x.claim);
+    const release = (x: Claimed<Item>) => releaseClaim(x.claim, this.deps);
     const ready = await this.renewClaims(await this.resolveAll(claimed, release), release);
     let answers: DedupAnswer[];
     try {
@@ -399,7 +372,7 @@ class BatchRun<Item> {
 
     const duplicates: Claimed<Item>[] = [];
     await Promise.all(
-      chunks(inserts, MAX_RECORDS_PER_WRITE).map(async (part) => {
+      chunk(inserts, MAX_RECORDS_PER_WRITE).map(async (part) => {
         const results = await this.write('insert', part.map((x) => x.resolved!.record), part, release);
         if (!results) return;
         const created: { x: Claimed<Item>; zohoId: string }[] = [];
@@ -423,7 +396,7 @@ class BatchRun<Item> {
     );
 
     await Promise.all(
-      chunks([...links, ...duplicates], MAX_RECORDS_PER_WRITE).map(async (part) => {
+      chunk([...links, ...duplicates], MAX_RECORDS_PER_WRITE).map(async (part) => {
         const results = await this.write('update', part.map((x) => ({ ...x.resolved!.record, id: x.target!.id })), part, release);
         if (!results) return;
         const linked: { x: Claimed<Item>; zohoId: string }[] = [];
@@ -516,13 +489,6 @@ class BatchRun<Item> {
         cutFields: x.mapped.cutFields,
         notes: [...x.mapped.notes, ...(x.resolved?.notes ?? [])],
       });
-    });
-  }
-
-  /** Gives a claim back so the next attempt starts clean; if the row moved on, someone else owns it. */
-  private async release(claim: Link): Promise<void> {
-    await this.deps.links.delete(claim).catch((e) => {
-      if (!(e instanceof LinkConflictError)) this.deps.logger.warn('could not release a claim', { error: (e as Error).name });
     });
   }
 

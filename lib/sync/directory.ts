@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { TtlCache } from '../cache';
 import type { GraphApi } from '../graph/client';
 import { GraphNotFoundError, GraphPermissionError } from '../graph/errors';
+import { graphPath } from '../graph/path';
 import { fieldRulesFromMetadata, type FieldRules } from '../mapping/fields';
 import { ZohoApiError } from '../zoho/errors';
 import type { ZohoUser } from '../zoho/types';
@@ -9,21 +11,6 @@ import type { ZohoPort } from './ports';
 const MailboxUser = z.object({ id: z.string(), mail: z.string().nullish(), userPrincipalName: z.string().nullish() }).loose();
 /** `GET /users/{id}/mailboxSettings/timeZone` answers `{ value: "Tokyo Standard Time" }` (Windows or IANA name). */
 const MailboxTimeZone = z.object({ value: z.string().nullish() }).loose();
-
-/** Memoises a loader per key for `ttlMs`; a failed load is not kept. */
-export class TtlCache<T> {
-  private readonly entries = new Map<string, { value: Promise<T>; until: number }>();
-  constructor(private readonly ttlMs: number, private readonly now: () => number = Date.now) {}
-
-  get(key: string, load: () => Promise<T>): Promise<T> {
-    const hit = this.entries.get(key);
-    if (hit && hit.until > this.now()) return hit.value;
-    const value = load();
-    this.entries.set(key, { value, until: this.now() + this.ttlMs });
-    value.catch(() => this.entries.delete(key));
-    return value;
-  }
-}
 
 /**
  * Slow-changing facts looked up once per process and reused by every item: Zoho users, Zoho field
@@ -78,7 +65,7 @@ export class Directory {
 
   mailboxAddress(userId: string): Promise<string | undefined> {
     return this.mailboxes.get(userId, async () => {
-      const user = await this.graph.get(`/users/${encodeURIComponent(userId)}`, MailboxUser, { query: { $select: 'id,mail,userPrincipalName' } });
+      const user = await this.graph.get(graphPath`/users/${userId}`, MailboxUser, { query: { $select: 'id,mail,userPrincipalName' } });
       return (user.mail ?? user.userPrincipalName ?? undefined)?.toLowerCase();
     });
   }
@@ -91,7 +78,7 @@ export class Directory {
   mailboxTimeZone(userId: string): Promise<string | undefined> {
     return this.timeZones.get(userId, async () => {
       try {
-        const settings = await this.graph.get(`/users/${encodeURIComponent(userId)}/mailboxSettings/timeZone`, MailboxTimeZone);
+        const settings = await this.graph.get(graphPath`/users/${userId}/mailboxSettings/timeZone`, MailboxTimeZone);
         return settings.value?.trim() || undefined;
       } catch (err) {
         if (err instanceof GraphNotFoundError || err instanceof GraphPermissionError) return undefined;

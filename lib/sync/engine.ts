@@ -87,11 +87,10 @@ export interface EngineDeps {
   now: () => Date;
   /** identifies this attempt in claims */
   claimToken: string;
-  /** a claim older than this belongs to a worker that died */
-  claimStaleMs?: number;
 }
 
-export const DEFAULT_CLAIM_STALE_MS = 2 * 60_000;
+/** A claim not renewed for this long belongs to a worker that died. */
+export const CLAIM_STALE_MS = 2 * 60_000;
 
 /** Zoho says the record id no longer exists (deleted in Zoho since we linked it). */
 export function recordGone(r: ZohoRecordResult): boolean {
@@ -141,7 +140,7 @@ async function updateLinked<Item>(link: Link, item: Item, mapped: Mapped, adapte
 }
 
 async function createOrLink<Item>(msg: SyncItemMessage, item: Item, mapped: Mapped, adapter: ModuleAdapter<Item>, deps: EngineDeps): Promise<ItemReport | undefined> {
-  const claim = await deps.links.claim(msg.userId, msg.module, msg.itemId, deps.claimToken, deps.now(), deps.claimStaleMs ?? DEFAULT_CLAIM_STALE_MS);
+  const claim = await deps.links.claim(msg.userId, msg.module, msg.itemId, deps.claimToken, deps.now(), CLAIM_STALE_MS);
   if (!claim.claimed) {
     if (claim.link.state === 'linked') return updateLinked(claim.link, item, mapped, adapter, deps, false);
     throw new ItemBusyError();
@@ -197,12 +196,16 @@ async function createOrLink<Item>(msg: SyncItemMessage, item: Item, mapped: Mapp
     });
     return { result: origin === 'created' ? 'added' : 'updated', label: mapped.label, reason, zohoModule: adapter.zohoModule, zohoId, cutFields: mapped.cutFields, notes };
   } catch (err) {
-    // Give the claim back so a retry starts clean; if the row moved on, someone else owns it.
-    await deps.links.delete(claimed).catch((e) => {
-      if (!(e instanceof LinkConflictError)) deps.logger.warn('could not release a claim', { error: (e as Error).name });
-    });
+    await releaseClaim(claimed, deps);
     throw err;
   }
+}
+
+/** Gives a claim back so a retry starts clean; if the row moved on, someone else owns it. */
+export async function releaseClaim(claim: Link, deps: Pick<EngineDeps, 'links' | 'logger'>): Promise<void> {
+  await deps.links.delete(claim).catch((e) => {
+    if (!(e instanceof LinkConflictError)) deps.logger.warn('could not release a claim', { error: (e as Error).name });
+  });
 }
 
 /** Takes the claim's time forward under its etag; losing it means another worker took over. */
@@ -222,7 +225,7 @@ async function renewClaim(claimed: Link, deps: EngineDeps): Promise<Link> {
  */
 async function settleClaim(link: Link | undefined, deps: EngineDeps): Promise<Link | undefined> {
   if (link?.state !== 'claimed') return link;
-  if (!isStaleClaim(link, deps.now(), deps.claimStaleMs ?? DEFAULT_CLAIM_STALE_MS)) throw new ItemBusyError();
+  if (!isStaleClaim(link, deps.now(), CLAIM_STALE_MS)) throw new ItemBusyError();
   await deps.links.delete(link);
   return undefined;
 }
@@ -233,18 +236,28 @@ export async function refusal<Item>(failure: ZohoRecordFailure, item: Item, adap
   return new ZohoRecordRefused(failure, adapter.zohoModule);
 }
 
+/** SPEC §2: only records the sync created or linked are ever deleted, and only with SYNC_DELETES=delete. */
+export function mayDelete(link: Pick<Link, 'origin'>, deletes: Config['SYNC_DELETES']): boolean {
+  return deletes === 'delete' && (link.origin === 'created' || link.origin === 'linked');
+}
+
+/** The report line of a removal: the record kept (only the link goes), or Zoho's answer to its deletion. */
+export function removalReport(link: Pick<Link, 'zohoModule' | 'zohoId'>, why: string, result: ZohoRecordResult | 'kept'): ItemReport {
+  const base = { zohoModule: link.zohoModule, zohoId: link.zohoId };
+  if (result === 'kept') return { result: 'skipped', reason: `${why}; the Zoho record is kept (SYNC_DELETES=unlink)`, ...base };
+  return { result: 'deleted', reason: recordGone(result) ? `${why}; the Zoho record was already gone` : why, ...base };
+}
+
 async function removeLinked<Item>(link: Link | undefined, adapter: ModuleAdapter<Item>, deps: EngineDeps, why: string): Promise<ItemReport | undefined> {
   if (!link || link.state !== 'linked' || !link.zohoId) return undefined;
-  const base = { zohoModule: link.zohoModule, zohoId: link.zohoId };
-  // SPEC §2: only records the sync created or linked are ever deleted; unlinked ones are never ours.
-  if (deps.config.SYNC_DELETES === 'unlink' || (link.origin !== 'created' && link.origin !== 'linked')) {
+  if (!mayDelete(link, deps.config.SYNC_DELETES)) {
     await deps.links.delete(link);
-    return { result: 'skipped', reason: `${why}; the Zoho record is kept (SYNC_DELETES=unlink)`, ...base };
+    return removalReport(link, why, 'kept');
   }
   const result = adapter.removeRecord
     ? await adapter.removeRecord(link.zohoId, why)
     : (await deps.zoho.deleteRecords(link.zohoModule ?? adapter.zohoModule, [link.zohoId]))[0];
   if (result.status === 'error' && !recordGone(result)) throw new ZohoRecordRefused(result, adapter.zohoModule);
   await deps.links.delete(link);
-  return { result: 'deleted', reason: recordGone(result) ? `${why}; the Zoho record was already gone` : why, ...base };
+  return removalReport(link, why, result);
 }

@@ -61,6 +61,11 @@ export function zohoReason(code: string, field?: string, message?: string): stri
   }
 }
 
+/** What the report says once retries end: a transient failure says how often it was tried. */
+export function finalReason(outcome: Outcome, attempts: number): string {
+  return outcome.transient ? `gave up after ${attempts} attempts (${outcome.code})` : outcome.reason;
+}
+
 export function classify(err: unknown): Outcome {
   if (err instanceof ItemBusyError || err instanceof LinkConflictError || err instanceof StaleLookupError) return { transient: true, code: err.name };
   if (err instanceof ZohoRecordRefused) {

@@ -21,6 +21,8 @@ import type { GraphApi } from '../graph/client';
 import { GraphApiError, isResyncRequired } from '../graph/errors';
 import { graphPath } from '../graph/path';
 import type { Logger } from '../log';
+import { mapLimit } from '../pool';
+import { listTodoLists } from '../provision/graph-ops';
 import type { DeltaLinkRepository } from '../state/delta';
 import type { SubscriptionRepository } from '../state/subscriptions';
 import type { ProvisionedUserRepository } from '../state/users';
@@ -34,8 +36,6 @@ export interface TodoPollDeps {
   deltaLinks: Pick<DeltaLinkRepository, 'get' | 'put' | 'delete'>;
   queue: SyncQueue;
   logger: Logger;
-  /** users polled at the same time (each user's lists one after another, for Outlook's per-mailbox limit) */
-  userParallelism?: number;
 }
 
 export interface TodoPollResult {
@@ -46,33 +46,25 @@ export interface TodoPollResult {
   failures: number;
 }
 
-const listSchema = z.object({ id: z.string() });
 /** Only the id matters: the worker re-reads the task. */
 const deltaItemSchema = z.object({ id: z.string() });
 
 const SEND_PARALLELISM = 16;
+/** Users polled at the same time; each user's lists one after another, for Outlook's per-mailbox limit. */
+const USER_PARALLELISM = 4;
 
 export async function pollTodoLists(deps: TodoPollDeps): Promise<TodoPollResult> {
   const [subscriptions, provisioned] = await Promise.all([deps.subscriptions.list(), deps.users.list()]);
   const users = [...new Set([...provisioned.filter((u) => u.state === 'active').map((u) => u.userId), ...subscriptions.map((s) => s.userId)])];
   const result: TodoPollResult = { users: users.length, lists: 0, queued: 0, failures: 0 };
-  const parallelism = Math.max(1, deps.userParallelism ?? 4);
-  let next = 0;
-  const worker = async () => {
-    while (next < users.length) {
-      const userId = users[next++];
-      await pollUser(userId, deps, result);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallelism, users.length) }, worker));
+  await mapLimit(users, USER_PARALLELISM, (userId) => pollUser(userId, deps, result));
   return result;
 }
 
 async function pollUser(userId: string, deps: TodoPollDeps, result: TodoPollResult): Promise<void> {
   let lists: string[];
   try {
-    lists = [];
-    for await (const page of deps.graph.pages(graphPath`/users/${userId}/todo/lists`, listSchema, { query: { $select: 'id' } })) lists.push(...page.map((l) => l.id));
+    lists = await listTodoLists(deps.graph, userId);
   } catch (err) {
     result.failures++;
     deps.logger.warn('To Do lists could not be read; the user is polled again next round', { userId, ...describe(err) });
@@ -105,9 +97,7 @@ async function pollList(userId: string, listId: string, deps: TodoPollDeps): Pro
     ...round.items.map((t): SyncItemMessage => ({ v: 1, userId, module: 'tasks', itemId: t.id, changeType: 'resync', scope: listId })),
     ...round.removed.map((id): SyncItemMessage => ({ v: 1, userId, module: 'tasks', itemId: id, changeType: 'deleted', scope: listId })),
   ];
-  for (let i = 0; i < messages.length; i += SEND_PARALLELISM) {
-    await Promise.all(messages.slice(i, i + SEND_PARALLELISM).map((m) => deps.queue.send(m)));
-  }
+  await mapLimit(messages, SEND_PARALLELISM, (m) => deps.queue.send(m));
   await deps.deltaLinks.put(userId, 'tasks', listId, round.deltaLink);
   return messages.length;
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
 import type { SyncModule } from '../modules';
+import { messageBody } from '../queue';
 import { RunRepository } from '../state/runs';
 import type { SkippedRepository } from '../state/skipped';
 import { syncItem, type EngineDeps, type ItemReport, type ModuleAdapter } from './engine';
 import { SyncItemMessage } from './messages';
-import { classify, ItemBusyError } from './outcome';
+import { classify, finalReason, ItemBusyError } from './outcome';
 import type { SyncQueue } from './ports';
 
 export interface WorkerDeps extends Omit<EngineDeps, 'claimToken' | 'logger'> {
@@ -46,7 +47,7 @@ const knownRuns = new Set<string>();
  * recorded as skipped instead, so nothing is ever lost silently (SPEC §2.6).
  */
 export async function processSyncMessage(raw: unknown, dequeueCount: number, deps: WorkerDeps, logger: Logger): Promise<WorkerOutcome> {
-  const parsed = SyncItemMessage.safeParse(typeof raw === 'string' ? safeJson(raw) : raw);
+  const parsed = SyncItemMessage.safeParse(messageBody(raw));
   if (!parsed.success) {
     logger.error('sync message is not valid; dropped', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
     return { status: 'invalid' };
@@ -78,9 +79,8 @@ export async function processSyncMessage(raw: unknown, dequeueCount: number, dep
         logger.warn('transient failure; the queue will retry', { ...log, code: outcome.code, error: (err as Error).name });
         throw err;
       }
-      const reason = outcome.transient ? `gave up after ${dequeueCount} attempts (${outcome.code})` : outcome.reason;
       logger.warn('item skipped', { ...log, code: outcome.code });
-      report = { result: 'skipped', reason, code: outcome.code, retryable: true };
+      report = { result: 'skipped', reason: finalReason(outcome, dequeueCount), code: outcome.code, retryable: true };
     }
   }
   if (report) await record(runId, msg, report, deps);
@@ -117,12 +117,4 @@ async function noteOncePerMinute(msg: SyncItemMessage, deps: WorkerDeps): Promis
   noted.set(key, now.getTime());
   if (noted.size > 50_000) noted.clear();
   await deps.noteNotification!(msg.userId, msg.module, now);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../log';
+import { mapLimit } from '../pool';
 import type { MessageQueue } from '../queue';
 import type { SubscriptionRecord } from '../state/subscriptions';
 import type { LifecycleMessage, SyncItemMessage } from '../sync/messages';
@@ -100,9 +101,7 @@ async function verifyAll<T extends { subscriptionId: string; clientState?: strin
 /** 202 once every message is queued; 503 otherwise, so that Graph delivers the batch again. */
 async function enqueueAndAnswer<T>(queue: MessageQueue<T>, messages: T[], logger: Logger, what: string, stats: Record<string, unknown>): Promise<WebhookResponse> {
   try {
-    for (let i = 0; i < messages.length; i += ENQUEUE_PARALLELISM) {
-      await Promise.all(messages.slice(i, i + ENQUEUE_PARALLELISM).map((m) => queue.send(m)));
-    }
+    await mapLimit(messages, ENQUEUE_PARALLELISM, (m) => queue.send(m));
   } catch (err) {
     logger.error('enqueue failed; asking Graph to retry', { error: (err as Error).name, count: messages.length });
     return { status: 503, jsonBody: { error: `could not queue the ${what}` } };

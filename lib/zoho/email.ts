@@ -27,9 +27,6 @@ export const MAX_FILE_BYTES = 20 * 1024 * 1024;
  */
 export const FILES_PER_UPLOAD = 10;
 
-/** Modules the Associate Email API accepts (not Cases, Tasks or Events). */
-export const EMAIL_PARENT_MODULES = new Set(['Leads', 'Contacts', 'Accounts', 'Deals', 'Quotes', 'Invoices', 'Sales_Orders', 'Purchase_Orders']);
-
 /**
  * Files one e-mail into a record's Emails related list. It sends nothing. A repeat of the same
  * `original_message_id` answers DUPLICATE_DATA, which is reported as success with

@@ -147,7 +147,7 @@ export class ZohoResponseValidationError extends ZohoApiError {}
 export class ZohoOAuthError extends ZohoApiError {
   /** The refresh rate limit: wait minutes, do not retry at once (each try extends the ban). */
   get rateLimited(): boolean {
-    return this.code === 'Access Denied' || /too many requests/i.test(this.zohoMessage ?? '');
+    return refreshThrottled(this.code, this.zohoMessage);
   }
 
   override get transient(): boolean {
@@ -158,12 +158,18 @@ export class ZohoOAuthError extends ZohoApiError {
     const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
     const code = typeof b.error === 'string' && b.error ? b.error : defaultCode(status);
     const description = typeof b.error_description === 'string' ? redact(b.error_description).slice(0, 300) : undefined;
-    const rateLimited = code === 'Access Denied' || /too many requests/i.test(description ?? '');
-    // Zoho's throttle answer has no Retry-After; its window is ten minutes.
-    const retryAfterMs = rateLimited ? 10 * 60_000 : undefined;
+    // Zoho's throttle answer has no Retry-After: the wait is its whole window.
+    const retryAfterMs = refreshThrottled(code, description) ? REFRESH_THROTTLE_WINDOW_MS : undefined;
     const message = `Zoho accounts ${status} ${code}${description ? `: ${description}` : ''}`;
     return new ZohoOAuthError({ status, code, message, retryAfterMs, endpoint, zohoMessage: description });
   }
+}
+
+/** Zoho's window for access-token refreshes (ten per ten minutes per refresh token, zoho.md §1). */
+export const REFRESH_THROTTLE_WINDOW_MS = 10 * 60_000;
+
+function refreshThrottled(code: string, description: string | undefined): boolean {
+  return code === 'Access Denied' || /too many requests/i.test(description ?? '');
 }
 
 const TRANSIENT_CODES = new Set(['INTERNAL_ERROR', 'INTERNAL_SERVER_ERROR', 'TOO_MANY_REQUESTS']);

@@ -11,7 +11,8 @@
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { CallCounter } from '../metrics';
-import { ZohoApiError, parseRetryAfter } from './errors';
+import { parseRetryAfter } from '../vendor';
+import { ZohoApiError } from './errors';
 import { HEAVY_CONCURRENCY, Semaphore } from './limiter';
 import { transportError, type ZohoAccessTokenSource } from './token';
 

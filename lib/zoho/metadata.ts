@@ -5,6 +5,7 @@
  * (zoho.md §4): orgs rename fields and change lengths, so nothing is hard-coded. It changes
  * rarely and every mapped write needs it, so it is cached per process with a TTL.
  */
+import { TtlCache } from '../cache';
 import type { ZohoHttp } from './http';
 import { assertModule } from './records';
 import { fieldsResponse, orgResponse, parseOrThrow, usersResponse } from './schemas';
@@ -56,34 +57,10 @@ export async function fetchFields(http: ZohoHttp, module: string): Promise<ZohoF
   }));
 }
 
-/**
- * Per-process cache of field metadata keyed by org (api domain) and module. Concurrent callers
- * share one request; a failed load is not cached.
- */
-export class ZohoFieldCache {
-  private readonly entries = new Map<string, { at: number; value: Promise<ZohoField[]> }>();
-
-  constructor(
-    readonly ttlMs = 30 * 60_000,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  get(key: string, load: () => Promise<ZohoField[]>): Promise<ZohoField[]> {
-    const hit = this.entries.get(key);
-    if (hit && this.now() - hit.at < this.ttlMs) return hit.value;
-    const value = load();
-    const entry = { at: this.now(), value };
-    this.entries.set(key, entry);
-    value.catch(() => {
-      if (this.entries.get(key) === entry) this.entries.delete(key);
-    });
-    return value;
-  }
-
-  /** Drops one key, or everything (e.g. after Zoho refused a value the metadata allowed). */
-  invalidate(key?: string): void {
-    if (key === undefined) this.entries.clear();
-    else this.entries.delete(key);
+/** Per-process cache of field metadata keyed by org (api domain) and module. */
+export class ZohoFieldCache extends TtlCache<ZohoField[]> {
+  constructor(ttlMs = 30 * 60_000, now: () => number = Date.now) {
+    super(ttlMs, now);
   }
 }
 

@@ -84,8 +84,8 @@ export const fieldsResponse = z.looseObject({
 /** associate_email.json SuccessWrapper | ErrorWrapper. */
 export const emailsResponse = z.looseObject({ Emails: z.array(actionItem) });
 
-/** files.json Action_Wrapper. */
-export const filesResponse = z.looseObject({ data: z.array(actionItem) });
+/** files.json Action_Wrapper: the same envelope as a record write. */
+export const filesResponse = actionResponse;
 
 /**
  * Validates a parsed body; a mismatch is a ZohoResponseValidationError naming only the paths of

@@ -19,7 +19,7 @@ import { z } from 'zod';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { CallCounter } from '../metrics';
-import { ZohoConnectionError, ZohoOAuthError, ZohoTimeoutError } from './errors';
+import { REFRESH_THROTTLE_WINDOW_MS, ZohoConnectionError, ZohoOAuthError, ZohoTimeoutError } from './errors';
 import { MemoryTokenStore, type StoredZohoToken, type ZohoTokenStore } from './token-store';
 
 /** What the API client needs from a token source (tests may pass a static one). */
@@ -53,8 +53,6 @@ const LABEL = `POST ${TOKEN_PATH}`;
 /** How often, and how many times, an instance without any valid token looks for the lease holder's. */
 const LEASE_POLL_MS = 250;
 const LEASE_POLLS = 12;
-/** Zoho's throttle answer has no Retry-After; its window is ten minutes. */
-const THROTTLE_WINDOW_MS = 10 * 60_000;
 
 const tokenAnswer = z.looseObject({
   access_token: z.string().min(1),
@@ -239,7 +237,7 @@ export class ZohoTokenProvider implements ZohoAccessTokenSource {
     const parsed = tokenAnswer.safeParse(json);
     if (!response.ok || hasError || !parsed.success) {
       const err = ZohoOAuthError.fromTokenResponse(response.status, json, LABEL);
-      if (err.rateLimited) this.blockedUntil = this.now() + (err.retryAfterMs ?? THROTTLE_WINDOW_MS);
+      if (err.rateLimited) this.blockedUntil = this.now() + (err.retryAfterMs ?? REFRESH_THROTTLE_WINDOW_MS);
       this.logger.warn('zoho access token refresh refused', { status: err.status, code: err.code, rateLimited: err.rateLimited });
       throw err;
     }

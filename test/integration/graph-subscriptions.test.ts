@@ -6,6 +6,13 @@ import { graphPath } from '../../lib/graph/path';
 import { startGraphDouble, type GraphDouble } from '../doubles/graph';
 import { startFunctionHost, type FunctionHost } from '../support/function-host';
 
+/**
+ * The Graph double's subscription contract, driven through our production client: creation with
+ * the validation handshake against a loopback endpoint, lifetime rules and refusals as our typed
+ * errors, and the notification payloads our webhook is written against (webhook.test.ts and the
+ * sync tests then feed those payloads to the real handlers).
+ */
+
 const Subscription = z.object({
   id: z.string(),
   resource: z.string(),

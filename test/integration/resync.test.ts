@@ -247,6 +247,7 @@ describe('the bulk path beyond the common case', () => {
     expect(sys.zoho.recordsOf('Events').filter((e) => e.Event_Title === 'Quarterly review')).toHaveLength(1);
 
     const again = await resync({ users: [userId], modules: ['tasks', 'events'] });
+    expect(again.users[0].modules.map((m) => m.module).sort()).toEqual(['events', 'tasks']);
     for (const m of again.users[0].modules) expect(m).toMatchObject({ mode: 'delta', counts: { added: 0, updated: 0, deleted: 0 } });
   });
 });
@@ -276,7 +277,9 @@ describe('the mass-delete guard', () => {
     const c = contactsOf(forced, userId);
     expect(c.counts.deleted).toBe(10);
     expect(c.deleted.map((d) => d.itemId).sort()).toEqual(ids.slice(0, 10).sort());
-    for (const l of links.filter((x) => ids.slice(0, 10).includes(x.graphId))) expect(sys.zoho.record('Contacts', l.zohoId!)).toBeUndefined();
+    const removed = links.filter((x) => ids.slice(0, 10).includes(x.graphId));
+    expect(removed).toHaveLength(10);
+    for (const l of removed) expect(sys.zoho.record('Contacts', l.zohoId!)).toBeUndefined();
     expect(await sys.runtime().links.list(userId, 'contacts')).toHaveLength(10);
   });
 

@@ -29,6 +29,7 @@ describe('LinkRepository.claimMany', () => {
     const graphIds = ids('fresh', 250);
     const now = new Date();
     const claims = await links.claimMany(items('contacts', graphIds), 'bulk', now, 60_000);
+    expect(claims).toHaveLength(250);
     expect(claims.every((c) => c.status === 'fulfilled' && c.value.claimed)).toBe(true);
     const stored = new Map((await links.list(USER, 'contacts')).map((l) => [l.graphId, l]));
     claims.forEach((c, i) => {

@@ -1,7 +1,6 @@
 import type { Timer } from '@azure/functions';
 import { todoPoll } from '../../functions/todo-poll';
 import { GraphPermissionError } from '../../lib/graph/errors';
-import { RunRepository } from '../../lib/state/runs';
 import { faults } from '../doubles/graph';
 import { invocation } from '../support/http';
 import { startSystem, type System } from '../support/system';
@@ -30,10 +29,7 @@ async function pollAndWork() {
   return result;
 }
 
-async function report(itemId: string) {
-  const items = await sys.runtime().runs.listItems(RunRepository.automaticRunId(new Date()), { userId });
-  return items.find((i) => i.itemId === itemId);
-}
+const report = (itemId: string) => sys.reportLine(userId, itemId);
 
 const zohoTask = (subject: string) => sys.zoho.recordsOf('Tasks').filter((r) => r.Subject === subject);
 

@@ -1,4 +1,3 @@
-import { QueueClient } from '@azure/storage-queue';
 import { graphLifecycle } from '../../functions/graph-lifecycle';
 import { graphNotifications } from '../../functions/graph-notifications';
 import { resetConfigCache } from '../../lib/config';
@@ -9,7 +8,7 @@ import messageCreated from '../fixtures/graph-notifications/message-created.json
 import messageCreatedOutlook from '../fixtures/graph-notifications/message-created-outlook.json';
 import lifecycleMissed from '../fixtures/graph-notifications/lifecycle-missed.json';
 import lifecycleReauth from '../fixtures/graph-notifications/lifecycle-reauthorization-required.json';
-import { startAzurite, type Azurite } from '../support/azurite';
+import { drainQueue, startAzurite, type Azurite } from '../support/azurite';
 import { httpRequest, invocation, responseText } from '../support/http';
 import { applySettings, TEST_TENANT_ID, testSettings } from '../support/settings';
 
@@ -28,19 +27,7 @@ const SUB_B: SubscriptionRecord = { ...SUB_A, id: 'e3898f08-5cd0-4a6a-80fc-6addb
 
 let azurite: Azurite;
 
-async function drain(queue: string): Promise<unknown[]> {
-  const client = new QueueClient(process.env.AzureWebJobsStorage!, queue);
-  await client.createIfNotExists();
-  const out: unknown[] = [];
-  for (;;) {
-    const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32 });
-    if (receivedMessageItems.length === 0) return out;
-    for (const m of receivedMessageItems) {
-      out.push(JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')));
-      await client.deleteMessage(m.messageId, m.popReceipt);
-    }
-  }
-}
+const drain = (queue: string) => drainQueue(azurite.connectionString, queue);
 
 function notify(body: unknown, path = 'graph/notifications', query = '') {
   const { context, logs } = invocation(path);

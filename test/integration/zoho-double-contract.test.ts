@@ -62,6 +62,7 @@ const RECORDS = '/crm/v8/{module_api_name}';
 function entriesConform(body: unknown): void {
   const entries = (body as { data: Record<string, unknown>[] }).data;
   expect(Array.isArray(entries)).toBe(true);
+  expect(entries.length).toBeGreaterThan(0);
   const alternatives: [string, string][] = [
     ['record.json', 'Success_Response'], ['record.json', 'API_Exception'], ['common.json', 'MaxLengthError'],
     ['common.json', 'MandatoryError'], ['common.json', 'InvalidIDError'], ['common.json', 'DependentFieldError'],

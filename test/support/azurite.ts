@@ -1,4 +1,6 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
+import { QueueClient } from '@azure/storage-queue';
+
 /**
  * An Azurite of its own for one test file: in this process, in memory, on free ports, so test files
  * running in parallel never see each other's tables or queues. Deep imports because azurite's
@@ -29,4 +31,24 @@ export async function startAzurite(): Promise<Azurite> {
       await Promise.all([table.close(), queue.close()]);
     },
   };
+}
+
+/** Every message currently visible in a queue, decoded and removed from it. */
+export async function drainQueue(connectionString: string, name: string): Promise<unknown[]> {
+  const client = new QueueClient(connectionString, name);
+  await client.createIfNotExists();
+  const out: unknown[] = [];
+  for (;;) {
+    const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
+    if (receivedMessageItems.length === 0) return out;
+    for (const m of receivedMessageItems) {
+      out.push(decodeMessage(m.messageText));
+      await client.deleteMessage(m.messageId, m.popReceipt);
+    }
+  }
+}
+
+/** A queue message's body as our StorageQueue writes it (base64 JSON, as the Functions host expects). */
+export function decodeMessage(messageText: string): unknown {
+  return JSON.parse(Buffer.from(messageText, 'base64').toString('utf8'));
 }

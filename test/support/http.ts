@@ -13,17 +13,26 @@ export function httpRequest(init: { method?: string; url: string; body?: string 
   });
 }
 
+/** A host log handler that writes each line, at its level, into every logger given. */
+function logInto(...loggers: MemoryLogger[]): (level: string, ...args: unknown[]) => void {
+  return (level, ...args) => {
+    const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+    const method = level === 'information' ? 'info' : level === 'warning' ? 'warn' : level === 'error' || level === 'critical' ? 'error' : 'debug';
+    for (const logger of loggers) logger[method](text);
+  };
+}
+
 /** An InvocationContext whose log lines are kept for assertions. */
-export function invocation(functionName = 'test'): { context: InvocationContext; logs: MemoryLogger } {
+export function invocation(
+  functionName = 'test',
+  opts: { triggerMetadata?: Record<string, unknown>; alsoInto?: MemoryLogger[] } = {},
+): { context: InvocationContext; logs: MemoryLogger } {
   const logs = new MemoryLogger();
   const context = new InvocationContext({
     invocationId: `inv-${Math.random().toString(36).slice(2)}`,
     functionName,
-    logHandler: (level, ...args) => {
-      const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
-      const fn = (level === 'information' ? 'info' : level === 'warning' ? 'warn' : level === 'error' || level === 'critical' ? 'error' : 'debug') as 'info';
-      logs[fn](text);
-    },
+    triggerMetadata: opts.triggerMetadata,
+    logHandler: logInto(logs, ...(opts.alsoInto ?? [])),
   });
   return { context, logs };
 }

@@ -1,4 +1,3 @@
-import { InvocationContext } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import { graphLifecycle } from '../../functions/graph-lifecycle';
 import { graphNotifications } from '../../functions/graph-notifications';
@@ -14,11 +13,12 @@ import { RunRepository, type ReportItem } from '../../lib/state/runs';
 import { startGraphDouble, type GraphDouble } from '../doubles/graph';
 import { DOUBLE_CREDENTIALS, startZohoDouble, type ZohoDouble } from '../doubles/zoho';
 import { z } from 'zod';
-import { startAzurite, type Azurite } from './azurite';
+import { decodeMessage, drainQueue, startAzurite, type Azurite } from './azurite';
+import { startFunctionHost } from './function-host';
+import { invocation } from './http';
+import { applySettings, TEST_TENANT_ID, testSettings } from './settings';
 
 const SubscriptionCreated = z.object({ id: z.string(), expirationDateTime: z.string() }).loose();
-import { startFunctionHost } from './function-host';
-import { applySettings, TEST_TENANT_ID, testSettings } from './settings';
 
 /**
  * The whole product on loopback for one test file: Azurite, the Graph double (HTTPS), the Zoho
@@ -35,8 +35,19 @@ export interface System {
   configure(overrides?: Record<string, string>): void;
   /** messages currently in a queue, removed from it */
   drain(queue?: string): Promise<unknown[]>;
-  /** runs sync-worker on every queued message until the queue is empty; returns the messages seen */
+  /**
+   * runs sync-worker on every queued message until the queue is empty; returns the messages seen.
+   * With `includeDelayed`, messages put back for later (a busy item, after SYNC_BUSY_RETRY_SECONDS)
+   * are waited for, up to 10 s, so tests that use it set that setting to 1.
+   */
   runQueue(opts?: { dequeueCount?: number; maxRounds?: number; includeDelayed?: boolean }): Promise<unknown[]>;
+  /**
+   * The given sync-worker invocations side by side, with Zoho slowed so they overlap as racing
+   * instances would; then the queue is run to the end (includeDelayed), as the host would.
+   */
+  workAtOnce(messages: unknown[], opts?: { zohoLatencyMs?: number }): Promise<void>;
+  /** Graph requests made while `run` ran, per endpoint label (Entra token and discovery left out). */
+  graphCallsDuring(run: () => Promise<unknown>): Promise<Record<string, number>>;
   /**
    * Graph notifies a change of an item (`kind` as the Graph double names it: contact, todoTask,
    * event, message); our webhook must accept it (202); then the worker runs what was queued.
@@ -100,41 +111,15 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
 
   const queueClient = (name: string) => new QueueClient(azurite.connectionString, name);
 
-  const drain = async (name: string = QUEUES.syncItems): Promise<unknown[]> => {
-    const client = queueClient(name);
-    await client.createIfNotExists();
-    const out: unknown[] = [];
-    for (;;) {
-      const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
-      if (receivedMessageItems.length === 0) return out;
-      for (const m of receivedMessageItems) {
-        out.push(JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')));
-        await client.deleteMessage(m.messageId, m.popReceipt);
-      }
-    }
-  };
+  const drain = (name: string = QUEUES.syncItems): Promise<unknown[]> => drainQueue(azurite.connectionString, name);
 
   const work = async (message: unknown, dequeueCount = 1): Promise<MemoryLogger> => {
-    const local = new MemoryLogger();
-    const context = new InvocationContext({
-      invocationId: `inv-${Math.random().toString(36).slice(2)}`,
-      functionName: 'sync-worker',
-      triggerMetadata: { dequeueCount },
-      logHandler: (level, ...args) => {
-        const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
-        const method = level === 'error' || level === 'critical' ? 'error' : level === 'warning' ? 'warn' : level === 'information' ? 'info' : 'debug';
-        local[method](text);
-        logs[method](text);
-      },
-    });
+    const { context, logs: local } = invocation('sync-worker', { triggerMetadata: { dequeueCount }, alsoInto: [logs] });
     await syncWorker(message, context);
     return local;
   };
 
-  /**
-   * Delayed messages (a busy item put back for 15 s) are made visible at once when asked, so tests
-   * need not wait; `dequeueCount` simulates the host's redelivery count.
-   */
+  /** `dequeueCount` simulates the host's redelivery count. */
   const runQueue = async (opts: { dequeueCount?: number; maxRounds?: number; includeDelayed?: boolean } = {}): Promise<unknown[]> => {
     const seen: unknown[] = [];
     const client = queueClient(QUEUES.syncItems);
@@ -150,7 +135,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
         continue;
       }
       for (const m of receivedMessageItems) {
-        const body = JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8'));
+        const body = decodeMessage(m.messageText);
         seen.push(body);
         await work(body, opts.dequeueCount ?? m.dequeueCount);
         await client.deleteMessage(m.messageId, m.popReceipt);
@@ -167,17 +152,9 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
       const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 8, visibilityTimeout: 300 });
       if (receivedMessageItems.length === 0) return seen;
       for (const m of receivedMessageItems) {
-        const body = JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8'));
+        const body = decodeMessage(m.messageText);
         seen.push(body);
-        const context = new InvocationContext({
-          invocationId: `inv-${Math.random().toString(36).slice(2)}`,
-          functionName: 'resync-worker',
-          triggerMetadata: { dequeueCount: opts.dequeueCount ?? m.dequeueCount },
-          logHandler: (level, ...args) => {
-            const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
-            logs[level === 'error' || level === 'critical' ? 'error' : level === 'warning' ? 'warn' : level === 'information' ? 'info' : 'debug'](text);
-          },
-        });
+        const { context } = invocation('resync-worker', { triggerMetadata: { dequeueCount: opts.dequeueCount ?? m.dequeueCount }, alsoInto: [logs] });
         await resyncWorker(body, context);
         await client.deleteMessage(m.messageId, m.popReceipt);
       }
@@ -223,11 +200,34 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     return items.find((i) => i.itemId === itemId);
   };
 
+  const workAtOnce = async (messages: unknown[], opts: { zohoLatencyMs?: number } = {}) => {
+    zoho.setLatency(opts.zohoLatencyMs ?? 30);
+    try {
+      await Promise.all(messages.map((m) => work(m)));
+    } finally {
+      zoho.setLatency(0);
+    }
+    await runQueue({ includeDelayed: true });
+  };
+
+  const graphCallsDuring = async (run: () => Promise<unknown>): Promise<Record<string, number>> => {
+    const before = graph.calls.snapshot();
+    await run();
+    const out: Record<string, number> = {};
+    for (const [label, n] of Object.entries(graph.calls.snapshot())) {
+      const d = n - (before[label] ?? 0);
+      if (d > 0 && !label.includes('{tenant}')) out[label] = d;
+    }
+    return out;
+  };
+
   return {
     azurite,
     subscribe,
     change,
     reportLine,
+    workAtOnce,
+    graphCallsDuring,
     graph,
     zoho,
     host,

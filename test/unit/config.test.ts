@@ -72,10 +72,15 @@ describe('settings', () => {
   });
 
   it('the message has one line per problem and no stack', () => {
+    let err: unknown;
     try {
       parseConfig({});
-    } catch (err) {
-      expect((err as Error).message.split('\n')[0]).toMatch(/^Invalid settings \(\d+\):$/);
+    } catch (e) {
+      err = e;
     }
+    expect(err).toBeInstanceOf(ConfigError);
+    const [head, ...lines] = (err as ConfigError).message.split('\n');
+    expect(head).toBe(`Invalid settings (${(err as ConfigError).problems.length}):`);
+    expect(lines).toEqual((err as ConfigError).problems.map((p) => `  - ${p}`));
   });
 });

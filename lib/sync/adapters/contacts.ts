@@ -39,7 +39,7 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
   async read(msg: SyncItemMessage): Promise<ContactItem | null> {
     try {
       // Mapped fields, scope and change key, and the three MAPI extended properties, in one call.
-      const contact = await this.deps.graph.get(`/users/${encodeURIComponent(msg.userId)}/contacts/${encodeURIComponent(msg.itemId)}`, contactSchema, {
+      const contact = await this.deps.graph.get(graphPath`/users/${msg.userId}/contacts/${msg.itemId}`, contactSchema, {
         query: { $select: CONTACT_SELECT, $expand: CONTACT_EXPAND },
       });
       return { userId: msg.userId, contact };

@@ -19,7 +19,6 @@
  *
  * Invitations: every Events write carries `$send_notification: false` (lib/zoho/events.ts).
  */
-import { z } from 'zod';
 import type { Config } from '../../config';
 import type { GraphApi } from '../../graph/client';
 import { GraphNotFoundError } from '../../graph/errors';
@@ -28,6 +27,7 @@ import { EVENT_SELECT, eventSchema, type GraphEvent } from '../../graph/resource
 import { EventMappingError, eventDedupKey, EVENTS_MODULE, inWindow, isSeriesMaster, mapEvent, sameEventKey, shouldSync, syncWindow, UNTITLED_EVENT } from '../../mapping/event';
 import { contentHash } from '../../mapping/hash';
 import { inScope } from '../../mapping/scope';
+import { mapLimit } from '../../pool';
 import type { EventSeriesRepository } from '../../state/event-series';
 import type { LinkRepository } from '../../state/links';
 import { buildCoql, where } from '../../zoho/coql';
@@ -68,10 +68,6 @@ export interface EventsAdapterDeps {
 export interface EventItem {
   userId: string;
   event: GraphEvent;
-}
-
-async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += FAN_OUT_PARALLELISM) await Promise.all(items.slice(i, i + FAN_OUT_PARALLELISM).map(fn));
 }
 
 export class EventsAdapter implements ModuleAdapter<EventItem> {
@@ -117,7 +113,7 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
     const current = new Set(instances.map((i) => i.id));
 
     const changed: string[] = [];
-    await inBatches(instances, async (event) => {
+    await mapLimit(instances, FAN_OUT_PARALLELISM, async (event) => {
       if (!(await this.unchanged({ userId: msg.userId, event }))) changed.push(event.id);
     });
     const added = [...current].filter((id) => !known.has(id));
@@ -143,7 +139,7 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
   }
 
   private async enqueue(msg: SyncItemMessage, masterId: string, ids: readonly string[], changeType: SyncItemMessage['changeType']): Promise<void> {
-    await inBatches(ids, (itemId) =>
+    await mapLimit(ids, FAN_OUT_PARALLELISM, (itemId) =>
       this.deps.queue.send({ v: 1, userId: msg.userId, module: 'events', itemId, changeType, scope: masterId, subscriptionId: msg.subscriptionId, runId: msg.runId, retryOfSkipped: msg.retryOfSkipped }),
     );
   }

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { Config } from '../../config';
 import type { GraphApi } from '../../graph/client';
 import { GraphNotFoundError } from '../../graph/errors';
@@ -7,6 +6,7 @@ import { TODO_TASK_SELECT, todoTaskSchema, type GraphTodoTask } from '../../grap
 import { contentHash } from '../../mapping/hash';
 import { inScope } from '../../mapping/scope';
 import { mapTask, TASKS_MODULE, taskDedupKey } from '../../mapping/task';
+import { listTodoLists } from '../../provision/graph-ops';
 import { buildCoql, where } from '../../zoho/coql';
 import type { Directory } from '../directory';
 import type { Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
@@ -26,8 +26,6 @@ export interface TaskItem {
   task: GraphTodoTask;
 }
 
-const todoListSchema = z.object({ id: z.string() });
-
 /** Microsoft To Do tasks → Zoho Tasks (SPEC §2.2). */
 export class TasksAdapter implements ModuleAdapter<TaskItem> {
   readonly module = 'tasks' as const;
@@ -37,7 +35,7 @@ export class TasksAdapter implements ModuleAdapter<TaskItem> {
 
   async read(msg: SyncItemMessage): Promise<TaskItem | null> {
     // Notifications and the delta timer carry the list; a task id alone is only a hint where to look.
-    const lists = msg.scope ? [msg.scope] : await this.listIds(msg.userId);
+    const lists = msg.scope ? [msg.scope] : await listTodoLists(this.deps.graph, msg.userId);
     for (const listId of lists) {
       try {
         const task = await this.deps.graph.get(graphPath`/users/${msg.userId}/todo/lists/${listId}/tasks/${msg.itemId}`, todoTaskSchema, {
@@ -50,14 +48,6 @@ export class TasksAdapter implements ModuleAdapter<TaskItem> {
     }
     // Deleted, its list deleted, or moved to another list (To Do gives a moved task a new id).
     return null;
-  }
-
-  private async listIds(userId: string): Promise<string[]> {
-    const ids: string[] = [];
-    for await (const page of this.deps.graph.pages(graphPath`/users/${userId}/todo/lists`, todoListSchema, { query: { $select: 'id' } })) {
-      ids.push(...page.map((l) => l.id));
-    }
-    return ids;
   }
 
   decide(item: TaskItem): Decision {
