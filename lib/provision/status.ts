@@ -1,5 +1,4 @@
 import type { SyncModule } from '../modules';
-import { RunRepository } from '../state/runs';
 import type { SubscriptionRecord } from '../state/subscriptions';
 import type { ProvisionedUser, ProvisioningScope } from '../state/users';
 import type { ProvisionDeps } from './deps';
@@ -66,37 +65,11 @@ function subscriptionStatus(s: SubscriptionRecord, now: Date): SubscriptionStatu
   };
 }
 
-/**
- * Last notification per user and module. The user row holds it when the worker records it;
- * otherwise the automatic (notification) runs of today and yesterday tell when an item of that
- * module was last applied from a notification.
- */
-async function lastNotifications(deps: Pick<ProvisionDeps, 'runs'>, now: Date, userId?: string): Promise<Map<string, Partial<Record<SyncModule, string>>>> {
-  const out = new Map<string, Partial<Record<SyncModule, string>>>();
-  const days = [now, new Date(now.getTime() - 86_400_000)];
-  for (const day of days) {
-    const items = await deps.runs.listItems(RunRepository.automaticRunId(day), userId ? { userId } : undefined);
-    for (const item of items) {
-      const perModule = out.get(item.userId) ?? {};
-      if (!perModule[item.module] || perModule[item.module]! < item.at) perModule[item.module] = item.at;
-      out.set(item.userId, perModule);
-    }
-  }
-  return out;
-}
-
-function latest(a: Partial<Record<SyncModule, string>>, b: Partial<Record<SyncModule, string>> | undefined): Partial<Record<SyncModule, string>> {
-  const out = { ...a };
-  for (const [m, at] of Object.entries(b ?? {}) as [SyncModule, string][]) if (!out[m] || out[m]! < at) out[m] = at;
-  return out;
-}
-
-export async function provisioningStatus(deps: Pick<ProvisionDeps, 'users' | 'subscriptions' | 'runs' | 'now'>, filter: { userId?: string } = {}): Promise<StatusAnswer> {
+export async function provisioningStatus(deps: Pick<ProvisionDeps, 'users' | 'subscriptions' | 'now'>, filter: { userId?: string } = {}): Promise<StatusAnswer> {
   const now = deps.now();
   let users = await deps.users.list();
   let subs = await deps.subscriptions.list(filter.userId ? { userId: filter.userId } : undefined);
   if (filter.userId) users = users.filter((u) => u.userId.toLowerCase() === filter.userId!.toLowerCase());
-  const notified = await lastNotifications(deps, now, filter.userId);
   const byUser = new Map<string, SubscriptionRecord[]>();
   for (const s of subs) byUser.set(s.userId, [...(byUser.get(s.userId) ?? []), s]);
 
@@ -114,7 +87,8 @@ export async function provisioningStatus(deps: Pick<ProvisionDeps, 'users' | 'su
       updatedAt: u.updatedAt,
       polledLists: u.polledLists,
       refusedModules: u.refusedModules,
-      lastNotificationAt: latest(u.lastNotificationAt, notified.get(u.userId)),
+      // Recorded by sync-worker (once a minute per mailbox and module) for notification messages.
+      lastNotificationAt: u.lastNotificationAt,
       lastError: u.lastError,
       lastErrorAt: u.lastErrorAt,
       subscriptions: (byUser.get(u.userId) ?? []).map((s) => subscriptionStatus(s, now)).sort((a, b) => a.module.localeCompare(b.module) || (a.listId ?? '').localeCompare(b.listId ?? '')),
