@@ -15,7 +15,7 @@ import { isStaleClaim, LinkConflictError, type Link, type LinkOrigin } from '../
 import { mapLimit } from '../pool';
 import { chunk, MAX_IDS_PER_DELETE, MAX_RECORDS_PER_WRITE } from '../zoho/records';
 import type { ZohoRecord, ZohoRecordResult } from '../zoho/types';
-import { CLAIM_STALE_MS, mayDelete, recordGone, refusal, releaseClaim, removalReport, syncItem, type DedupAnswer, type EngineDeps, type ItemReport, type Mapped, type ModuleAdapter, type Resolved } from './engine';
+import { CLAIM_STALE_MS, mayDelete, recordGone, refusal, releaseClaim, removalReport, removeInZoho, syncItem, type DedupAnswer, type EngineDeps, type ItemReport, type Mapped, type ModuleAdapter, type Resolved } from './engine';
 import type { SyncItemMessage } from './messages';
 import { classify, ItemBusyError, ZohoRecordRefused } from './outcome';
 import type { SyncQueue } from './ports';
@@ -42,6 +42,8 @@ export interface PendingRemoval {
   msg: SyncItemMessage;
   link: Link;
   why: string;
+  /** cancel the Zoho record instead of deleting it (a cancelled meeting) */
+  cancel?: boolean;
 }
 
 export interface BatchResult {
@@ -88,7 +90,7 @@ export async function syncBatch<Item>(entries: readonly BatchEntry[], adapter: M
 
 /**
  * Applies removals the guard allowed, with the engine's rules: only records the sync created or
- * linked are deleted, SYNC_DELETES=unlink keeps them, an adapter's removeRecord (events cancel)
+ * linked are deleted, SYNC_DELETES=unlink keeps them, an adapter's cancelRecord (events cancel)
  * is used one by one, anything else is deleted 100 ids per call.
  */
 export async function applyRemovals<Item>(removals: readonly PendingRemoval[], adapter: ModuleAdapter<Item>, deps: BatchDeps): Promise<BatchResult> {
@@ -118,7 +120,7 @@ class BatchRun<Item> {
         if (item === null) return await this.removal(msg, link, 'deleted in Outlook');
         if (verifyOnly) return this.done(msg, undefined);
         const decision = this.adapter.decide(item);
-        if (decision.action === 'remove') return await this.removal(msg, link, decision.reason);
+        if (decision.action === 'remove') return await this.removal(msg, link, decision.reason, decision.cancel === true);
         // Scope changes and skips have no Zoho write to batch; the engine's rules apply as they are.
         if (!bulk || decision.action !== 'sync') return void viaEngine.push({ msg, item });
         const mapped = await this.adapter.map(item);
@@ -150,8 +152,10 @@ class BatchRun<Item> {
   }
 
   async remove(removals: readonly PendingRemoval[]): Promise<BatchResult> {
-    const unlinkOnly = removals.filter((r) => !mayDelete(r.link, this.deps.config.SYNC_DELETES));
-    const toDelete = removals.filter((r) => mayDelete(r.link, this.deps.config.SYNC_DELETES));
+    const allowed = (r: PendingRemoval) => mayDelete(r.link, this.deps.config.SYNC_DELETES, r.cancel);
+    const unlinkOnly = removals.filter((r) => !allowed(r));
+    const toCancel = removals.filter((r) => allowed(r) && r.cancel && this.adapter.cancelRecord);
+    const toDelete = removals.filter((r) => allowed(r) && !toCancel.includes(r));
 
     await mapLimit(unlinkOnly, this.concurrency, async (r) => {
       try {
@@ -162,18 +166,14 @@ class BatchRun<Item> {
       }
     });
 
-    if (this.adapter.removeRecord) {
-      // Module-specific removal (events cancel a cancelled meeting): one call per record.
-      await mapLimit(toDelete, Math.min(this.concurrency, 4), async (r) => {
-        try {
-          const result = await this.adapter.removeRecord!(r.link.zohoId!, r.why);
-          await this.afterDelete(r, result);
-        } catch (err) {
-          await this.fail(r.msg, err);
-        }
-      });
-      return this.out;
-    }
+    // Cancellations (a cancelled meeting) have no bulk call: one per record.
+    await mapLimit(toCancel, Math.min(this.concurrency, 4), async (r) => {
+      try {
+        await this.afterDelete(r, await removeInZoho(this.adapter, this.deps.zoho, r.link, true));
+      } catch (err) {
+        await this.fail(r.msg, err);
+      }
+    });
 
     const byModule = new Map<string, PendingRemoval[]>();
     for (const r of toDelete) {
@@ -214,7 +214,7 @@ class BatchRun<Item> {
     return this.deps.links.get(msg.userId, msg.module, msg.itemId);
   }
 
-  private async removal(msg: SyncItemMessage, link: Link | undefined, why: string): Promise<void> {
+  private async removal(msg: SyncItemMessage, link: Link | undefined, why: string, cancel = false): Promise<void> {
     if (link?.state === 'claimed') {
       // The engine's rule: a first creation still running elsewhere is waited for (the record it
       // creates would otherwise stay behind unlinked); the claim of a worker that died is cleared.
@@ -226,7 +226,7 @@ class BatchRun<Item> {
       link = current?.state === 'linked' ? current : undefined;
     }
     if (link?.state === 'linked' && link.zohoId) {
-      this.out.removals.push({ msg, link, why });
+      this.out.removals.push({ msg, link, why, cancel });
       this.progress();
     } else {
       this.done(msg, undefined);

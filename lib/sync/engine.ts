@@ -28,7 +28,8 @@ export interface Resolved {
   notes: string[];
 }
 
-export type Decision = { action: 'sync' } | { action: 'out-of-scope' } | { action: 'skip'; reason: string } | { action: 'remove'; reason: string };
+/** `remove` with `cancel`: the record is cancelled in Zoho (a cancelled meeting), not deleted. */
+export type Decision = { action: 'sync' } | { action: 'out-of-scope' } | { action: 'skip'; reason: string } | { action: 'remove'; reason: string; cancel?: boolean };
 
 /**
  * One Outlook module (contacts, tasks, events) as the engine sees it. Everything module-specific
@@ -46,8 +47,8 @@ export interface ModuleAdapter<Item> {
   /** an existing Zoho record that is the same item by the module's duplicate rule (SPEC §2.x) */
   findExisting(item: Item, mapped: Mapped): Promise<{ id: string; how: string } | undefined>;
   changeKey(item: Item): string | undefined;
-  /** removes the Zoho record; default: delete it. Events cancel instead. */
-  removeRecord?(zohoId: string, reason: string): Promise<ZohoRecordResult>;
+  /** cancels the Zoho record (required when `decide` can answer `remove` with `cancel`) */
+  cancelRecord?(zohoId: string): Promise<ZohoRecordResult>;
   /**
    * Zoho refused a write of this item naming `failure.field`. When that field holds a look-up id
    * the adapter cached (an Account deleted in Zoho since), forget it and answer true: the item is
@@ -106,7 +107,7 @@ export async function syncItem<Item>(msg: SyncItemMessage, adapter: ModuleAdapte
   if (item === null) return removeLinked(await settleClaim(link, deps), adapter, deps, 'deleted in Outlook');
 
   const decision = adapter.decide(item);
-  if (decision.action === 'remove') return removeLinked(await settleClaim(link, deps), adapter, deps, decision.reason);
+  if (decision.action === 'remove') return removeLinked(await settleClaim(link, deps), adapter, deps, decision.reason, decision.cancel === true);
   if (decision.action === 'out-of-scope' || decision.action === 'skip') {
     await settleClaim(link, deps);
     if (link?.state !== 'linked') return decision.action === 'skip' ? { result: 'skipped', reason: decision.reason } : undefined;
@@ -236,9 +237,19 @@ export async function refusal<Item>(failure: ZohoRecordFailure, item: Item, adap
   return new ZohoRecordRefused(failure, adapter.zohoModule);
 }
 
-/** SPEC §2: only records the sync created or linked are ever deleted, and only with SYNC_DELETES=delete. */
-export function mayDelete(link: Pick<Link, 'origin'>, deletes: Config['SYNC_DELETES']): boolean {
-  return deletes === 'delete' && (link.origin === 'created' || link.origin === 'linked');
+/**
+ * SPEC §2: only records the sync created or linked are ever deleted, and only with
+ * SYNC_DELETES=delete. A cancellation is not a deletion: the record stays, marked cancelled, so
+ * SYNC_DELETES does not hold it back.
+ */
+export function mayDelete(link: Pick<Link, 'origin'>, deletes: Config['SYNC_DELETES'], cancel = false): boolean {
+  return (cancel || deletes === 'delete') && (link.origin === 'created' || link.origin === 'linked');
+}
+
+/** Zoho's answer to removing one record: cancelled when asked (and the adapter can), else deleted. */
+export async function removeInZoho<Item>(adapter: ModuleAdapter<Item>, zoho: ZohoPort, link: Pick<Link, 'zohoModule' | 'zohoId'>, cancel: boolean): Promise<ZohoRecordResult> {
+  if (cancel && adapter.cancelRecord) return adapter.cancelRecord(link.zohoId!);
+  return (await zoho.deleteRecords(link.zohoModule ?? adapter.zohoModule, [link.zohoId!]))[0];
 }
 
 /** The report line of a removal: the record kept (only the link goes), or Zoho's answer to its deletion. */
@@ -248,15 +259,13 @@ export function removalReport(link: Pick<Link, 'zohoModule' | 'zohoId'>, why: st
   return { result: 'deleted', reason: recordGone(result) ? `${why}; the Zoho record was already gone` : why, ...base };
 }
 
-async function removeLinked<Item>(link: Link | undefined, adapter: ModuleAdapter<Item>, deps: EngineDeps, why: string): Promise<ItemReport | undefined> {
+async function removeLinked<Item>(link: Link | undefined, adapter: ModuleAdapter<Item>, deps: EngineDeps, why: string, cancel = false): Promise<ItemReport | undefined> {
   if (!link || link.state !== 'linked' || !link.zohoId) return undefined;
-  if (!mayDelete(link, deps.config.SYNC_DELETES)) {
+  if (!mayDelete(link, deps.config.SYNC_DELETES, cancel)) {
     await deps.links.delete(link);
     return removalReport(link, why, 'kept');
   }
-  const result = adapter.removeRecord
-    ? await adapter.removeRecord(link.zohoId, why)
-    : (await deps.zoho.deleteRecords(link.zohoModule ?? adapter.zohoModule, [link.zohoId]))[0];
+  const result = await removeInZoho(adapter, deps.zoho, link, cancel);
   if (result.status === 'error' && !recordGone(result)) throw new ZohoRecordRefused(result, adapter.zohoModule);
   await deps.links.delete(link);
   return removalReport(link, why, result);

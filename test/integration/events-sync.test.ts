@@ -195,6 +195,26 @@ describe('private, cancelled and deleted events', () => {
     expect(byTitle('Doctor')).toHaveLength(1);
   });
 
+  it('with SYNC_DELETES=unlink a cancelled meeting is still cancelled (a cancellation is not a deletion), a deleted one is kept', async () => {
+    sys.configure({ SYNC_BUSY_RETRY_SECONDS: '1', SYNC_EVENTS_PAST_DAYS: String(PAST_DAYS), SYNC_EVENTS_FUTURE_DAYS: String(FUTURE_DAYS), SYNC_DELETES: 'unlink' });
+    const cancelled = addEvent({ subject: 'Unlink demo', start: utc('2027-02-07T01:00:00Z'), end: utc('2027-02-07T02:00:00Z') });
+    await change(cancelled, 'created');
+    const record = byTitle('Unlink demo')[0];
+    sys.graph.events.update(userId, cancelled, { isCancelled: true });
+    await change(cancelled);
+    expect(sys.zoho.cancellations).toContainEqual({ eventId: record.id, sendCancellingMail: false });
+    expect(await report(cancelled)).toMatchObject({ result: 'deleted', reason: 'the meeting was cancelled in Outlook' });
+
+    const deleted = addEvent({ subject: 'Unlink lunch', start: utc('2027-02-07T03:00:00Z'), end: utc('2027-02-07T04:00:00Z') });
+    await change(deleted, 'created');
+    const lunch = byTitle('Unlink lunch')[0];
+    sys.graph.events.remove(userId, deleted);
+    await change(deleted, 'deleted');
+    expect(sys.zoho.record('Events', lunch.id)).toBeDefined();
+    expect(sys.zoho.cancellations.some((c) => c.eventId === lunch.id)).toBe(false);
+    expect((await report(deleted))?.reason).toMatch(/kept/);
+  });
+
   it('cancels the Zoho event of a cancelled meeting without a mail, and deletes a deleted one', async () => {
     const cancelled = addEvent({ subject: 'Demo', start: utc('2027-02-05T01:00:00Z'), end: utc('2027-02-05T02:00:00Z'), attendees: [{ type: 'required', emailAddress: { address: 'guest@example.org' } }] });
     await change(cancelled, 'created');

@@ -39,8 +39,7 @@ import type { SyncItemMessage } from '../messages';
 import { eventParticipants, type AttendeeDirectory } from '../participants';
 import type { SyncQueue, ZohoPort } from '../ports';
 
-/** The reason the engine passes to removeRecord when Outlook cancelled the meeting. */
-export const CANCELLED_IN_OUTLOOK = 'the meeting was cancelled in Outlook';
+const CANCELLED_IN_OUTLOOK = 'the meeting was cancelled in Outlook';
 
 /** How many queue sends / table reads a fan-out keeps in flight. */
 const FAN_OUT_PARALLELISM = 16;
@@ -149,7 +148,7 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
     const config = this.deps.config;
     if (isSeriesMaster(event)) return { action: 'out-of-scope' };
     const verdict = shouldSync(event, { includePrivate: config.SYNC_PRIVATE_EVENTS });
-    if (verdict === 'cancel') return { action: 'remove', reason: CANCELLED_IN_OUTLOOK };
+    if (verdict === 'cancel') return { action: 'remove', reason: CANCELLED_IN_OUTLOOK, cancel: true };
     if (verdict === 'skip-private') return { action: 'out-of-scope' };
     if (!inScope(event.categories, config.SYNC_EVENTS, config.SYNC_CATEGORY)) return { action: 'out-of-scope' };
     if (event.seriesMasterId && !inWindow(event, syncWindow(this.deps.now(), config.SYNC_EVENTS_PAST_DAYS, config.SYNC_EVENTS_FUTURE_DAYS))) {
@@ -211,8 +210,7 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
    * A cancelled meeting stays in CRM history as cancelled; a deleted one goes (SPEC §2). An id
    * Zoho no longer knows answers INVALID_DATA with `details.id`, which the engine reads as gone.
    */
-  async removeRecord(zohoId: string, reason: string): Promise<ZohoRecordResult> {
-    if (reason === CANCELLED_IN_OUTLOOK) return this.deps.zoho.cancelEvent(zohoId, { sendCancellingMail: false });
-    return (await this.deps.zoho.deleteRecords(EVENTS_MODULE, [zohoId]))[0];
+  cancelRecord(zohoId: string): Promise<ZohoRecordResult> {
+    return this.deps.zoho.cancelEvent(zohoId, { sendCancellingMail: false });
   }
 }
