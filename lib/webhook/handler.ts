@@ -80,17 +80,18 @@ async function verifyAll<T extends { subscriptionId: string; clientState?: strin
     dropped[reason] = (dropped[reason] ?? 0) + 1;
     deps.logger.warn('notification dropped', { reason, subscriptionId });
   };
-  const lookups = new Map<string, Promise<SubscriptionRecord | undefined>>();
+  const parsed: T[] = [];
   for (const raw of items) {
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      drop('malformed');
-      continue;
-    }
-    const n = parsed.data;
-    let lookup = lookups.get(n.subscriptionId);
-    if (!lookup) lookups.set(n.subscriptionId, (lookup = deps.subscriptions.get(n.subscriptionId)));
-    const subscription = await lookup;
+    const result = schema.safeParse(raw);
+    if (result.success) parsed.push(result.data);
+    else drop('malformed');
+  }
+  // One look-up per distinct subscription, all at once: a batch mixes many subscriptions.
+  const ids = [...new Set(parsed.map((n) => n.subscriptionId))];
+  const found = await Promise.all(ids.map((id) => deps.subscriptions.get(id)));
+  const byId = new Map(ids.map((id, i) => [id, found[i]]));
+  for (const n of parsed) {
+    const subscription = byId.get(n.subscriptionId);
     const reason = verifyNotification(n, subscription, deps.tenantId);
     if (reason) drop(reason, n.subscriptionId);
     else kept.push({ notification: n, subscription: subscription! });
