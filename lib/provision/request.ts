@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** `POST /api/admin/provision` body: exactly one of the three selections. */
+/** `POST /api/manage/provision` body: exactly one of the three selections. */
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

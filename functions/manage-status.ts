@@ -5,9 +5,9 @@ import { resolveDeprovisionTarget } from '../lib/provision/provision';
 import { provisioningStatus } from '../lib/provision/status';
 import { getRuntime } from '../lib/runtime';
 
-/** GET /api/admin/status[?user=id-or-upn]: users, subscriptions, expiries, last notification, last error. */
-export async function adminStatus(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const logger = contextLogger(context, { fn: 'admin-status', invocationId: context.invocationId });
+/** GET /api/manage/status[?user=id-or-upn]: users, subscriptions, expiries, last notification, last error. */
+export async function manageStatus(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const logger = contextLogger(context, { fn: 'manage-status', invocationId: context.invocationId });
   const deps = getRuntime().provisionDeps(logger);
   const wanted = request.query.get('user');
   let userId: string | undefined;
@@ -26,4 +26,4 @@ export async function adminStatus(request: HttpRequest, context: InvocationConte
   return { status: 200, jsonBody: await provisioningStatus(deps, { userId }) };
 }
 
-app.http('admin-status', { methods: ['GET'], authLevel: 'admin', route: 'admin/status', handler: adminStatus });
+app.http('manage-status', { methods: ['GET'], authLevel: 'admin', route: 'manage/status', handler: manageStatus });
