@@ -11,10 +11,11 @@
 import { z } from 'zod';
 import type { Config } from '../config';
 import type { GraphApi } from '../graph/client';
+import { GraphBadRequestError } from '../graph/errors';
 import type { Logger } from '../log';
 import { normalizeAddress } from '../mapping/address';
 import type { LinkRepository } from '../state/links';
-import { isObjectId } from '../provision/request';
+import { describeIssues, graphItemId, userRef } from '../ids';
 import type { LookupClaimRepository } from '../state/lookup-claims';
 import { RunRepository, type ReportItem } from '../state/runs';
 import type { Directory } from '../sync/directory';
@@ -51,13 +52,8 @@ export interface MailServiceDeps {
   now?: () => Date;
 }
 
-const userField = z
-  .string({ error: 'user is required (object id or UPN)' })
-  .trim()
-  .min(1, 'user is required (object id or UPN)')
-  .max(320)
-  .refine((v) => isObjectId(v) || /^[^\s@/]+@[^\s@/]+$/.test(v), 'user must be an object id or a UPN');
-const messageIdField = z.string({ error: 'messageId is required' }).trim().min(1, 'messageId is required').max(1024);
+const userField = userRef;
+const messageIdField = graphItemId;
 const attachmentsField = z.boolean({ error: 'attachments must be true or false' }).optional();
 
 export const AddInput = z.object({ user: userField, messageId: messageIdField });
@@ -271,9 +267,10 @@ export class MailService {
   }
 
   private async load(user: string, messageId: string): Promise<{ identity: MailboxIdentity; message: NonNullable<Awaited<ReturnType<MailGraph['readMessage']>>> }> {
-    const identity = await this.mailGraph.identity(user);
+    // Graph's 400 here is about the id the caller gave (the only input of these two reads).
+    const identity = await callerId(() => this.mailGraph.identity(user), 'Microsoft 365 does not accept this user name');
     if (!identity) throw new MailActionError(404, 'No such user in the directory');
-    const message = await this.mailGraph.readMessage(identity.id, messageId);
+    const message = await callerId(() => this.mailGraph.readMessage(identity.id, messageId), 'Microsoft 365 does not accept this messageId');
     if (!message) throw new MailActionError(404, 'No such message in that mailbox');
     return { identity, message };
   }
@@ -302,10 +299,19 @@ function outcomeOf(result: FilingResult): FilingOutcome {
   return result.outcome;
 }
 
+async function callerId<T>(read: () => Promise<T>, refusal: string): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof GraphBadRequestError) throw new MailActionError(400, refusal, { code: err.code });
+    throw err;
+  }
+}
+
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value ?? {});
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => i.message);
+  const issues = describeIssues(r.error);
   throw new MailActionError(400, issues.join('; '), { issues });
 }
 

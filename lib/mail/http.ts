@@ -4,6 +4,7 @@
  * the body text and get an HttpResponseInit-shaped answer back.
  */
 import { GraphApiError, GraphNotFoundError, GraphPermissionError } from '../graph/errors';
+import { InvalidPathSegmentError } from '../graph/path';
 import type { Logger } from '../log';
 import { ItemBusyError, ZohoRecordRefused, zohoReason } from '../sync/outcome';
 import { ZohoApiError } from '../zoho/errors';
@@ -40,6 +41,8 @@ export async function answer(action: string, logger: Logger, run: () => Promise<
 }
 
 function failure(err: unknown): HttpAnswer {
+  // Input checks refuse such ids first; this keeps a value that slipped past them a 400, not a 500.
+  if (err instanceof InvalidPathSegmentError) return { status: 400, jsonBody: { error: 'The request names an id that is not valid' } };
   if (err instanceof MailActionError) return { status: err.status, jsonBody: { error: err.message, ...err.details } };
   if (err instanceof ItemBusyError) {
     return { status: 503, jsonBody: { error: 'Another request is filing this e-mail right now; repeat the request in a few seconds' }, headers: { 'Retry-After': String(RETRY_SECONDS) } };
