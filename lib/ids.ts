@@ -39,14 +39,14 @@ const USER_REQUIRED = 'is required (an object id or a UPN)';
 export const userRef = z
   .string({ error: USER_REQUIRED })
   .trim()
-  .min(1, USER_REQUIRED)
+  .min(1, { error: USER_REQUIRED, abort: true })
   .refine((v) => isObjectId(v) || isUpn(v), 'must be an object id or a UPN (a GUID, or name@domain)');
 
 /** An Outlook or To Do item id as Graph issues it. */
 export const graphItemId = z
   .string({ error: 'is required' })
   .trim()
-  .min(1, 'is required')
+  .min(1, { error: 'is required', abort: true })
   .refine(isGraphId, 'is not a Microsoft Graph id (letters, digits, + / = - _; at most 512)');
 
 /** The job ids this app issues: UUIDs (randomUUID). */

@@ -246,6 +246,12 @@ describe('the mail routes act only for the signed-in user', () => {
     expect(effects).toEqual({ graph: {}, zoho: 0, queued: 0 });
   });
 
+  it('a v1.0 token (sts.windows.net issuer, api:// audience) of this tenant is accepted', async () => {
+    const g = sys.graph.settings();
+    const token = await sys.graph.signing.userToken(adele, { ver: '1.0' }, { issuer: `https://sts.windows.net/${g.tenantId}/`, audience: `api://${g.clientId}` });
+    expect((await call('POST', 'token/mail/add', { messageId }, bearer(token))).status).toBe(200);
+  });
+
   it('no token on a token route → 401 with a Bearer challenge', async () => {
     const res = await call('POST', 'token/mail/add', { user: adele, messageId });
     expect(res.status).toBe(401);
