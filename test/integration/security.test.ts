@@ -10,6 +10,7 @@ import { mailCaseToken } from '../../functions/mail-case-token';
 import { mailSearch } from '../../functions/mail-search';
 import { mailSearchToken } from '../../functions/mail-search-token';
 import { EntraTokenValidator } from '../../lib/auth/entra-token';
+import { resyncWorker } from '../../functions/resync-worker';
 import { QUEUES } from '../../lib/queue';
 import { getRuntime } from '../../lib/runtime';
 import { startFunctionHost, type FunctionHost } from '../support/function-host';
@@ -127,6 +128,12 @@ describe('bad ids answer 4xx before any Graph, Zoho or queue work', () => {
       res = await manageDeprovision(httpRequest({ method: 'DELETE', url: 'http://localhost/api/manage/provision/x', params: { user } }), context);
     });
     expect(res.status).toBe(400);
+    expect(effects).toEqual({ graph: {}, zoho: 0, queued: 0 });
+  });
+
+  it('a resync job that names a bad user (queued before this check existed) is dropped, not retried into the poison queue', async () => {
+    const { context } = invocation('resync-worker', { triggerMetadata: { dequeueCount: 1 } });
+    const effects = await sideEffects(() => resyncWorker({ v: 1, jobId: '0b5c6d7e-1111-4222-8333-944455556666', users: ['\ud800'], mode: 'delta' }, context));
     expect(effects).toEqual({ graph: {}, zoho: 0, queued: 0 });
   });
 
