@@ -225,7 +225,7 @@ export class ZohoDouble {
         if (spec.type === 'ownerlookup') rec[key] = this.state.userRef(id);
         else if (spec.type === 'lookup') rec[key] = this.state.lookupRef(spec.lookup ?? String(rec.$se_module), id);
       }
-      if (module === 'Contacts' || module === 'Leads') rec.Full_Name = [rec.First_Name, rec.Last_Name].filter(Boolean).join(' ');
+      if (module === 'Contacts' || module === 'Leads') rec.Full_Name = this.state.fullName(rec);
       store.set(rec.id, rec);
       return rec.id;
     });
@@ -250,6 +250,11 @@ export class ZohoDouble {
 
   addUser(user: Partial<DoubleUser> & { email: string; last_name: string }): DoubleUser {
     return this.state.addUser(user);
+  }
+
+  /** How the org composes Full_Name: `lastFirst` as a Japanese org shows names. */
+  setNameFormat(format: 'firstLast' | 'lastFirst'): void {
+    this.state.nameFormat = format;
   }
 
   setOrg(patch: Record<string, unknown>): void {

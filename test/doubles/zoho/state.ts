@@ -75,6 +75,11 @@ export class DoubleState {
   invitations: Invitation[] = [];
   unique = new Map<string, Set<string>>();
   permissions: PermissionRule[] = [];
+  /**
+   * The org's name format: how Full_Name of Contacts and Leads is composed. A Japanese org shows
+   * "Last First" (Setup → Company Details → locale); the API still stores the two parts apart.
+   */
+  nameFormat: 'firstLast' | 'lastFirst' = 'firstLast';
   /** Search index lag: ids written while lag is on stay invisible to search until a flush. */
   searchLag = false;
   unindexed = new Set<string>();
@@ -98,6 +103,7 @@ export class DoubleState {
     this.unique.clear();
     this.permissions = [];
     this.searchLag = false;
+    this.nameFormat = 'firstLast';
     this.unindexed.clear();
     this.seq = 0;
     this.offsetMs = 0;
@@ -106,6 +112,12 @@ export class DoubleState {
     const admin = this.addUser({ first_name: 'Sync', last_name: 'Admin', email: 'sync.admin@example.com', profile: { name: 'Administrator', id: '5725767000000026011' } });
     this.currentUserId = admin.id;
     this.org = defaultOrg();
+  }
+
+  /** Full_Name as the org's name format composes it. */
+  fullName(rec: Record<string, unknown>): string {
+    const parts = [rec.First_Name, rec.Last_Name].filter((v): v is string => typeof v === 'string' && v !== '');
+    return (this.nameFormat === 'lastFirst' ? parts.reverse() : parts).join(' ');
   }
 
   now(): number {
