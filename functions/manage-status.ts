@@ -8,7 +8,8 @@ import { getRuntime } from '../lib/runtime';
 /** GET /api/manage/status[?user=id-or-upn]: users, subscriptions, expiries, last notification, last error. */
 export async function manageStatus(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const logger = contextLogger(context, { fn: 'manage-status', invocationId: context.invocationId });
-  const deps = getRuntime().provisionDeps(logger);
+  const rt = getRuntime();
+  const deps = rt.provisionDeps(logger);
   const wanted = request.query.get('user');
   let userId: string | undefined;
   if (wanted !== null) {
@@ -23,7 +24,7 @@ export async function manageStatus(request: HttpRequest, context: InvocationCont
     if (target?.kind !== 'user') return { status: 404, jsonBody: { error: 'no provisioned user under this name' } };
     userId = target.userId;
   }
-  return { status: 200, jsonBody: await provisioningStatus(deps, { userId }) };
+  return { status: 200, jsonBody: await provisioningStatus({ ...deps, settings: { config: rt.config, overrides: rt.userSettings } }, { userId }) };
 }
 
 app.http('manage-status', { methods: ['GET'], authLevel: 'admin', route: 'manage/status', handler: manageStatus });

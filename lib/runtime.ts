@@ -12,6 +12,9 @@ import { SkippedRepository } from './state/skipped';
 import { SubscriptionRepository } from './state/subscriptions';
 import { TableStore } from './state/tables';
 import { ProvisionedUserRepository } from './state/users';
+import { UserSettingsRepository } from './state/user-settings';
+import { TtlCache } from './cache';
+import { effectiveConfig, modeOf, type UserOverrides } from './sync/user-modes';
 import type { ProvisionDeps } from './provision/deps';
 import { LifecycleMessage, ResyncJobMessage, SyncItemMessage } from './sync/messages';
 import { LookupClaimRepository } from './state/lookup-claims';
@@ -46,6 +49,9 @@ export class Runtime {
   readonly lookupClaims: LookupClaimRepository;
   readonly resyncQueue: StorageQueue<ResyncJobMessage>;
   readonly users: ProvisionedUserRepository;
+  readonly userSettings: UserSettingsRepository;
+  /** per-user overrides, read at most once a minute per user and instance */
+  readonly overrides = new TtlCache<UserOverrides | undefined>(60_000);
   /** vendor calls made by this process, per endpoint */
   readonly graphCalls = new CallCounter();
   readonly zohoCalls = new CallCounter();
@@ -69,6 +75,22 @@ export class Runtime {
     this.lookupClaims = new LookupClaimRepository(this.tables);
     this.resyncQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.resyncJobs, ResyncJobMessage);
     this.users = new ProvisionedUserRepository(this.tables);
+    this.userSettings = new UserSettingsRepository(this.tables);
+  }
+
+  /**
+   * One user's view of the settings (per-user overrides over the tenant's, `manage/users`): the
+   * settings, the adapters and mail handler built from them, and which modules only a resync syncs.
+   */
+  async forUser(userId: string): Promise<UserView> {
+    const overrides = await this.overrides.get(userId.toLowerCase(), () => this.userSettings.get(userId));
+    const config = effectiveConfig(this.config, overrides);
+    return {
+      config,
+      adapters: config === this.config ? this.adapters() : this.adapters(config),
+      handlers: { mail: (msg, logger) => this.mail.capture(msg, logger, config) },
+      manualOnly: (module) => module !== 'mail' && modeOf(this.config, overrides, module) === 'manual',
+    };
   }
 
   /** Provisioning, renewal and the lifecycle worker, logging through the invocation's logger. */
@@ -145,15 +167,15 @@ export class Runtime {
   }
 
   /** The modules that are not turned off, each behind the engine's adapter interface. */
-  adapters(): Partial<Record<SyncModule, ModuleAdapter<unknown>>> {
+  adapters(config: Config = this.config): Partial<Record<SyncModule, ModuleAdapter<unknown>>> {
     const out: Partial<Record<SyncModule, ModuleAdapter<unknown>>> = {};
-    if (this.config.SYNC_CONTACTS !== 'off') {
-      out.contacts = new ContactsAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, accounts: this.accounts, config: this.config }) as ModuleAdapter<unknown>;
+    if (config.SYNC_CONTACTS !== 'off') {
+      out.contacts = new ContactsAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, accounts: this.accounts, config }) as ModuleAdapter<unknown>;
     }
-    if (this.config.SYNC_TASKS !== 'off') {
-      out.tasks = new TasksAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, config: this.config }) as ModuleAdapter<unknown>;
+    if (config.SYNC_TASKS !== 'off') {
+      out.tasks = new TasksAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, config }) as ModuleAdapter<unknown>;
     }
-    if (this.config.SYNC_EVENTS !== 'off') {
+    if (config.SYNC_EVENTS !== 'off') {
       out.events = new EventsAdapter({
         graph: this.graph,
         zoho: this.zoho,
@@ -162,7 +184,7 @@ export class Runtime {
         links: this.links,
         series: this.eventSeries,
         queue: this.syncQueue,
-        config: this.config,
+        config,
         now: () => new Date(),
       }) as ModuleAdapter<unknown>;
     }
@@ -182,10 +204,19 @@ export class Runtime {
       // Sent mail is filed on several records per message, so it bypasses the one-item engine.
       handlers: { mail: (msg, logger) => this.mail.capture(msg, logger) },
       noteNotification: (userId, module, at) => this.users.recordNotification(userId, module, at),
+      forUser: (userId) => this.forUser(userId),
       maxAttempts: this.config.SYNC_MAX_ATTEMPTS,
       busyRetrySeconds: this.config.SYNC_BUSY_RETRY_SECONDS,
     };
   }
+}
+
+export interface UserView {
+  config: Config;
+  adapters: Partial<Record<SyncModule, ModuleAdapter<unknown>>>;
+  handlers: NonNullable<WorkerDeps['handlers']>;
+  /** `manual`: change notifications are ignored, only a resync syncs the module */
+  manualOnly(module: SyncModule): boolean;
 }
 
 let current: Runtime | undefined;

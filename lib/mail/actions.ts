@@ -24,7 +24,7 @@ import { ItemBusyError, ZohoRecordRefused, zohoReason } from '../sync/outcome';
 import { ZohoApiError } from '../zoho/errors';
 import { MailFiler, type FilingResult, type MailZoho } from './associate';
 import { attachmentKeys, planAttachments } from './attachments';
-import { captureModules, captureSentMail } from './capture';
+import { captureModules, captureSentMail, type CaptureDeps } from './capture';
 import { buildCaseRecord, CASES_MODULE, chooseCaseStatus } from './case';
 import { MailGraph, type MailboxIdentity } from './graph';
 import { directionOf } from './recipients';
@@ -102,8 +102,8 @@ export class MailService {
   }
 
   /** The sync worker's handler for module `mail` (Sent Items notifications and resyncs). */
-  capture(msg: SyncItemMessage, logger: Logger): Promise<ItemReport | undefined> {
-    return captureSentMail(msg, { graph: this.mailGraph, filer: this.filer, config: this.deps.config }, logger);
+  capture(msg: SyncItemMessage, logger: Logger, config: CaptureDeps['config'] = this.deps.config): Promise<ItemReport | undefined> {
+    return captureSentMail(msg, { graph: this.mailGraph, filer: this.filer, config }, logger);
   }
 
   /** Way 1: attach by the e-mail settings; any folder; for received mail the sender is the counterpart. */

@@ -31,6 +31,8 @@ export interface ResyncDeps {
   resyncQueue: MessageQueue<ResyncJobMessage>;
   adapters: Partial<Record<SyncModule, ModuleAdapter<unknown>>>;
   handlers?: WorkerDeps['handlers'];
+  /** hook: per-user overrides (manage/users): the settings, adapters and handlers as they apply to one user */
+  forUser?: (userId: string) => Promise<{ config: ResyncDeps['config']; adapters: ResyncDeps['adapters']; handlers?: ResyncDeps['handlers'] }>;
   /** users a job that names none covers */
   provisionedUsers(): Promise<string[]>;
   /**
@@ -58,6 +60,7 @@ export function resyncDeps(rt: Runtime): ResyncDeps {
     resyncQueue: rt.resyncQueue,
     adapters: worker.adapters,
     handlers: worker.handlers,
+    forUser: (userId) => rt.forUser(userId),
     provisionedUsers: async () => (await rt.users.list()).filter((u) => u.state === 'active').map((u) => u.userId),
     calls: { graph: rt.graphCalls, zoho: rt.zohoCalls },
     now: () => new Date(),

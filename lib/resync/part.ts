@@ -91,6 +91,8 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
     return;
   }
   await deps.jobs.update(msg.jobId, user, { userId });
+  // Per-user overrides: this part runs with the user's own settings and adapters.
+  if (deps.forUser) deps = { ...deps, ...(await deps.forUser(userId)) };
 
   const progress = new Progress(msg.jobId, user, deps, logger);
   const modules = requestedModules(msg.modules);
