@@ -30,6 +30,7 @@ import { BatchedAttendeeDirectory } from './sync/participants';
 import type { WorkerDeps } from './sync/worker';
 import { CachedSubscriptionLookup } from './webhook/subscription-cache';
 import { createZohoClient, type ZohoClient } from './zoho/client';
+import { FolderScopes } from './graph/folders';
 
 /**
  * The composition root: long-lived clients and repositories of this process, built from settings
@@ -60,6 +61,7 @@ export class Runtime {
   private directoryInstance?: Directory;
   private accountResolver?: AccountResolver;
   private mailService?: MailService;
+  private folderScopesInstance?: FolderScopes;
 
   constructor(readonly config: Config, private readonly logger?: Logger) {
     this.tables = new TableStore(config.AzureWebJobsStorage);
@@ -147,6 +149,12 @@ export class Runtime {
     return this.directoryInstance;
   }
 
+  /** Which contact folders, calendars and To Do lists the folder settings choose, per user (cached). */
+  get folderScopes(): FolderScopes {
+    this.folderScopesInstance ??= new FolderScopes(this.graph, this.config);
+    return this.folderScopesInstance;
+  }
+
   get accounts(): AccountResolver {
     this.accountResolver ??= new AccountResolver(this.zoho, this.lookupClaims, this.config.ZOHO_TRIGGER);
     return this.accountResolver;
@@ -170,10 +178,10 @@ export class Runtime {
   adapters(config: Config = this.config): Partial<Record<SyncModule, ModuleAdapter<unknown>>> {
     const out: Partial<Record<SyncModule, ModuleAdapter<unknown>>> = {};
     if (config.SYNC_CONTACTS !== 'off') {
-      out.contacts = new ContactsAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, accounts: this.accounts, config }) as ModuleAdapter<unknown>;
+      out.contacts = new ContactsAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, accounts: this.accounts, config, folders: this.folderScopes }) as ModuleAdapter<unknown>;
     }
     if (config.SYNC_TASKS !== 'off') {
-      out.tasks = new TasksAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, config }) as ModuleAdapter<unknown>;
+      out.tasks = new TasksAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, config, folders: this.folderScopes }) as ModuleAdapter<unknown>;
     }
     if (config.SYNC_EVENTS !== 'off') {
       out.events = new EventsAdapter({
@@ -185,6 +193,7 @@ export class Runtime {
         series: this.eventSeries,
         queue: this.syncQueue,
         config,
+        folders: this.folderScopes,
         now: () => new Date(),
       }) as ModuleAdapter<unknown>;
     }

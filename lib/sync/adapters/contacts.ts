@@ -7,6 +7,7 @@ import { contactContentHash, contactDedupKey, CONTACTS_MODULE, mapContact } from
 import { inScope } from '../../mapping/scope';
 import { nameCandidates, nameCondition, nameMatches } from '../../mapping/names';
 import { buildCoql, createdBefore, where } from '../../zoho/coql';
+import type { FolderScopes } from '../../graph/folders';
 import type { AccountResolver } from '../accounts';
 import type { Directory } from '../directory';
 import type { DedupAnswer, Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
@@ -20,6 +21,8 @@ export interface ContactsAdapterDeps {
   directory: Directory;
   accounts: AccountResolver;
   config: Pick<Config, 'SYNC_CONTACTS' | 'SYNC_CATEGORY'>;
+  /** SYNC_CONTACT_FOLDERS: whether a contact's folder is chosen */
+  folders?: Pick<FolderScopes, 'contactFolder'>;
 }
 
 const SCOPE_PAGE = 100;
@@ -29,6 +32,8 @@ interface ContactItem {
   userId: string;
   contact: GraphContact;
   mapped?: ReturnType<typeof mapContact>;
+  /** in a contact folder SYNC_CONTACT_FOLDERS does not choose: out of scope like an untagged contact */
+  outsideFolders?: boolean;
 }
 
 /** Outlook contacts → Zoho Contacts (SPEC §2.1). */
@@ -44,7 +49,8 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
       const contact = await this.deps.graph.get(graphPath`/users/${msg.userId}/contacts/${msg.itemId}`, contactSchema, {
         query: { $select: CONTACT_SELECT, $expand: CONTACT_EXPAND },
       });
-      return { userId: msg.userId, contact };
+      const outsideFolders = this.deps.folders ? !(await this.deps.folders.contactFolder(msg.userId, contact.parentFolderId)) : false;
+      return { userId: msg.userId, contact, outsideFolders };
     } catch (err) {
       if (err instanceof GraphNotFoundError) return null;
       throw err;
@@ -62,6 +68,7 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
   }
 
   decide(item: ContactItem): Decision {
+    if (item.outsideFolders) return { action: 'out-of-scope' };
     return inScope(item.contact.categories, this.deps.config.SYNC_CONTACTS, this.deps.config.SYNC_CATEGORY) ? { action: 'sync' } : { action: 'out-of-scope' };
   }
 
