@@ -111,6 +111,8 @@ const schema = z.object({
   SYNC_CONTACT_FOLDERS: folderSelection,
   SYNC_CALENDARS: folderSelection,
   SYNC_TODO_LISTS: folderSelection,
+  SYNC_ZOHO_RIGHTS: choice(['profile', 'off'] as const, 'profile'),
+  SYNC_NO_ZOHO_USER: choice(['integration', 'skip'] as const, 'integration'),
   SYNC_DELETES: choice(['delete', 'unlink'] as const, 'delete'),
   SYNC_PRIVATE_EVENTS: bool(false),
   SYNC_EVENTS_PAST_DAYS: int(30, 0, 3650),

@@ -31,6 +31,8 @@ import type { WorkerDeps } from './sync/worker';
 import { CachedSubscriptionLookup } from './webhook/subscription-cache';
 import { createZohoClient, type ZohoClient } from './zoho/client';
 import { FolderScopes } from './graph/folders';
+import { MailboxRights, rightsChecked } from './sync/rights';
+import type { ZohoPort } from './sync/ports';
 
 /**
  * The composition root: long-lived clients and repositories of this process, built from settings
@@ -62,6 +64,7 @@ export class Runtime {
   private accountResolver?: AccountResolver;
   private mailService?: MailService;
   private folderScopesInstance?: FolderScopes;
+  private rightsInstance?: MailboxRights;
 
   constructor(readonly config: Config, private readonly logger?: Logger) {
     this.tables = new TableStore(config.AzureWebJobsStorage);
@@ -89,6 +92,7 @@ export class Runtime {
     const config = effectiveConfig(this.config, overrides);
     return {
       config,
+      zoho: rightsChecked(this.zoho, userId, this.rights),
       adapters: config === this.config ? this.adapters() : this.adapters(config),
       handlers: { mail: (msg, logger) => this.mail.capture(msg, logger, config) },
       manualOnly: (module) => module !== 'mail' && modeOf(this.config, overrides, module) === 'manual',
@@ -153,6 +157,12 @@ export class Runtime {
   get folderScopes(): FolderScopes {
     this.folderScopesInstance ??= new FolderScopes(this.graph, this.config);
     return this.folderScopesInstance;
+  }
+
+  /** Each mailbox owner's Zoho profile rights, checked before the sync writes for that mailbox. */
+  get rights(): MailboxRights {
+    this.rightsInstance ??= new MailboxRights({ zoho: this.zoho, zohoUserFor: (userId) => this.directory.zohoUserFor(userId), settings: this.config, logger: this.logger });
+    return this.rightsInstance;
   }
 
   get accounts(): AccountResolver {
@@ -222,6 +232,8 @@ export class Runtime {
 
 export interface UserView {
   config: Config;
+  /** the Zoho port the engine writes through for this mailbox: the owner's profile rights checked first */
+  zoho: ZohoPort;
   adapters: Partial<Record<SyncModule, ModuleAdapter<unknown>>>;
   handlers: NonNullable<WorkerDeps['handlers']>;
   /** `manual`: change notifications are ignored, only a resync syncs the module */

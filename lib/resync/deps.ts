@@ -33,7 +33,7 @@ export interface ResyncDeps {
   adapters: Partial<Record<SyncModule, ModuleAdapter<unknown>>>;
   handlers?: WorkerDeps['handlers'];
   /** hook: per-user overrides (manage/users): the settings, adapters and handlers as they apply to one user */
-  forUser?: (userId: string) => Promise<{ config: ResyncDeps['config']; adapters: ResyncDeps['adapters']; handlers?: ResyncDeps['handlers'] }>;
+  forUser?: (userId: string) => Promise<{ config: ResyncDeps['config']; zoho: ResyncDeps['zoho']; adapters: ResyncDeps['adapters']; handlers?: ResyncDeps['handlers'] }>;
   /** users a job that names none covers */
   provisionedUsers(): Promise<string[]>;
   /**

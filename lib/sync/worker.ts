@@ -23,7 +23,7 @@ export interface WorkerDeps extends Omit<EngineDeps, 'claimToken' | 'logger'> {
   /** remembers that a change notification arrived for this mailbox and module (admin status) */
   noteNotification?: (userId: string, module: SyncModule, at: Date) => Promise<void>;
   /** hook: per-user overrides (manage/users); the user's adapters and handlers, and modules only a resync syncs */
-  forUser?: (userId: string) => Promise<{ adapters: WorkerDeps['adapters']; handlers?: WorkerDeps['handlers']; manualOnly(module: SyncModule): boolean }>;
+  forUser?: (userId: string) => Promise<{ adapters: WorkerDeps['adapters']; handlers?: WorkerDeps['handlers']; zoho?: EngineDeps['zoho']; manualOnly(module: SyncModule): boolean }>;
   maxAttempts: number;
   /** how long an item another worker is creating waits before it is looked at again */
   busyRetrySeconds: number;
@@ -69,7 +69,7 @@ export async function processSyncMessage(raw: unknown, dequeueCount: number, dep
     report = { result: 'skipped', reason: `${msg.module} sync is turned off` };
   } else {
     try {
-      report = handler ? await handler(msg, logger) : await syncItem(msg, adapter!, { ...deps, logger, claimToken: randomUUID() });
+      report = handler ? await handler(msg, logger) : await syncItem(msg, adapter!, { ...deps, zoho: view?.zoho ?? deps.zoho, logger, claimToken: randomUUID() });
     } catch (err) {
       const outcome = classify(err);
       const busy = err instanceof ItemBusyError;

@@ -1,4 +1,3 @@
-import type { ResyncReport } from '../../lib/resync/report';
 import { startSystem, type System } from '../support/system';
 
 /**
@@ -18,14 +17,6 @@ const soon = (days: number, hour: number) => utc(new Date(Date.UTC(new Date().ge
 const byEmail = (email: string) => sys.zoho.recordsOf('Contacts').filter((r) => String(r.Email).toLowerCase() === email);
 const byTitle = (title: string) => sys.zoho.recordsOf('Events').filter((r) => r.Event_Title === title);
 
-async function resync(body: Record<string, unknown>): Promise<ResyncReport> {
-  const res = await fetch(`${sys.host.url}/api/resync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  expect(res.status).toBe(202);
-  const { jobId } = (await res.json()) as { jobId: string };
-  await sys.runResync();
-  await sys.runQueue({ includeDelayed: true });
-  return (await (await fetch(`${sys.host.url}/api/resync/${jobId}`)).json()) as ResyncReport;
-}
 
 beforeAll(async () => {
   sys = await startSystem();
@@ -52,7 +43,7 @@ describe('SYNC_CONTACT_FOLDERS=Customers', () => {
     await sys.change(userId, 'contact', id, 'created');
     expect(byEmail('aoi.kato@fabrikam.example')).toHaveLength(0);
     // Nor from a resync: the default folder is not read at all.
-    await resync({ users: [userId], modules: ['contacts'], mode: 'full' });
+    await sys.resyncToEnd({ users: [userId], modules: ['contacts'], mode: 'full' });
     expect(byEmail('aoi.kato@fabrikam.example')).toHaveLength(0);
 
     sys.graph.contacts.move(userId, id, customers);
@@ -71,12 +62,12 @@ describe('SYNC_CONTACT_FOLDERS=Customers', () => {
   it('a resync reads only the chosen folder, and a contact moved out since leaves the scope there too', async () => {
     const inside = sys.graph.contacts.add(userId, { givenName: 'Sora', surname: 'Ito', emailAddresses: [{ address: 'sora.ito@fabrikam.example' }], categories: [CATEGORY] }, { folderId: customers });
     const outside = sys.graph.contacts.add(userId, { givenName: 'Riku', surname: 'Sato', emailAddresses: [{ address: 'riku.sato@fabrikam.example' }], categories: [CATEGORY] }, { folderId: personal });
-    await resync({ users: [userId], modules: ['contacts'], mode: 'full' });
+    await sys.resyncToEnd({ users: [userId], modules: ['contacts'], mode: 'full' });
     expect(byEmail('sora.ito@fabrikam.example')).toHaveLength(1);
     expect(byEmail('riku.sato@fabrikam.example')).toHaveLength(0);
 
     sys.graph.contacts.move(userId, String(inside.id), personal);
-    const r = await resync({ users: [userId], modules: ['contacts'] });
+    const r = await sys.resyncToEnd({ users: [userId], modules: ['contacts'] });
     const contacts = r.users[0].modules.find((m) => m.module === 'contacts')!;
     expect(contacts.skipped).toEqual([expect.objectContaining({ itemId: String(inside.id), reason: 'left the sync scope' })]);
     expect(contacts.counts).toMatchObject({ deleted: 0 });
@@ -99,7 +90,7 @@ describe('SYNC_CALENDARS', () => {
     await sys.change(userId, 'event', String(birthday.id), 'created');
 
     sys.graph.events.update(userId, id, { location: { displayName: 'Room 7' } });
-    const r = await resync({ users: [userId], modules: ['events'], mode: 'full' });
+    const r = await sys.resyncToEnd({ users: [userId], modules: ['events'], mode: 'full' });
     const events = r.users[0].modules.find((m) => m.module === 'events')!;
     expect(events.counts).toMatchObject({ deleted: 0, skipped: 0 });
     expect(events.reconciled).toBe(0);
@@ -112,7 +103,7 @@ describe('SYNC_CALENDARS', () => {
     sys.configure({ SYNC_BUSY_RETRY_SECONDS: '1', SYNC_CALENDARS: 'Projects' });
     const primary = sys.graph.events.add(userId, { subject: 'Dentist', start: soon(5, 9), end: soon(5, 10), categories: [CATEGORY] });
     await sys.change(userId, 'event', String(primary.id), 'created');
-    await resync({ users: [userId], modules: ['events'], mode: 'full' });
+    await sys.resyncToEnd({ users: [userId], modules: ['events'], mode: 'full' });
     expect(byTitle('Dentist')).toHaveLength(0);
     expect(byTitle('Project kickoff')).toHaveLength(1);
   });

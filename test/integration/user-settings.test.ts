@@ -30,12 +30,6 @@ async function status(user: string): Promise<StatusAnswer> {
   return res.body as StatusAnswer;
 }
 
-async function resync(body: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${sys.host.url}/api/resync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  expect(res.status).toBe(202);
-  await sys.runResync();
-  await sys.runQueue({ includeDelayed: true });
-}
 
 const zohoByEmail = (email: string) => sys.zoho.recordsOf('Contacts').filter((r) => String(r.Email).toLowerCase() === email);
 
@@ -87,7 +81,7 @@ describe('PUT manage/users/{user}', () => {
     expect(await sys.reportLine(manual, String(tagged.id))).toBeUndefined();
 
     // A resync syncs it, with the tenant's selection (category): the untagged one stays out.
-    await resync({ users: [manual], modules: ['contacts'], mode: 'full' });
+    await sys.resyncToEnd({ users: [manual], modules: ['contacts'], mode: 'full' });
     expect(zohoByEmail('nao.mori@fabrikam.example')).toHaveLength(1);
     expect(zohoByEmail('ken.ono@fabrikam.example')).toHaveLength(0);
     expect((await sys.runtime().links.get(manual, 'contacts', String(tagged.id)))?.state).toBe('linked');
@@ -97,7 +91,7 @@ describe('PUT manage/users/{user}', () => {
     sys.graph.contacts.update(manual, String(tagged.id), { jobTitle: 'Buyer' });
     await sys.change(manual, 'contact', String(tagged.id), 'updated');
     expect(zohoByEmail('nao.mori@fabrikam.example')[0].Title).toBeNull();
-    await resync({ users: [manual], modules: ['contacts'] });
+    await sys.resyncToEnd({ users: [manual], modules: ['contacts'] });
     expect(zohoByEmail('nao.mori@fabrikam.example')[0].Title).toBe('Buyer');
   });
 

@@ -9,7 +9,7 @@ import { nameCandidates, nameCondition, nameMatches } from '../../mapping/names'
 import { buildCoql, createdBefore, where } from '../../zoho/coql';
 import type { FolderScopes } from '../../graph/folders';
 import type { AccountResolver } from '../accounts';
-import type { Directory } from '../directory';
+import { ownerNotes, type Directory } from '../directory';
 import type { DedupAnswer, Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import type { ZohoPort } from '../ports';
@@ -82,9 +82,9 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
 
   async resolve(item: ContactItem, mapped: Mapped): Promise<Resolved> {
     const m = item.mapped!;
-    const notes: string[] = [];
     const record = { ...mapped.record };
     const ownerId = await this.deps.directory.ownerFor(item.userId);
+    const notes = ownerNotes(ownerId);
     if (ownerId) record.Owner = { id: ownerId };
     if (m.accountName) {
       const account = await this.deps.accounts.resolve(m.accountName, ownerId);

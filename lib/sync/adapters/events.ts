@@ -35,7 +35,7 @@ import { withoutInvitations } from '../../zoho/events';
 import type { ZohoRecordResult } from '../../zoho/types';
 import { z } from 'zod';
 import type { FolderScopes } from '../../graph/folders';
-import type { Directory } from '../directory';
+import { ownerNotes, type Directory } from '../directory';
 import type { Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import { eventParticipants, type AttendeeDirectory } from '../participants';
@@ -196,7 +196,7 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
     const { participants, notes } = await eventParticipants(item.event, this.deps.attendees);
     // Always sent, also empty: attendees removed in Outlook must leave Zoho too.
     record.Participants = participants;
-    return { record: withoutInvitations(record), notes };
+    return { record: withoutInvitations(record), notes: [...ownerNotes(ownerId), ...notes] };
   }
 
   async findExisting(_item: EventItem, mapped: Mapped): Promise<{ id: string; how: string } | undefined> {

@@ -9,7 +9,7 @@ import { mapTask, TASKS_MODULE, taskDedupKey } from '../../mapping/task';
 import { listTodoLists } from '../../provision/graph-ops';
 import { buildCoql, where } from '../../zoho/coql';
 import type { FolderScopes } from '../../graph/folders';
-import type { Directory } from '../directory';
+import { ownerNotes, type Directory } from '../directory';
 import type { Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import type { ZohoPort } from '../ports';
@@ -74,7 +74,7 @@ export class TasksAdapter implements ModuleAdapter<TaskItem> {
     const record = { ...mapped.record };
     const ownerId = await this.deps.directory.ownerFor(item.userId);
     if (ownerId) record.Owner = { id: ownerId };
-    return { record, notes: [] };
+    return { record, notes: ownerNotes(ownerId) };
   }
 
   async findExisting(_item: TaskItem, mapped: Mapped): Promise<{ id: string; how: string } | undefined> {
