@@ -180,6 +180,7 @@ export class Runtime {
       runs: this.runs,
       directory: this.directory,
       config: this.config,
+      rights: this.rights,
     });
     return this.mailService;
   }

@@ -23,7 +23,8 @@ import type { SyncItemMessage } from '../sync/messages';
 import { ItemBusyError, ZohoRecordRefused, zohoReason } from '../sync/outcome';
 import { ZohoApiError } from '../zoho/errors';
 import type { GraphMessage } from '../graph/resources/message';
-import { MailFiler, type FilingResult, type FilingTarget, type MailZoho } from './associate';
+import type { MailboxRights } from '../sync/rights';
+import { assertAllowed, MailFiler, type FilingResult, type FilingTarget, type MailZoho } from './associate';
 import { chooseLeadStatus, CreateInput, personToCreate } from './create';
 import { attachmentKeys, planAttachments } from './attachments';
 import { captureModules, captureSentMail, type CaptureDeps } from './capture';
@@ -51,6 +52,8 @@ export interface MailServiceDeps {
   directory: Pick<Directory, 'ownerFor' | 'fieldRules'>;
   config: Config;
   now?: () => Date;
+  /** the mailbox owner's Zoho profile, checked before a record is created for the mailbox */
+  rights?: Pick<MailboxRights, 'check'>;
 }
 
 const userField = z
@@ -106,6 +109,7 @@ export class MailService {
       directory: deps.directory,
       config: deps.config,
       now: this.now,
+      rights: deps.rights,
     });
   }
 
@@ -232,6 +236,7 @@ export class MailService {
         caseId = again.zohoId;
       } else {
         try {
+          await assertAllowed(this.deps.rights, identity.id, CASES_MODULE, 'create');
           const [rules, ownerId] = await Promise.all([this.deps.directory.fieldRules(CASES_MODULE), this.deps.directory.ownerFor(identity.id)]);
           const built = buildCaseRecord({ message, sender, contactId, status: status.value, originField: fields.find((f) => f.api_name === 'Case_Origin'), rules, ownerId });
           const [r] = await this.deps.zoho.insertRecords(CASES_MODULE, [built.record], { trigger: this.deps.config.ZOHO_TRIGGER });

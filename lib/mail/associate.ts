@@ -18,6 +18,8 @@ import type { LookupClaimRepository } from '../state/lookup-claims';
 import type { Directory } from '../sync/directory';
 import { CLAIM_STALE_MS } from '../sync/engine';
 import { ItemBusyError, ZohoRecordRefused, zohoReason } from '../sync/outcome';
+import type { MailboxRights } from '../sync/rights';
+import type { RecordAction } from '../zoho/profiles';
 import type { ZohoClient } from '../zoho/client';
 import { ZohoApiError } from '../zoho/errors';
 import { FILES_PER_UPLOAD } from '../zoho/email';
@@ -43,6 +45,8 @@ export interface FilerDeps {
   directory: Pick<Directory, 'ownerFor' | 'fieldRules'>;
   config: Pick<Config, 'MAIL_INTERNAL_DOMAINS' | 'MAIL_EXCLUDE' | 'ZOHO_TRIGGER'>;
   now: () => Date;
+  /** the mailbox owner's Zoho profile, checked before a Lead or Contact is created for the mailbox */
+  rights?: Pick<MailboxRights, 'check'>;
 }
 
 export type FilingTarget =
@@ -244,6 +248,7 @@ export class MailFiler {
         await claims.done(module, address, String(existing.id));
         return { id: String(existing.id), created: false, name: nameOf(existing), notes: [] };
       }
+      await assertAllowed(this.deps.rights, userId, module, 'create');
       const [rules, ownerId] = await Promise.all([this.deps.directory.fieldRules(module), this.deps.directory.ownerFor(userId)]);
       const person = newPersonRecord(module, address, displayName, rules, ownerId);
       const [r] = await this.deps.zoho.insertRecords(module, [{ ...person.record, ...extra }], { trigger: this.deps.config.ZOHO_TRIGGER });
@@ -346,6 +351,12 @@ export class MailFiler {
     }
     return { ...base, status: 'failed', code: res.code, reason: zohoReason(res.code, res.field, res.message), retryable: true };
   }
+}
+
+/** A write the mailbox owner's profile refuses fails like Zoho's own refusal ("no permission (your Zoho profile)"). */
+export async function assertAllowed(rights: Pick<MailboxRights, 'check'> | undefined, userId: string, module: string, action: RecordAction): Promise<void> {
+  const verdict = await rights?.check(userId, module, action);
+  if (verdict && !verdict.ok) throw new ZohoRecordRefused(verdict.failure, module);
 }
 
 function nameOf(r: ZohoRecord): string | undefined {

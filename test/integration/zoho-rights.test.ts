@@ -1,3 +1,5 @@
+import { mailAttach } from '../../functions/mail-attach';
+import { httpRequest, invocation } from '../support/http';
 import { startSystem, type System } from '../support/system';
 
 /**
@@ -15,7 +17,7 @@ const byEmail = (email: string) => sys.zoho.recordsOf('Contacts').filter((r) => 
 
 beforeAll(async () => {
   sys = await startSystem();
-  const noCreateProfile = sys.zoho.addProfile('Sales (no new contacts)', [{ module: 'Contacts', action: 'Create' }]);
+  const noCreateProfile = sys.zoho.addProfile('Sales (no new contacts)', [{ module: 'Contacts', action: 'Create' }, { module: 'Leads', action: 'Create' }]);
   const readOnlyProfile = sys.zoho.addProfile('Read only', [{ module: 'Contacts', action: 'Create' }, { module: 'Contacts', action: 'Edit' }, { module: 'Contacts', action: 'Delete' }]);
   noCreate = sys.graph.addUser({ userPrincipalName: 'no.create@contoso.com' }).id;
   readOnly = sys.graph.addUser({ userPrincipalName: 'read.only@contoso.com' }).id;
@@ -81,5 +83,15 @@ describe('the mailbox owner\'s Zoho profile', () => {
     const contact = sys.graph.contacts.add(noCreate, { givenName: 'Sho', surname: 'Imai', emailAddresses: [{ address: 'sho.imai@fabrikam.example' }], categories: [CATEGORY] });
     await sys.change(noCreate, 'contact', String(contact.id), 'created');
     expect(byEmail('sho.imai@fabrikam.example')).toHaveLength(1);
+  });
+
+  it('e-mail to CRM: a Lead the profile may not create is refused with the same reason, and none is made', async () => {
+    const from = { name: 'Taro Sato', address: 'taro.sato@tailspin.example' };
+    const m = sys.graph.mail.add(noCreate, { subject: 'Quote request', body: { contentType: 'text', content: 'Hello' }, from: { emailAddress: from }, sender: { emailAddress: from }, toRecipients: [{ emailAddress: { address: 'no.create@contoso.com' } }] }, { folder: 'inbox' });
+    const { context } = invocation('mail-attach');
+    const req = httpRequest({ url: 'http://localhost/api/mail/attach', body: { user: 'no.create@contoso.com', messageId: m.id, module: 'Leads', create: {} } });
+    const res = await mailAttach(req, context);
+    expect(res).toMatchObject({ status: 422, jsonBody: { error: 'Zoho refused the record: no permission (your Zoho profile)', code: 'PROFILE_NO_PERMISSION' } });
+    expect(sys.zoho.recordsOf('Leads').filter((r) => r.Email === from.address)).toHaveLength(0);
   });
 });
