@@ -1,3 +1,4 @@
+import { listTodoLists } from '../../lib/provision/graph-ops';
 import { startSystem, type System } from '../support/system';
 
 /**
@@ -108,3 +109,31 @@ describe('SYNC_CALENDARS', () => {
     expect(byTitle('Project kickoff')).toHaveLength(1);
   });
 });
+
+describe('SYNC_TODO_LISTS=Work', () => {
+  it('syncs tasks of the chosen list only, live and by resync; provisioning and the To Do poll list that one alone', async () => {
+    sys.configure({ SYNC_BUSY_RETRY_SECONDS: '1', SYNC_TODO_LISTS: 'work' });
+    const work = String(sys.graph.todo.addList(userId, 'Work').id);
+    const errands = String(sys.graph.todo.addList(userId, 'Errands').id);
+    // A subscription left over from before the setting changed still notifies: the item's own check holds.
+    await sys.subscribe(userId, 'tasks', work);
+    await sys.subscribe(userId, 'tasks', errands);
+    const chosen = String(sys.graph.todo.addTask(userId, work, { title: 'Send the proposal', categories: [CATEGORY] }).id);
+    const other = String(sys.graph.todo.addTask(userId, errands, { title: 'Buy milk', categories: [CATEGORY] }).id);
+    await sys.change(userId, 'todoTask', chosen, 'created');
+    await sys.change(userId, 'todoTask', other, 'created');
+    const subjects = () => sys.zoho.recordsOf('Tasks').map((t) => t.Subject);
+    expect(subjects()).toContain('Send the proposal');
+    expect(subjects()).not.toContain('Buy milk');
+
+    const inDefault = String(sys.graph.todo.addTask(userId, sys.graph.todo.defaultListId(userId), { title: 'Default list task', categories: [CATEGORY] }).id);
+    await sys.resyncToEnd({ users: [userId], modules: ['tasks'], mode: 'full' });
+    expect(subjects()).not.toContain('Default list task');
+    expect(subjects()).not.toContain('Buy milk');
+    expect((await sys.runtime().links.get(userId, 'tasks', inDefault))).toBeUndefined();
+    // The list provisioning subscribes to and the poll reads (both call listTodoLists with the setting).
+
+    expect(await listTodoLists(sys.runtime().graph, userId, sys.runtime().config.SYNC_TODO_LISTS)).toEqual([work]);
+  });
+});
+
