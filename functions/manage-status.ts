@@ -15,7 +15,8 @@ export async function manageStatus(request: HttpRequest, context: InvocationCont
     logger.warn('status request refused', { reason: refused });
     return { status: 400, jsonBody: { error: refused } };
   }
-  const deps = getRuntime().provisionDeps(logger);
+  const rt = getRuntime();
+  const deps = rt.provisionDeps(logger);
   let userId: string | undefined;
   if (wanted !== null) {
     let target: Awaited<ReturnType<typeof resolveDeprovisionTarget>>;
@@ -29,7 +30,7 @@ export async function manageStatus(request: HttpRequest, context: InvocationCont
     if (target?.kind !== 'user') return { status: 404, jsonBody: { error: 'no provisioned user under this name' } };
     userId = target.userId;
   }
-  return { status: 200, jsonBody: await provisioningStatus(deps, { userId }) };
+  return { status: 200, jsonBody: await provisioningStatus({ ...deps, settings: { config: rt.config, overrides: rt.userSettings } }, { userId }) };
 }
 
 app.http('manage-status', { methods: ['GET'], authLevel: 'admin', route: 'manage/status', handler: manageStatus });

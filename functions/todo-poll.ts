@@ -16,7 +16,7 @@ export async function todoPoll(_timer: Timer, context: InvocationContext): Promi
     logger.info('tasks sync is turned off; To Do lists not polled');
     return undefined;
   }
-  const result = await pollTodoLists({ graph: rt.graph, subscriptions: rt.subscriptions, users: rt.users, deltaLinks: rt.deltaLinks, queue: rt.syncQueue, logger });
+  const result = await pollTodoLists({ graph: rt.graph, subscriptions: rt.subscriptions, users: rt.users, deltaLinks: rt.deltaLinks, queue: rt.syncQueue, logger, lists: rt.config.SYNC_TODO_LISTS });
   logger.info('To Do lists polled', { ...result });
   return result;
 }

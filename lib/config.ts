@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseFolderSelection } from './mapping/folders';
 
 /**
  * The one place settings are read. Parsed once with zod; every problem is collected so an
@@ -69,6 +70,22 @@ const renewSchedule = z.preprocess(
   z.string().trim().regex(/^\S+(\s+\S+){5}$/, 'must be a six-field NCRONTAB expression (seconds first), e.g. 0 */30 * * * *').default(DEFAULT_RENEW_SCHEDULE),
 );
 
+/** `all`, or display names of folders / calendars / To Do lists, `default` for the default one. */
+const folderSelection = z.preprocess(
+  (v) => (v === undefined || v === null ? undefined : String(v)),
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return parseFolderSelection(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `must be all, or a comma-separated list of display names (default = the default one): ${(err as Error).message}` });
+        return z.NEVER;
+      }
+    }),
+);
+
 const ZOHO_TRIGGERS = ['workflow', 'approval', 'blueprint', 'pathfinder', 'orchestration'] as const;
 
 const schema = z.object({
@@ -91,6 +108,11 @@ const schema = z.object({
   SYNC_CONTACTS: choice(['category', 'all', 'off'] as const, 'category'),
   SYNC_TASKS: choice(['category', 'all', 'off'] as const, 'category'),
   SYNC_EVENTS: choice(['category', 'all', 'off'] as const, 'category'),
+  SYNC_CONTACT_FOLDERS: folderSelection,
+  SYNC_CALENDARS: folderSelection,
+  SYNC_TODO_LISTS: folderSelection,
+  SYNC_ZOHO_RIGHTS: choice(['profile', 'off'] as const, 'profile'),
+  SYNC_NO_ZOHO_USER: choice(['integration', 'skip'] as const, 'integration'),
   SYNC_DELETES: choice(['delete', 'unlink'] as const, 'delete'),
   SYNC_PRIVATE_EVENTS: bool(false),
   SYNC_EVENTS_PAST_DAYS: int(30, 0, 3650),

@@ -13,6 +13,9 @@ import { SkippedRepository } from './state/skipped';
 import { SubscriptionRepository } from './state/subscriptions';
 import { TableStore } from './state/tables';
 import { ProvisionedUserRepository } from './state/users';
+import { UserSettingsRepository } from './state/user-settings';
+import { TtlCache } from './cache';
+import { effectiveConfig, modeOf, type UserOverrides } from './sync/user-modes';
 import type { ProvisionDeps } from './provision/deps';
 import { LifecycleMessage, ResyncJobMessage, SyncItemMessage } from './sync/messages';
 import { LookupClaimRepository } from './state/lookup-claims';
@@ -28,6 +31,9 @@ import { BatchedAttendeeDirectory } from './sync/participants';
 import type { WorkerDeps } from './sync/worker';
 import { CachedSubscriptionLookup } from './webhook/subscription-cache';
 import { createZohoClient, type ZohoClient } from './zoho/client';
+import { FolderScopes } from './graph/folders';
+import { MailboxRights, rightsChecked } from './sync/rights';
+import type { ZohoPort } from './sync/ports';
 
 /**
  * The composition root: long-lived clients and repositories of this process, built from settings
@@ -47,6 +53,9 @@ export class Runtime {
   readonly lookupClaims: LookupClaimRepository;
   readonly resyncQueue: StorageQueue<ResyncJobMessage>;
   readonly users: ProvisionedUserRepository;
+  readonly userSettings: UserSettingsRepository;
+  /** per-user overrides, read at most once a minute per user and instance */
+  readonly overrides = new TtlCache<UserOverrides | undefined>(60_000);
   /** vendor calls made by this process, per endpoint */
   readonly graphCalls = new CallCounter();
   readonly zohoCalls = new CallCounter();
@@ -56,6 +65,8 @@ export class Runtime {
   private accountResolver?: AccountResolver;
   private mailService?: MailService;
   private tokenValidator?: EntraTokenValidator;
+  private folderScopesInstance?: FolderScopes;
+  private rightsInstance?: MailboxRights;
 
   constructor(readonly config: Config, private readonly logger?: Logger) {
     this.tables = new TableStore(config.AzureWebJobsStorage);
@@ -71,6 +82,23 @@ export class Runtime {
     this.lookupClaims = new LookupClaimRepository(this.tables);
     this.resyncQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.resyncJobs, ResyncJobMessage);
     this.users = new ProvisionedUserRepository(this.tables);
+    this.userSettings = new UserSettingsRepository(this.tables);
+  }
+
+  /**
+   * One user's view of the settings (per-user overrides over the tenant's, `manage/users`): the
+   * settings, the adapters and mail handler built from them, and which modules only a resync syncs.
+   */
+  async forUser(userId: string): Promise<UserView> {
+    const overrides = await this.overrides.get(userId.toLowerCase(), () => this.userSettings.get(userId));
+    const config = effectiveConfig(this.config, overrides);
+    return {
+      config,
+      zoho: rightsChecked(this.zoho, userId, this.rights),
+      adapters: config === this.config ? this.adapters() : this.adapters(config),
+      handlers: { mail: (msg, logger) => this.mail.capture(msg, logger, config) },
+      manualOnly: (module) => module !== 'mail' && modeOf(this.config, overrides, module) === 'manual',
+    };
   }
 
   /** Provisioning, renewal and the lifecycle worker, logging through the invocation's logger. */
@@ -138,6 +166,18 @@ export class Runtime {
     return this.directoryInstance;
   }
 
+  /** Which contact folders, calendars and To Do lists the folder settings choose, per user (cached). */
+  get folderScopes(): FolderScopes {
+    this.folderScopesInstance ??= new FolderScopes(this.graph, this.config);
+    return this.folderScopesInstance;
+  }
+
+  /** Each mailbox owner's Zoho profile rights, checked before the sync writes for that mailbox. */
+  get rights(): MailboxRights {
+    this.rightsInstance ??= new MailboxRights({ zoho: this.zoho, zohoUserFor: (userId) => this.directory.zohoUserFor(userId), settings: this.config, logger: this.logger });
+    return this.rightsInstance;
+  }
+
   get accounts(): AccountResolver {
     this.accountResolver ??= new AccountResolver(this.zoho, this.lookupClaims, this.config.ZOHO_TRIGGER);
     return this.accountResolver;
@@ -153,20 +193,21 @@ export class Runtime {
       runs: this.runs,
       directory: this.directory,
       config: this.config,
+      rights: this.rights,
     });
     return this.mailService;
   }
 
   /** The modules that are not turned off, each behind the engine's adapter interface. */
-  adapters(): Partial<Record<SyncModule, ModuleAdapter<unknown>>> {
+  adapters(config: Config = this.config): Partial<Record<SyncModule, ModuleAdapter<unknown>>> {
     const out: Partial<Record<SyncModule, ModuleAdapter<unknown>>> = {};
-    if (this.config.SYNC_CONTACTS !== 'off') {
-      out.contacts = new ContactsAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, accounts: this.accounts, config: this.config }) as ModuleAdapter<unknown>;
+    if (config.SYNC_CONTACTS !== 'off') {
+      out.contacts = new ContactsAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, accounts: this.accounts, config, folders: this.folderScopes }) as ModuleAdapter<unknown>;
     }
-    if (this.config.SYNC_TASKS !== 'off') {
-      out.tasks = new TasksAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, config: this.config }) as ModuleAdapter<unknown>;
+    if (config.SYNC_TASKS !== 'off') {
+      out.tasks = new TasksAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, config, folders: this.folderScopes }) as ModuleAdapter<unknown>;
     }
-    if (this.config.SYNC_EVENTS !== 'off') {
+    if (config.SYNC_EVENTS !== 'off') {
       out.events = new EventsAdapter({
         graph: this.graph,
         zoho: this.zoho,
@@ -175,7 +216,8 @@ export class Runtime {
         links: this.links,
         series: this.eventSeries,
         queue: this.syncQueue,
-        config: this.config,
+        config,
+        folders: this.folderScopes,
         now: () => new Date(),
       }) as ModuleAdapter<unknown>;
     }
@@ -195,10 +237,21 @@ export class Runtime {
       // Sent mail is filed on several records per message, so it bypasses the one-item engine.
       handlers: { mail: (msg, logger) => this.mail.capture(msg, logger) },
       noteNotification: (userId, module, at) => this.users.recordNotification(userId, module, at),
+      forUser: (userId) => this.forUser(userId),
       maxAttempts: this.config.SYNC_MAX_ATTEMPTS,
       busyRetrySeconds: this.config.SYNC_BUSY_RETRY_SECONDS,
     };
   }
+}
+
+export interface UserView {
+  config: Config;
+  /** the Zoho port the engine writes through for this mailbox: the owner's profile rights checked first */
+  zoho: ZohoPort;
+  adapters: Partial<Record<SyncModule, ModuleAdapter<unknown>>>;
+  handlers: NonNullable<WorkerDeps['handlers']>;
+  /** `manual`: change notifications are ignored, only a resync syncs the module */
+  manualOnly(module: SyncModule): boolean;
 }
 
 let current: Runtime | undefined;

@@ -24,14 +24,17 @@ import { CLAIM_STALE_MS, type ItemReport } from '../sync/engine';
 import type { SyncItemMessage } from '../sync/messages';
 import { ItemBusyError, ZohoRecordRefused, zohoReason } from '../sync/outcome';
 import { ZohoApiError } from '../zoho/errors';
-import { MailFiler, type FilingResult, type MailZoho } from './associate';
+import type { GraphMessage } from '../graph/resources/message';
+import type { MailboxRights } from '../sync/rights';
+import { assertAllowed, MailFiler, type FilingResult, type FilingTarget, type MailZoho } from './associate';
+import { chooseLeadStatus, CreateInput, personToCreate } from './create';
 import { attachmentKeys, planAttachments } from './attachments';
-import { captureModules, captureSentMail } from './capture';
+import { captureModules, captureSentMail, type CaptureDeps } from './capture';
 import { buildCaseRecord, CASES_MODULE, chooseCaseStatus } from './case';
 import { MailGraph, type MailboxIdentity } from './graph';
-import { directionOf } from './recipients';
+import { directionOf, type Direction } from './recipients';
 import { recordLines, type FilingOutcome, type RecordLine } from './report';
-import { rankHits, SEARCH_LIMIT, SearchInput, searchQueryFor, toHit, type SearchHit } from './search';
+import { dealsByContactEmailQuery, rankHits, SEARCH_LIMIT, SearchInput, searchQueryFor, toHit, type SearchHit } from './search';
 import { messageKey } from './state';
 
 /** A refusal the operator can act on; `status` is the HTTP status of the answer. */
@@ -51,6 +54,8 @@ export interface MailServiceDeps {
   directory: Pick<Directory, 'ownerFor' | 'fieldRules'>;
   config: Config;
   now?: () => Date;
+  /** the mailbox owner's Zoho profile, checked before a record is created for the mailbox */
+  rights?: Pick<MailboxRights, 'check'>;
 }
 
 /** Optional in the body: a signed-in user's token names the mailbox (mailboxFor decides). */
@@ -59,13 +64,19 @@ const messageIdField = graphItemId;
 const attachmentsField = z.boolean({ error: 'attachments must be true or false' }).optional();
 
 export const AddInput = z.object({ user: userField, messageId: messageIdField });
-export const AttachInput = z.object({
-  user: userField,
-  messageId: messageIdField,
-  module: z.enum(['Leads', 'Contacts', 'Deals'], { error: 'module must be one of Leads, Contacts, Deals' }),
-  recordId: z.string({ error: 'recordId is required' }).trim().regex(/^\d{1,30}$/, 'recordId must be a Zoho record id'),
-  attachments: attachmentsField,
-});
+export const AttachInput = z
+  .object({
+    user: userField,
+    messageId: messageIdField,
+    module: z.enum(['Leads', 'Contacts', 'Deals'], { error: 'module must be one of Leads, Contacts, Deals' }),
+    recordId: z.string({ error: 'recordId must be a string' }).trim().regex(/^\d{1,30}$/, 'recordId must be a Zoho record id').optional(),
+    /** nothing matched: create the Lead or Contact (once per address) and file the e-mail on it */
+    create: CreateInput.optional(),
+    attachments: attachmentsField,
+  })
+  .refine((v) => (v.recordId === undefined) !== (v.create === undefined), 'give either recordId (an existing record) or create (a new Lead or Contact)')
+  .refine((v) => v.create === undefined || v.module !== 'Deals', 'create makes a Lead or a Contact, not a Deal')
+  .refine((v) => v.create?.leadStatus === undefined || v.module === 'Leads', 'create.leadStatus is for Leads only');
 export const CaseInput = z.object({
   user: userField,
   messageId: messageIdField,
@@ -96,12 +107,13 @@ export class MailService {
       directory: deps.directory,
       config: deps.config,
       now: this.now,
+      rights: deps.rights,
     });
   }
 
   /** The sync worker's handler for module `mail` (Sent Items notifications and resyncs). */
-  capture(msg: SyncItemMessage, logger: Logger): Promise<ItemReport | undefined> {
-    return captureSentMail(msg, { graph: this.mailGraph, filer: this.filer, config: this.deps.config }, logger);
+  capture(msg: SyncItemMessage, logger: Logger, config: CaptureDeps['config'] = this.deps.config): Promise<ItemReport | undefined> {
+    return captureSentMail(msg, { graph: this.mailGraph, filer: this.filer, config }, logger);
   }
 
   /** Way 1: attach by the e-mail settings; any folder; for received mail the sender is the counterpart. */
@@ -127,31 +139,60 @@ export class MailService {
   /** Way 2, step 1: records to attach to. */
   async search(query: { module?: string | null; q?: string | null }): Promise<{ module: string; q: string; records: SearchHit[] }> {
     const input = parse(SearchInput, { module: query.module ?? undefined, q: query.q ?? undefined });
+    // Deals by a contact's address first (the seed's "Deals by e-mail"), then by name.
+    const byContact = dealsByContactEmailQuery(input);
+    const viaContact = byContact ? (await this.deps.zoho.coql(byContact)).map((r) => toHit(input.module, r)) : [];
     const rows = await this.deps.zoho.searchRecords(input.module, searchQueryFor(input), SEARCH_LIMIT);
-    return { module: input.module, q: input.q, records: rankHits(input, rows.map((r) => toHit(input.module, r))).slice(0, SEARCH_LIMIT) };
+    const found = rankHits(input, rows.map((r) => toHit(input.module, r))).filter((h) => !viaContact.some((v) => v.id === h.id));
+    return { module: input.module, q: input.q, records: [...viaContact, ...found].slice(0, SEARCH_LIMIT) };
   }
 
   /** Way 2, step 2: attach to the chosen record, whatever the e-mail settings say. */
   async attach(body: unknown, caller: MailCaller, logger: Logger): Promise<ActionAnswer> {
     const input = parse(AttachInput, body);
     const { identity, message } = await this.load(caller, input.user, input.messageId);
-    const nameField = input.module === 'Deals' ? 'Deal_Name' : 'Full_Name';
-    const record = await this.deps.zoho.getRecord(input.module, input.recordId, [nameField]);
-    if (!record) throw new MailActionError(404, `There is no ${input.module} record ${input.recordId} in Zoho`);
-    const name = typeof record[nameField] === 'string' ? (record[nameField] as string) : undefined;
+    const direction = directionOf(message, identity.addresses);
+    const target = input.create
+      ? await this.created(input.module as 'Leads' | 'Contacts', input.create, message, direction, identity)
+      : await this.existing(input.module, input.recordId!);
     const result = await this.filer.file(
       {
         userId: identity.id,
         identity,
         message,
-        direction: directionOf(message, identity.addresses),
-        target: { kind: 'record', module: input.module, id: input.recordId, name },
+        direction,
+        target,
         attachments: input.attachments ?? false,
         reuse: false,
       },
       logger,
     );
     return this.answer(identity.id, message.id, outcomeOf(result));
+  }
+
+  private async existing(module: string, recordId: string): Promise<Extract<FilingTarget, { kind: 'record' }>> {
+    const nameField = module === 'Deals' ? 'Deal_Name' : 'Full_Name';
+    const record = await this.deps.zoho.getRecord(module, recordId, [nameField]);
+    if (!record) throw new MailActionError(404, `There is no ${module} record ${recordId} in Zoho`);
+    return { kind: 'record', module, id: recordId, name: typeof record[nameField] === 'string' ? (record[nameField] as string) : undefined };
+  }
+
+  /**
+   * Search and add found nothing: a Lead or Contact for the counterpart (or the address given),
+   * created once per address across requests and workers (the filer's look-up claim; a record
+   * Zoho already has under that address is used instead), with the Lead status chosen.
+   */
+  private async created(module: 'Leads' | 'Contacts', create: CreateInput, message: GraphMessage, direction: Direction, identity: MailboxIdentity): Promise<Extract<FilingTarget, { kind: 'record' }>> {
+    const person = personToCreate(message, direction, identity.addresses, create);
+    if (!person.ok) throw new MailActionError(400, person.error);
+    const extra: Record<string, unknown> = {};
+    if (create.leadStatus !== undefined) {
+      const status = chooseLeadStatus((await this.deps.zoho.getFields('Leads')).find((f) => f.api_name === 'Lead_Status'), create.leadStatus);
+      if (!status.ok) throw new MailActionError(400, `leadStatus "${create.leadStatus}" is not a Lead status of this Zoho org; valid: ${status.valid.join(', ')}`, { valid: status.valid });
+      extra.Lead_Status = status.value;
+    }
+    const made = await this.filer.createFor(module, person.address, person.name, identity.id, extra);
+    return { kind: 'record', module, id: made.id, name: made.name, created: made.created };
   }
 
   /**
@@ -193,6 +234,7 @@ export class MailService {
         caseId = again.zohoId;
       } else {
         try {
+          await assertAllowed(this.deps.rights, identity.id, CASES_MODULE, 'create');
           const [rules, ownerId] = await Promise.all([this.deps.directory.fieldRules(CASES_MODULE), this.deps.directory.ownerFor(identity.id)]);
           const built = buildCaseRecord({ message, sender, contactId, status: status.value, originField: fields.find((f) => f.api_name === 'Case_Origin'), rules, ownerId });
           const [r] = await this.deps.zoho.insertRecords(CASES_MODULE, [built.record], { trigger: this.deps.config.ZOHO_TRIGGER });

@@ -18,6 +18,8 @@ import type { LookupClaimRepository } from '../state/lookup-claims';
 import type { Directory } from '../sync/directory';
 import { CLAIM_STALE_MS } from '../sync/engine';
 import { ItemBusyError, ZohoRecordRefused, zohoReason } from '../sync/outcome';
+import type { MailboxRights } from '../sync/rights';
+import type { RecordAction } from '../zoho/profiles';
 import type { ZohoClient } from '../zoho/client';
 import { ZohoApiError } from '../zoho/errors';
 import { FILES_PER_UPLOAD } from '../zoho/email';
@@ -33,7 +35,7 @@ import {
 import { emptyOutcome, type FilingOutcome, type RecipientOutcome, type RecordOutcome } from './report';
 import { messageKey, parseState, recordKey, serializeState, type MailLinkState } from './state';
 
-export type MailZoho = Pick<ZohoClient, 'associateEmail' | 'uploadFiles' | 'addAttachment' | 'earliestByField' | 'insertRecords' | 'getRecord' | 'searchRecords' | 'getFields'>;
+export type MailZoho = Pick<ZohoClient, 'associateEmail' | 'uploadFiles' | 'addAttachment' | 'earliestByField' | 'insertRecords' | 'getRecord' | 'searchRecords' | 'getFields' | 'coql'>;
 
 export interface FilerDeps {
   graph: MailGraph;
@@ -43,11 +45,13 @@ export interface FilerDeps {
   directory: Pick<Directory, 'ownerFor' | 'fieldRules'>;
   config: Pick<Config, 'MAIL_INTERNAL_DOMAINS' | 'MAIL_EXCLUDE' | 'ZOHO_TRIGGER'>;
   now: () => Date;
+  /** the mailbox owner's Zoho profile, checked before a Lead or Contact is created for the mailbox */
+  rights?: Pick<MailboxRights, 'check'>;
 }
 
 export type FilingTarget =
   | { kind: 'resolve'; modules: readonly CaptureModule[]; createUnknown: CreateUnknown }
-  | { kind: 'record'; module: string; id: string; name?: string };
+  | { kind: 'record'; module: string; id: string; name?: string; created?: boolean };
 
 export interface FileRequest {
   userId: string;
@@ -138,7 +142,7 @@ export class MailFiler {
     };
 
     try {
-      const targets = req.target.kind === 'resolve' ? await this.resolveTargets(req, people, rules, outcome, req.target) : [{ module: req.target.module, id: req.target.id, name: req.target.name }];
+      const targets = req.target.kind === 'resolve' ? await this.resolveTargets(req, people, rules, outcome, req.target) : [{ module: req.target.module, id: req.target.id, name: req.target.name, created: req.target.created }];
       let files: { id: string; name: string }[] = [];
       if (req.attachments && message.hasAttachments && targets.length > 0) files = await this.uploadAttachments(req, state, outcome, () => save(false, ''));
 
@@ -224,11 +228,12 @@ export class MailFiler {
   }
 
   /**
-   * A record for an unknown address, created once across workers and e-mails: the address is
+   * A record for an unknown address (also `mail/attach` with `create`; `extra` = further fields
+   * such as Lead_Status), created once across workers and e-mails: the address is
    * claimed in the look-up table, checked again in Zoho (a worker that died may have created it,
    * or it exists in a module MAIL_CAPTURE does not count), and only then inserted.
    */
-  private async createFor(module: 'Contacts' | 'Leads', address: string, displayName: string, userId: string): Promise<{ id: string; created: boolean; name?: string; notes: string[] }> {
+  async createFor(module: 'Contacts' | 'Leads', address: string, displayName: string, userId: string, extra: ZohoRecord = {}): Promise<{ id: string; created: boolean; name?: string; notes: string[] }> {
     const claims = this.deps.lookupClaims;
     const known = await claims.get(module, address);
     if (known?.state === 'done') return { id: known.zohoId, created: false, notes: [] };
@@ -243,9 +248,10 @@ export class MailFiler {
         await claims.done(module, address, String(existing.id));
         return { id: String(existing.id), created: false, name: nameOf(existing), notes: [] };
       }
+      await assertAllowed(this.deps.rights, userId, module, 'create');
       const [rules, ownerId] = await Promise.all([this.deps.directory.fieldRules(module), this.deps.directory.ownerFor(userId)]);
       const person = newPersonRecord(module, address, displayName, rules, ownerId);
-      const [r] = await this.deps.zoho.insertRecords(module, [person.record], { trigger: this.deps.config.ZOHO_TRIGGER });
+      const [r] = await this.deps.zoho.insertRecords(module, [{ ...person.record, ...extra }], { trigger: this.deps.config.ZOHO_TRIGGER });
       let id: string;
       if (r.status === 'error') {
         if (r.code !== 'DUPLICATE_DATA' || !r.duplicateId) throw new ZohoRecordRefused(r, module);
@@ -345,6 +351,12 @@ export class MailFiler {
     }
     return { ...base, status: 'failed', code: res.code, reason: zohoReason(res.code, res.field, res.message), retryable: true };
   }
+}
+
+/** A write the mailbox owner's profile refuses fails like Zoho's own refusal ("no permission (your Zoho profile)"). */
+export async function assertAllowed(rights: Pick<MailboxRights, 'check'> | undefined, userId: string, module: string, action: RecordAction): Promise<void> {
+  const verdict = await rights?.check(userId, module, action);
+  if (verdict && !verdict.ok) throw new ZohoRecordRefused(verdict.failure, module);
 }
 
 function nameOf(r: ZohoRecord): string | undefined {

@@ -28,7 +28,11 @@ export type StatusChoice = { ok: true; value: string } | { ok: false; valid: str
  */
 export function chooseCaseStatus(statusField: ZohoField | undefined, wanted: string): StatusChoice {
   const offered = offeredValues(statusField);
-  const values = offered.length > 0 ? offered : DEFAULT_CASE_STATUSES.map((v) => ({ actual: v, display: v }));
+  return chooseOffered(offered.length > 0 ? offered : DEFAULT_CASE_STATUSES.map((v) => ({ actual: v, display: v })), wanted);
+}
+
+/** One of a pick list's values by actual or display value, ignoring case and surrounding spaces. */
+export function chooseOffered(values: readonly { actual: string; display: string }[], wanted: string): StatusChoice {
   const key = wanted.trim().toLowerCase();
   const hit = values.find((v) => v.actual.toLowerCase() === key) ?? values.find((v) => v.display.toLowerCase() === key);
   return hit ? { ok: true, value: hit.actual } : { ok: false, valid: values.map((v) => v.actual) };

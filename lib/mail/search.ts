@@ -1,8 +1,10 @@
 /**
  * "Search and add" (SPEC §3.2 way 2), the pure part: the Zoho search for what the operator typed
- * (an e-mail address for Leads and Contacts, a deal name for Deals) and the answer's shape.
+ * (an e-mail address for Leads and Contacts; for Deals a deal name, or a contact's e-mail address:
+ * the Deals whose Contact_Name has it, as the seed finds Deals) and the answer's shape.
  */
 import { z } from 'zod';
+import { buildCoql, where } from '../zoho/coql';
 import { searchCriterion, type ZohoSearchQuery } from '../zoho/search';
 import type { ZohoRecord } from '../zoho/types';
 import { normalizeAddress } from '../mapping/address';
@@ -41,6 +43,22 @@ export function searchQueryFor(input: SearchInput): ZohoSearchQuery {
   }
   const address = normalizeAddress(input.q);
   return address ? { email: address, fields } : { criteria: searchCriterion('Email', 'starts_with', input.q), fields };
+}
+
+/**
+ * Deals whose contact (the Contact_Name lookup) has this e-mail address: one COQL join, exact and
+ * without the search index's lag. Null when `q` is not a whole address.
+ */
+export function dealsByContactEmailQuery(input: SearchInput): string | null {
+  const address = input.module === 'Deals' ? normalizeAddress(input.q) : null;
+  if (!address) return null;
+  return buildCoql({
+    select: [...FIELDS.Deals, 'Contact_Name.Email'],
+    from: 'Deals',
+    where: where.eq('Contact_Name.Email', address),
+    orderBy: [{ field: 'Created_Time', direction: 'asc' }, { field: 'id', direction: 'asc' }],
+    limit: SEARCH_LIMIT,
+  });
 }
 
 export interface SearchHit {

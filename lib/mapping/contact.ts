@@ -26,6 +26,7 @@ import { CONTACT_EXTENDED_PROPERTY_IDS, type GraphContact } from '../graph/resou
 import { extendedPropertyValue, type GraphPhysicalAddress } from '../graph/resources/common';
 import { contentHash } from './hash';
 import { cleanText, type FieldRules, RecordBuilder } from './fields';
+import { nameCandidates, nameIdentity, type NamePair } from './names';
 
 export const CONTACTS_MODULE = 'Contacts';
 
@@ -224,7 +225,7 @@ export function mapContact(contact: GraphContact, options: MapContactOptions = {
 
 export type ContactDedupKey =
   | { by: 'email'; email: string }
-  | { by: 'name'; fullName: string; firstName: string | null; lastName: string };
+  | { by: 'name'; identity: string; candidates: NamePair[] };
 
 function recordText(record: Record<string, unknown>, apiName: string): string | null {
   const value = record[apiName];
@@ -233,18 +234,19 @@ function recordText(record: Record<string, unknown>, apiName: string): string | 
 
 /**
  * SPEC §2.1 duplicate rule: same e-mail address (compared lowercased), or, without an address,
- * same full name ("First Last", as Zoho builds Full_Name, whitespace collapsed). Built from the
- * mapped record so it matches what is stored in Zoho, cut values included. Null when the contact
- * has neither (it cannot be written anyway).
+ * the same name, matched on First_Name and Last_Name in every reading of the name (lib/mapping/
+ * names.ts), never on Zoho's composed Full_Name, whose order depends on the org's name format.
+ * Built from the mapped record so it matches what is stored in Zoho, cut values included. Null
+ * when the contact has neither (it cannot be written anyway).
  */
 export function contactDedupKey(mapped: Pick<MappedContact, 'record'>): ContactDedupKey | null {
   const email = recordText(mapped.record, 'Email');
   if (email) return { by: 'email', email: email.toLowerCase() };
-  const lastName = recordText(mapped.record, 'Last_Name');
-  if (!lastName) return null;
   const firstName = recordText(mapped.record, 'First_Name');
-  const fullName = [firstName, lastName].filter(Boolean).join(' ').replace(/\s+/g, ' ');
-  return { by: 'name', fullName, firstName, lastName };
+  const lastName = recordText(mapped.record, 'Last_Name');
+  const candidates = nameCandidates(firstName, lastName);
+  if (candidates.length === 0) return null;
+  return { by: 'name', identity: nameIdentity(firstName, lastName), candidates };
 }
 
 /**

@@ -16,7 +16,7 @@ import type { ResyncJobMessage } from '../sync/messages';
 /** What provisioning, renewal and the lifecycle worker need; the runtime builds it. */
 export interface ProvisionDeps {
   graph: GraphApi;
-  config: Pick<Config, 'PUBLIC_BASE_URL' | 'SYNC_CATEGORY' | 'SYNC_CONTACTS' | 'SYNC_EVENTS' | 'SYNC_TASKS'>;
+  config: Pick<Config, 'PUBLIC_BASE_URL' | 'SYNC_CATEGORY' | 'SYNC_CONTACTS' | 'SYNC_EVENTS' | 'SYNC_TASKS' | 'SYNC_TODO_LISTS'>;
   subscriptions: SubscriptionRepository;
   users: ProvisionedUserRepository;
   links: LinkRepository;

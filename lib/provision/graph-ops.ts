@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ALL_FOLDERS, type FolderSelection } from '../mapping/folders';
+import { chosenTodoLists, listTodoListInfo } from '../graph/folders';
 import type { GraphApi } from '../graph/client';
 import { GraphBadRequestError, GraphConflictError, GraphNotFoundError } from '../graph/errors';
 import { graphPath } from '../graph/path';
@@ -52,7 +54,9 @@ export async function ensureCategory(graph: GraphApi, userId: string, name: stri
   }
 }
 
-export async function listTodoLists(graph: GraphApi, userId: string): Promise<string[]> {
+/** The To Do lists that sync: all of them, or those SYNC_TODO_LISTS chooses (lib/mapping/folders.ts). */
+export async function listTodoLists(graph: GraphApi, userId: string, selection: FolderSelection = ALL_FOLDERS): Promise<string[]> {
+  if (!selection.all) return chosenTodoLists(selection, await listTodoListInfo(graph, userId));
   const ids: string[] = [];
   for await (const page of graph.pages(graphPath`/users/${userId}/todo/lists`, TodoList, { query: { $select: 'id' } })) {
     for (const list of page) ids.push(list.id);

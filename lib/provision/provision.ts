@@ -88,7 +88,7 @@ export async function reconcileUser(deps: ProvisionDeps, userId: string, opts: R
   let todoFailure: GraphFailure | undefined;
   if (!mailboxRefusal && tasksEnabled(deps.config)) {
     try {
-      todoIds = await listTodoLists(deps.graph, userId);
+      todoIds = await listTodoLists(deps.graph, userId, deps.config.SYNC_TODO_LISTS);
     } catch (err) {
       if (!(err instanceof GraphApiError)) throw err;
       todoFailure = classifyMailboxError(err);

@@ -1,6 +1,9 @@
 import type { SyncModule } from '../modules';
 import type { SubscriptionRecord } from '../state/subscriptions';
 import type { ProvisionedUser, ProvisioningScope } from '../state/users';
+import type { Config } from '../config';
+import type { UserSettingsRepository } from '../state/user-settings';
+import { describeModes } from '../sync/user-modes';
 import type { ProvisionDeps } from './deps';
 
 /** `GET /api/manage/status`: what is provisioned, what Graph will notify us about, and what went wrong. */
@@ -36,6 +39,8 @@ export interface UserStatus {
   lastNotificationAt: Partial<Record<SyncModule, string>>;
   lastError?: string;
   lastErrorAt?: string;
+  /** each module's mode and the mail capture for this user, and whether a user override or the tenant setting decides it */
+  settings?: ReturnType<typeof describeModes>;
   subscriptions: SubscriptionStatus[];
 }
 
@@ -65,8 +70,14 @@ function subscriptionStatus(s: SubscriptionRecord, now: Date): SubscriptionStatu
   };
 }
 
-export async function provisioningStatus(deps: Pick<ProvisionDeps, 'users' | 'subscriptions' | 'now'>, filter: { userId?: string } = {}): Promise<StatusAnswer> {
+export interface StatusDeps extends Pick<ProvisionDeps, 'users' | 'subscriptions' | 'now'> {
+  /** per-user overrides, shown with the tenant settings they override */
+  settings?: { config: Pick<Config, 'SYNC_CONTACTS' | 'SYNC_TASKS' | 'SYNC_EVENTS' | 'MAIL_CAPTURE'>; overrides: Pick<UserSettingsRepository, 'list'> };
+}
+
+export async function provisioningStatus(deps: StatusDeps, filter: { userId?: string } = {}): Promise<StatusAnswer> {
   const now = deps.now();
+  const overrides = deps.settings ? await deps.settings.overrides.list() : undefined;
   let users = await deps.users.list();
   let subs = await deps.subscriptions.list(filter.userId ? { userId: filter.userId } : undefined);
   if (filter.userId) users = users.filter((u) => u.userId.toLowerCase() === filter.userId!.toLowerCase());
@@ -91,6 +102,7 @@ export async function provisioningStatus(deps: Pick<ProvisionDeps, 'users' | 'su
       lastNotificationAt: u.lastNotificationAt,
       lastError: u.lastError,
       lastErrorAt: u.lastErrorAt,
+      ...(deps.settings ? { settings: describeModes(deps.settings.config, overrides?.get(u.userId.toLowerCase())) } : {}),
       subscriptions: (byUser.get(u.userId) ?? []).map((s) => subscriptionStatus(s, now)).sort((a, b) => a.module.localeCompare(b.module) || (a.listId ?? '').localeCompare(b.listId ?? '')),
     }));
   const known = new Set(users.map((u) => u.userId));

@@ -19,6 +19,7 @@ export interface ResyncDeps {
     Config,
     | 'SYNC_CONTACTS' | 'SYNC_TASKS' | 'SYNC_EVENTS' | 'SYNC_CATEGORY' | 'SYNC_DELETES' | 'ZOHO_TRIGGER' | 'SYNC_MASS_DELETE_SHARE'
     | 'SYNC_EVENTS_PAST_DAYS' | 'SYNC_EVENTS_FUTURE_DAYS' | 'MAIL_RESYNC_DAYS' | 'MAIL_CAPTURE' | 'SYNC_MAX_ATTEMPTS' | 'SYNC_BUSY_RETRY_SECONDS'
+    | 'SYNC_CONTACT_FOLDERS' | 'SYNC_CALENDARS' | 'SYNC_TODO_LISTS'
   >;
   graph: GraphApi;
   zoho: ZohoPort;
@@ -31,6 +32,8 @@ export interface ResyncDeps {
   resyncQueue: MessageQueue<ResyncJobMessage>;
   adapters: Partial<Record<SyncModule, ModuleAdapter<unknown>>>;
   handlers?: WorkerDeps['handlers'];
+  /** hook: per-user overrides (manage/users): the settings, adapters and handlers as they apply to one user */
+  forUser?: (userId: string) => Promise<{ config: ResyncDeps['config']; zoho: ResyncDeps['zoho']; adapters: ResyncDeps['adapters']; handlers?: ResyncDeps['handlers'] }>;
   /** users a job that names none covers */
   provisionedUsers(): Promise<string[]>;
   /**
@@ -58,6 +61,7 @@ export function resyncDeps(rt: Runtime): ResyncDeps {
     resyncQueue: rt.resyncQueue,
     adapters: worker.adapters,
     handlers: worker.handlers,
+    forUser: (userId) => rt.forUser(userId),
     provisionedUsers: async () => (await rt.users.list()).filter((u) => u.state === 'active').map((u) => u.userId),
     calls: { graph: rt.graphCalls, zoho: rt.zohoCalls },
     now: () => new Date(),

@@ -2,10 +2,13 @@
  * What Graph says changed in one user's module, through delta queries (graph.md §5), per scope:
  * - contacts: the default Contacts folder (`/contacts/delta`) and every contact folder below it
  *   (`/contactFolders/{id}/contacts/delta`, child folders included): Graph's delta is per folder;
- * - events: `calendarView/delta` over the sync window (the primary calendar; v1.0 has no other
- *   event delta). The window is fixed in the delta token, so a delta run keeps the window of the
- *   run that started it and a full run moves it;
+ * - events: `calendarView/delta` over the sync window, per calendar (the primary one as
+ *   `calendarView/delta`, the others as `calendars/{id}/calendarView/delta`: Graph tracks each
+ *   calendar separately), so a resync reads the calendars notifications cover. The window is fixed
+ *   in the delta token, so a delta run keeps the window of the run that started it and a full run
+ *   moves it;
  * - tasks: `todo/lists/{id}/tasks/delta` per To Do list (the same delta links as the To Do poll);
+ * Only the folders, calendars and lists the folder settings choose are read (lib/mapping/folders.ts).
  * - mail: Sent Items with `changeType=created`: flag or read changes are not new mail.
  *
  * A stored delta link is used as it is (Graph encodes the original query in it). A scope without
@@ -19,6 +22,8 @@ import { GraphNotFoundError, isResyncRequired, type GraphApiError } from '../gra
 import { graphPath, IMMUTABLE_ID_PREFER } from '../graph/path';
 import { syncWindow } from '../mapping/event';
 import type { SyncModule } from '../modules';
+import { chooseContactFolders, chosenCalendars, listCalendars, listContactFolders, type FolderSettings } from '../graph/folders';
+import { ALL_FOLDERS, type FolderSelection } from '../mapping/folders';
 import { listTodoLists } from '../provision/graph-ops';
 import type { DeltaLinkRepository } from '../state/delta';
 import type { SeenItem } from './plan';
@@ -26,7 +31,7 @@ import type { SeenItem } from './plan';
 export interface EnumerateDeps {
   graph: GraphApi;
   deltaLinks: Pick<DeltaLinkRepository, 'get'>;
-  config: Pick<Config, 'SYNC_EVENTS_PAST_DAYS' | 'SYNC_EVENTS_FUTURE_DAYS' | 'MAIL_RESYNC_DAYS'>;
+  config: Pick<Config, 'SYNC_EVENTS_PAST_DAYS' | 'SYNC_EVENTS_FUTURE_DAYS' | 'MAIL_RESYNC_DAYS'> & Partial<FolderSettings>;
   now: () => Date;
 }
 
@@ -55,7 +60,6 @@ interface Scope {
 /** Page size asked for: Outlook's default is 10 items per delta page. */
 const PAGE_SIZE = 200;
 
-const folderSchema = z.object({ id: z.string() });
 const deltaItemSchema = z.looseObject({
   id: z.string(),
   categories: z.array(z.string().nullable()).nullish(),
@@ -63,30 +67,34 @@ const deltaItemSchema = z.looseObject({
 });
 type DeltaItem = z.infer<typeof deltaItemSchema>;
 
-async function all<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const page of pages) out.push(...page);
-  return out;
-}
 
-/** The default folder, then the folders below it, depth first (`contactFolders` lists one level). */
-async function contactScopes(graph: GraphApi, userId: string): Promise<Scope[]> {
+/** The default folder, then the folders below it, depth first; only the chosen ones. */
+async function contactScopes(graph: GraphApi, userId: string, selection: FolderSelection): Promise<Scope[]> {
+  const choice = chooseContactFolders(selection, await listContactFolders(graph, userId));
   // `/contacts/delta` is widely used but not on the v1.0 page, and one report says it refuses
   // query parameters on the first call: it gets none (full contacts come back, categories included).
-  const scopes: Scope[] = [{ key: 'default', path: graphPath`/users/${userId}/contacts/delta` }];
-  const visit = async (path: string): Promise<void> => {
-    for (const folder of await all(graph.pages(path, folderSchema, { query: { $select: 'id' } }))) {
-      scopes.push({ key: folder.id, path: graphPath`/users/${userId}/contactFolders/${folder.id}/contacts/delta`, query: { $select: 'id,categories' } });
-      await visit(graphPath`/users/${userId}/contactFolders/${folder.id}/childFolders`);
-    }
-  };
-  await visit(graphPath`/users/${userId}/contactFolders`);
+  const scopes: Scope[] = choice.includeDefault ? [{ key: 'default', path: graphPath`/users/${userId}/contacts/delta` }] : [];
+  for (const id of selection.all ? choice.known : choice.chosen) {
+    scopes.push({ key: id, path: graphPath`/users/${userId}/contactFolders/${id}/contacts/delta`, query: { $select: 'id,categories' } });
+  }
   return scopes;
 }
 
-async function taskScopes(graph: GraphApi, userId: string): Promise<Scope[]> {
-  const lists = await listTodoLists(graph, userId);
+async function taskScopes(graph: GraphApi, userId: string, selection: FolderSelection): Promise<Scope[]> {
+  const lists = await listTodoLists(graph, userId, selection);
   return lists.map((id) => ({ key: id, path: graphPath`/users/${userId}/todo/lists/${id}/tasks/delta`, query: { $select: 'id,categories' }, itemScope: id }));
+}
+
+/** calendarView/delta per chosen calendar; the primary one keeps its original key and path. */
+async function eventScopes(deps: EnumerateDeps, userId: string, selection: FolderSelection): Promise<Scope[]> {
+  const window = syncWindow(deps.now(), deps.config.SYNC_EVENTS_PAST_DAYS, deps.config.SYNC_EVENTS_FUTURE_DAYS);
+  // calendarView/delta takes no $select (graph.md §5).
+  const query = { startDateTime: window.start, endDateTime: window.end };
+  return chosenCalendars(selection, await listCalendars(deps.graph, userId)).map((c) =>
+    c.isDefaultCalendar
+      ? { key: 'calendarView', path: graphPath`/users/${userId}/calendarView/delta`, query }
+      : { key: `calendar:${c.id}`, path: graphPath`/users/${userId}/calendars/${c.id}/calendarView/delta`, query },
+  );
 }
 
 function mailSince(deps: EnumerateDeps): string {
@@ -96,14 +104,11 @@ function mailSince(deps: EnumerateDeps): string {
 async function scopesOf(module: SyncModule, userId: string, deps: EnumerateDeps): Promise<Scope[]> {
   switch (module) {
     case 'contacts':
-      return contactScopes(deps.graph, userId);
+      return contactScopes(deps.graph, userId, deps.config.SYNC_CONTACT_FOLDERS ?? ALL_FOLDERS);
     case 'tasks':
-      return taskScopes(deps.graph, userId);
-    case 'events': {
-      const window = syncWindow(deps.now(), deps.config.SYNC_EVENTS_PAST_DAYS, deps.config.SYNC_EVENTS_FUTURE_DAYS);
-      // calendarView/delta takes no $select (graph.md §5).
-      return [{ key: 'calendarView', path: graphPath`/users/${userId}/calendarView/delta`, query: { startDateTime: window.start, endDateTime: window.end } }];
-    }
+      return taskScopes(deps.graph, userId, deps.config.SYNC_TODO_LISTS ?? ALL_FOLDERS);
+    case 'events':
+      return eventScopes(deps, userId, deps.config.SYNC_CALENDARS ?? ALL_FOLDERS);
     case 'mail':
       return [
         {

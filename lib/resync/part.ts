@@ -36,6 +36,7 @@ const STORE_PARALLELISM = 16;
 const PROGRESS_EVERY_MS = 1000;
 
 const SETTING = { contacts: 'SYNC_CONTACTS', tasks: 'SYNC_TASKS', events: 'SYNC_EVENTS' } as const;
+const FOLDER_SETTING = { contacts: 'SYNC_CONTACT_FOLDERS', tasks: 'SYNC_TODO_LISTS', events: 'SYNC_CALENDARS' } as const;
 
 class UserNotFound extends Error {
   constructor() {
@@ -64,9 +65,9 @@ export function unavailable(module: SyncModule, deps: Pick<ResyncDeps, 'config' 
   return deps.adapters[module] ? undefined : `${module} sync is not available in this deployment`;
 }
 
-function selection(module: SyncModule, deps: ResyncDeps): { mode: ScopeMode; category: string } {
+function selection(module: SyncModule, deps: ResyncDeps): { mode: ScopeMode; category: string; folders: boolean } {
   const mode: ScopeMode = module === 'mail' ? (deps.config.MAIL_CAPTURE.length > 0 ? 'all' : 'category') : deps.config[SETTING[module]];
-  return { mode, category: deps.config.SYNC_CATEGORY };
+  return { mode, category: deps.config.SYNC_CATEGORY, folders: module !== 'mail' && !deps.config[FOLDER_SETTING[module]].all };
 }
 
 export async function processPart(msg: ResyncJobMessage, user: string, dequeueCount: number, deps: ResyncDeps, logger: Logger): Promise<void> {
@@ -91,6 +92,8 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
     return;
   }
   await deps.jobs.update(msg.jobId, user, { userId });
+  // Per-user overrides: this part runs with the user's own settings and adapters.
+  if (deps.forUser) deps = { ...deps, ...(await deps.forUser(userId)) };
 
   const progress = new Progress(msg.jobId, user, deps, logger);
   const modules = requestedModules(msg.modules);

@@ -33,8 +33,13 @@ export interface ModuleWorkInput {
   retry: readonly SkippedItem[];
   /** all skipped items of this module, retried or not (to mark an enumerated one as a retry) */
   skipped: readonly SkippedItem[];
-  /** the module's selection; items plainly out of category scope and never linked are not read */
-  selection?: { mode: ScopeMode; category: string };
+  /**
+   * the module's selection; items plainly out of category scope and never linked are not read.
+   * `folders`: only chosen folders are read, so a linked item reported removed (or not seen by a
+   * full read) may have moved out of them: it is read and decided (leaves the scope), not only
+   * checked for existence.
+   */
+  selection?: { mode: ScopeMode; category: string; folders?: boolean };
 }
 
 export interface ModuleWork {
@@ -77,13 +82,13 @@ export function planModuleWork(input: ModuleWorkInput): ModuleWork {
   }
   for (const item of input.removed) {
     if (entries.has(item.id) || !links.has(item.id)) continue;
-    entries.set(item.id, { msg: msg(item.id, item.scope, false), verifyOnly: true });
+    entries.set(item.id, { msg: msg(item.id, item.scope, false), verifyOnly: !input.selection?.folders });
   }
   let reconcile = 0;
   if (input.complete) {
     for (const link of input.links) {
       if (link.state !== 'linked' || seen.has(link.graphId) || entries.has(link.graphId)) continue;
-      entries.set(link.graphId, { msg: msg(link.graphId, undefined, false), verifyOnly: true });
+      entries.set(link.graphId, { msg: msg(link.graphId, undefined, false), verifyOnly: !input.selection?.folders });
       reconcile++;
     }
   }

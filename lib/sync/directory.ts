@@ -12,6 +12,11 @@ const MailboxUser = z.object({ id: z.string(), mail: z.string().nullish(), userP
 /** `GET /users/{id}/mailboxSettings/timeZone` answers `{ value: "Tokyo Standard Time" }` (Windows or IANA name). */
 const MailboxTimeZone = z.object({ value: z.string().nullish() }).loose();
 
+/** The report's note for a mailbox whose owner is no Zoho user (SYNC_NO_ZOHO_USER=integration). */
+export function ownerNotes(ownerId: string | undefined): string[] {
+  return ownerId ? [] : ['Owner: the mailbox has no Zoho user; written as the integration user'];
+}
+
 /**
  * Slow-changing facts looked up once per process and reused by every item: Zoho users, Zoho field
  * metadata, and each mailbox owner's address. Each costs one call per TTL instead of one per item.
@@ -51,10 +56,15 @@ export class Directory {
 
   /** The Zoho user whose e-mail is the mailbox owner's: the record Owner (SPEC: owner = the user). */
   async ownerFor(userId: string): Promise<string | undefined> {
+    return (await this.zohoUserFor(userId))?.id;
+  }
+
+  /** The active Zoho user whose e-mail is the mailbox owner's, with role and profile. */
+  async zohoUserFor(userId: string): Promise<ZohoUser | undefined> {
     const address = await this.mailboxAddress(userId);
     if (!address) return undefined;
     const users = await this.zohoUsers();
-    return users.find((u) => u.email?.toLowerCase() === address)?.id;
+    return users.find((u) => u.email?.toLowerCase() === address);
   }
 
   async zohoUserByEmail(): Promise<Map<string, { id: string }>> {

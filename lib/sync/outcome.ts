@@ -41,6 +41,11 @@ export function zohoReason(code: string, field?: string, message?: string): stri
     case 'NO_PERMISSION':
     case 'PERMISSION_DENIED':
       return 'no permission';
+    // Our own check of the mailbox owner's profile (lib/sync/rights.ts), before any Zoho call.
+    case 'PROFILE_NO_PERMISSION':
+      return 'no permission (your Zoho profile)';
+    case 'NO_ZOHO_USER':
+      return 'the mailbox has no Zoho user (SYNC_NO_ZOHO_USER=skip)';
     case 'MANDATORY_NOT_FOUND':
       return `mandatory field missing${field ? `: ${field}` : ''}`;
     case 'INVALID_DATA':

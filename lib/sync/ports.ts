@@ -13,6 +13,8 @@ export interface ZohoPort {
   coql(query: string): Promise<ZohoRecord[]>;
   /** for each value (lower-cased key), the record created first whose `field` equals it, batched with `in (…)` */
   earliestByField(module: string, field: string, values: readonly string[], selectFields: readonly string[]): Promise<Map<string, ZohoRecord>>;
+  /** every record whose `field` equals one of `values` (case-insensitive), batched with `in (…)`, earliest created first */
+  findByField(module: string, field: string, values: readonly string[], selectFields: readonly string[]): Promise<ZohoRecord[]>;
   getUsers(opts?: { type?: 'ActiveUsers' }): Promise<ZohoUser[]>;
   getFields(module: string): Promise<ZohoField[]>;
 }

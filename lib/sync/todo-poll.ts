@@ -23,6 +23,7 @@ import { graphPath } from '../graph/path';
 import type { Logger } from '../log';
 import { mapLimit } from '../pool';
 import { listTodoLists } from '../provision/graph-ops';
+import type { FolderSelection } from '../mapping/folders';
 import type { DeltaLinkRepository } from '../state/delta';
 import type { SubscriptionRepository } from '../state/subscriptions';
 import type { ProvisionedUserRepository } from '../state/users';
@@ -36,6 +37,8 @@ export interface TodoPollDeps {
   deltaLinks: Pick<DeltaLinkRepository, 'get' | 'put' | 'delete'>;
   queue: SyncQueue;
   logger: Logger;
+  /** SYNC_TODO_LISTS: only the chosen lists are polled */
+  lists?: FolderSelection;
 }
 
 export interface TodoPollResult {
@@ -64,7 +67,7 @@ export async function pollTodoLists(deps: TodoPollDeps): Promise<TodoPollResult>
 async function pollUser(userId: string, deps: TodoPollDeps, result: TodoPollResult): Promise<void> {
   let lists: string[];
   try {
-    lists = await listTodoLists(deps.graph, userId);
+    lists = await listTodoLists(deps.graph, userId, deps.lists);
   } catch (err) {
     result.failures++;
     deps.logger.warn('To Do lists could not be read; the user is polled again next round', { userId, ...describe(err) });

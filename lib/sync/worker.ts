@@ -22,6 +22,8 @@ export interface WorkerDeps extends Omit<EngineDeps, 'claimToken' | 'logger'> {
   handlers?: Partial<Record<SyncModule, (msg: SyncItemMessage, logger: Logger) => Promise<ItemReport | undefined>>>;
   /** remembers that a change notification arrived for this mailbox and module (admin status) */
   noteNotification?: (userId: string, module: SyncModule, at: Date) => Promise<void>;
+  /** hook: per-user overrides (manage/users); the user's adapters and handlers, and modules only a resync syncs */
+  forUser?: (userId: string) => Promise<{ adapters: WorkerDeps['adapters']; handlers?: WorkerDeps['handlers']; zoho?: EngineDeps['zoho']; manualOnly(module: SyncModule): boolean }>;
   maxAttempts: number;
   /** how long an item another worker is creating waits before it is looked at again */
   busyRetrySeconds: number;
@@ -55,8 +57,11 @@ export async function processSyncMessage(raw: unknown, dequeueCount: number, dep
   const msg = parsed.data;
   if (msg.subscriptionId && deps.noteNotification) await noteOncePerMinute(msg, deps);
   const log = { userId: msg.userId, module: msg.module, dequeueCount };
-  const adapter = deps.adapters[msg.module];
-  const handler = deps.handlers?.[msg.module];
+  const view = await deps.forUser?.(msg.userId);
+  // A module the user syncs by hand only (`manual`) gets nothing from notifications.
+  if (view && !msg.runId && view.manualOnly(msg.module)) return { status: 'done' };
+  const adapter = (view?.adapters ?? deps.adapters)[msg.module];
+  const handler = (view?.handlers ?? deps.handlers)?.[msg.module];
   const runId = msg.runId ?? RunRepository.automaticRunId(deps.now());
 
   let report: ItemReport | undefined;
@@ -64,7 +69,7 @@ export async function processSyncMessage(raw: unknown, dequeueCount: number, dep
     report = { result: 'skipped', reason: `${msg.module} sync is turned off` };
   } else {
     try {
-      report = handler ? await handler(msg, logger) : await syncItem(msg, adapter!, { ...deps, logger, claimToken: randomUUID() });
+      report = handler ? await handler(msg, logger) : await syncItem(msg, adapter!, { ...deps, zoho: view?.zoho ?? deps.zoho, logger, claimToken: randomUUID() });
     } catch (err) {
       const outcome = classify(err);
       const busy = err instanceof ItemBusyError;

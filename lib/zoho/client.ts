@@ -12,6 +12,7 @@ import { COQL_DEFAULT_PAGE, earliestByField, findByField, runCoql, type FindByFi
 import { addAttachment, associateEmail, uploadFiles } from './email';
 import { cancelEvent } from './events';
 import { ZohoHttp, type ZohoHttpOptions } from './http';
+import { getProfile, type ZohoProfile } from './profiles';
 import { fetchFields, getOrg, getUsers, processFieldCache, type ZohoFieldCache, type ZohoUserType } from './metadata';
 import { deleteRecords, getRecord, insertRecords, updateRecords, upsertRecords } from './records';
 import { searchRecords, type ZohoSearchQuery } from './search';
@@ -88,6 +89,11 @@ export class ZohoClient {
 
   getUsers(opts?: { type?: ZohoUserType }): Promise<ZohoUser[]> {
     return getUsers(this.http, opts);
+  }
+
+  /** A profile and its permissions per module (settings/profiles/{id}). */
+  getProfile(id: string): Promise<ZohoProfile> {
+    return getProfile(this.http, id);
   }
 
   getOrg(): Promise<ZohoOrg> {

@@ -216,7 +216,8 @@ export async function earliestByField(
   return best;
 }
 
-function createdBefore(a: ZohoRecord, b: ZohoRecord): boolean {
+/** Whether `a` was created before `b` (Created_Time, then id): the dedup rule's tie-break. */
+export function createdBefore(a: ZohoRecord, b: ZohoRecord): boolean {
   const ta = Date.parse(String(a.Created_Time));
   const tb = Date.parse(String(b.Created_Time));
   if (!Number.isNaN(ta) && !Number.isNaN(tb) && ta !== tb) return ta < tb;

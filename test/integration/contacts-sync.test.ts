@@ -135,7 +135,40 @@ describe('duplicates already in Zoho', () => {
     await change(String(contact.id), 'created');
     expect(zohoContacts().length).toBe(count);
     expect(sys.zoho.record('Contacts', existing)).toMatchObject({ Title: 'Director' });
-    expect(await report(String(contact.id))).toMatchObject({ result: 'updated', reason: expect.stringMatching(/full name/) });
+    expect(await report(String(contact.id))).toMatchObject({ result: 'updated', reason: expect.stringMatching(/same name/) });
+  });
+
+  it('a Japanese-format org links 山田 太郎 instead of duplicating, whichever way Outlook holds the name', async () => {
+    sys.zoho.setNameFormat('lastFirst');
+    try {
+      const [yamada, suzuki, sato] = sys.zoho.seed('Contacts', [
+        { First_Name: '太郎', Last_Name: '山田', Created_Time: '2021-06-01T00:00:00+00:00' },
+        { First_Name: '花子', Last_Name: '鈴木', Created_Time: '2021-06-02T00:00:00+00:00' },
+        { First_Name: '一郎', Last_Name: '佐藤', Created_Time: '2021-06-03T00:00:00+00:00' },
+      ]);
+      expect(sys.zoho.record('Contacts', yamada)!.Full_Name).toBe('山田 太郎');
+      const count = zohoContacts().length;
+      // The whole name in one field (display name only), in the org's own order.
+      const oneField = sys.graph.contacts.add(userId, { displayName: '山田 太郎', jobTitle: '部長', categories: [CATEGORY] });
+      await change(String(oneField.id), 'created');
+      // The parts swapped (family name typed as the given name).
+      const swapped = sys.graph.contacts.add(userId, { givenName: '鈴木', surname: '花子', department: '営業部', categories: [CATEGORY] });
+      await change(String(swapped.id), 'created');
+      // The parts in their fields: "一郎 佐藤" composed Western-style is not Zoho's "佐藤 一郎".
+      const parts = sys.graph.contacts.add(userId, { givenName: '一郎', surname: '佐藤', mobilePhone: '090-1234-5678', categories: [CATEGORY] });
+      await change(String(parts.id), 'created');
+      expect(zohoContacts().length).toBe(count);
+      expect(sys.zoho.record('Contacts', sato)).toMatchObject({ Mobile: '090-1234-5678' });
+      expect(sys.zoho.record('Contacts', yamada)).toMatchObject({ Title: '部長' });
+      expect(sys.zoho.record('Contacts', suzuki)).toMatchObject({ Department: '営業部' });
+      expect(await report(String(oneField.id))).toMatchObject({ result: 'updated', zohoId: yamada, reason: expect.stringMatching(/same name/) });
+      expect(await report(String(swapped.id))).toMatchObject({ result: 'updated', zohoId: suzuki, reason: expect.stringMatching(/same name/) });
+      // No look-up compared a composed Full_Name.
+      const queries = sys.zoho.requestsTo('POST /crm/v8/coql').map((r) => String((r.body as { select_query?: string }).select_query));
+      expect(queries.some((q) => /Full_Name\s*(=|in)/i.test(q))).toBe(false);
+    } finally {
+      sys.zoho.setNameFormat('firstLast');
+    }
   });
 });
 

@@ -184,6 +184,51 @@ describe('search and add', () => {
     expect(res.body.error).toMatch(error);
   });
 
+  it('finds a Deal by its contact\'s e-mail address, and the Deal gets the e-mail', async () => {
+    const [contact] = sys.zoho.seed('Contacts', [{ First_Name: 'Megan', Last_Name: 'Bowen', Email: 'megan.bowen@fabrikam.com' }]);
+    const [deal] = sys.zoho.seed('Deals', [{ Deal_Name: 'Tokyo office fit-out', Stage: 'Negotiation', Contact_Name: { id: contact }, Created_Time: '2025-02-01T00:00:00+00:00' }]);
+    sys.zoho.seed('Deals', [{ Deal_Name: 'Another deal', Stage: 'Qualification' }]);
+    const found = await call('GET', `mail/search?module=Deals&q=${encodeURIComponent('Megan.Bowen@Fabrikam.com')}`);
+    expect(found.status).toBe(200);
+    expect(found.body.records).toEqual([expect.objectContaining({ module: 'Deals', id: deal, name: 'Tokyo office fit-out', stage: 'Negotiation' })]);
+
+    const m = received({ name: 'Megan Bowen', address: 'megan.bowen@fabrikam.com' }, { subject: 'Fit-out schedule' });
+    const res = await call('POST', 'mail/attach', { user: ME.address, messageId: m.id, module: 'Deals', recordId: deal });
+    expect(res.status).toBe(200);
+    const [filed] = sys.zoho.emails.filter((e) => e.email.original_message_id === m.internetMessageId);
+    expect(filed).toMatchObject({ module: 'Deals', recordId: deal });
+  });
+
+  it('when nothing matches, creates the Lead (name, e-mail, Lead status) once and files the e-mail on it', async () => {
+    const someone = { name: 'Kenji Watanabe', address: 'kenji.watanabe@tailspin.example' };
+    expect((await call('GET', `mail/search?module=Leads&q=${encodeURIComponent(someone.address)}`)).body.records).toEqual([]);
+    const m = received(someone, { subject: 'Interested in a demo' });
+    const body = { user: ME.address, messageId: m.id, module: 'Leads', create: { leadStatus: 'contacted' } };
+    const first = await call('POST', 'mail/attach', body);
+    expect(first.status).toBe(200);
+    const leads = sys.zoho.recordsOf('Leads').filter((r) => r.Email === someone.address);
+    expect(leads).toEqual([expect.objectContaining({ First_Name: 'Kenji', Last_Name: 'Watanabe', Lead_Status: 'Contacted', Owner: expect.objectContaining({ id: zohoOwnerId }) })]);
+    expect(first.body.items).toEqual([expect.objectContaining({ zohoModule: 'Leads', zohoId: leads[0].id })]);
+    expect(sys.zoho.emails.filter((e) => e.email.original_message_id === m.internetMessageId)).toEqual([expect.objectContaining({ module: 'Leads', recordId: leads[0].id })]);
+
+    // Repeated, and a second e-mail from the same person: no second Lead.
+    const again = await call('POST', 'mail/attach', body);
+    expect(again.status).toBe(200);
+    const m2 = received(someone, { subject: 'Demo follow-up' });
+    expect((await call('POST', 'mail/attach', { ...body, messageId: m2.id })).status).toBe(200);
+    expect(sys.zoho.recordsOf('Leads').filter((r) => r.Email === someone.address)).toHaveLength(1);
+    expect(sys.zoho.emails.filter((e) => e.recordId === leads[0].id)).toHaveLength(2);
+  });
+
+  it('create refuses a Lead status the org does not have, a Deal, or both recordId and create', async () => {
+    const m = received({ name: 'Nobody', address: 'nobody.new@tailspin.example' }, { subject: 'x' });
+    const base = { user: ME.address, messageId: m.id };
+    expect(await call('POST', 'mail/attach', { ...base, module: 'Leads', create: { leadStatus: 'Hot' } })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/not a Lead status.*Contacted/) } });
+    expect(await call('POST', 'mail/attach', { ...base, module: 'Deals', create: {} })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/not a Deal/) } });
+    expect(await call('POST', 'mail/attach', { ...base, module: 'Contacts', recordId: '1', create: {} })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/either recordId/) } });
+    expect(sys.zoho.recordsOf('Leads').filter((r) => r.Email === 'nobody.new@tailspin.example')).toHaveLength(0);
+  });
+
   it('attach to a record that does not exist → 404', async () => {
     const m = received(PAVEL, { subject: 'Nothing' });
     const res = await call('POST', 'mail/attach', { user: ME.address, messageId: m.id, module: 'Deals', recordId: '5725767999999999999' });

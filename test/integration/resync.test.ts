@@ -191,6 +191,29 @@ describe('the bulk path beyond the common case', () => {
     expect(contactsOf(r, userId).counts).toMatchObject({ added: 1, updated: 1, skipped: 0 });
   });
 
+  it('in a Japanese-format org, links contacts without e-mail by name in any reading, and two readings of one new name make one record', async () => {
+    sys.zoho.setNameFormat('lastFirst');
+    try {
+      const [yamada] = sys.zoho.seed('Contacts', [{ First_Name: '太郎', Last_Name: '山田', Created_Time: '2021-06-01T00:00:00+00:00' }]);
+      const userId = newUser('kanji@contoso.com');
+      const a = sys.graph.contacts.add(userId, { givenName: '太郎', surname: '山田', categories: [CATEGORY] });
+      const b = sys.graph.contacts.add(userId, { displayName: '高橋 健', categories: [CATEGORY] });
+      const c = sys.graph.contacts.add(userId, { givenName: '健', surname: '高橋', categories: [CATEGORY] });
+      const before = sys.zoho.recordsOf('Contacts').length;
+      const r = await resync({ users: [userId], modules: ['contacts'], mode: 'full' });
+      await sys.runQueue({ includeDelayed: true });
+      expect(sys.zoho.recordsOf('Contacts').length).toBe(before + 1);
+      expect((await sys.runtime().links.get(userId, 'contacts', String(a.id)))?.zohoId).toBe(yamada);
+      const lb = await sys.runtime().links.get(userId, 'contacts', String(b.id));
+      const lc = await sys.runtime().links.get(userId, 'contacts', String(c.id));
+      expect(lb?.zohoId).toBeDefined();
+      expect(lc?.zohoId).toBe(lb?.zohoId);
+      expect(contactsOf(r, userId).counts).toMatchObject({ added: 1, updated: 2, skipped: 0 });
+    } finally {
+      sys.zoho.setNameFormat('firstLast');
+    }
+  });
+
   it("links to the record Zoho's own duplicate check names", async () => {
     sys.zoho.setUnique('Contacts', 'Mobile');
     const [existing] = sys.zoho.seed('Contacts', [{ Last_Name: 'Unique', Email: 'other.address@fabrikam.example', Mobile: '+1 555 0199' }]);

@@ -10,6 +10,7 @@ import { MemoryLogger } from '../../lib/log';
 import { QUEUES } from '../../lib/queue';
 import { getRuntime, resetRuntime, type Runtime } from '../../lib/runtime';
 import { RunRepository, type ReportItem } from '../../lib/state/runs';
+import type { ResyncReport } from '../../lib/resync/report';
 import { startGraphDouble, type GraphDouble } from '../doubles/graph';
 import { DOUBLE_CREDENTIALS, startZohoDouble, type ZohoDouble } from '../doubles/zoho';
 import { z } from 'zod';
@@ -60,6 +61,11 @@ export interface System {
    * the queue is empty; the items it hands to the sync worker stay in `sync-items` (see runQueue).
    */
   runResync(opts?: { dequeueCount?: number }): Promise<unknown[]>;
+  /**
+   * `POST /api/resync` with `body` over HTTP, the job run to its end (resync-worker, then the items
+   * it handed to sync-worker), and the job's report from `GET /api/resync/{jobId}`.
+   */
+  resyncToEnd(body: Record<string, unknown>): Promise<ResyncReport>;
   /** one sync-worker invocation, as the host would run it */
   work(message: unknown, dequeueCount?: number): Promise<MemoryLogger>;
   /**
@@ -161,6 +167,15 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     }
   };
 
+  const resyncToEnd = async (body: Record<string, unknown>): Promise<ResyncReport> => {
+    const res = await fetch(`${host.url}/api/resync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (res.status !== 202) throw new Error(`resync answered ${res.status}: ${await res.text()}`);
+    const { jobId } = (await res.json()) as { jobId: string };
+    await runResync();
+    await runQueue({ includeDelayed: true });
+    return (await (await fetch(`${host.url}/api/resync/${jobId}`)).json()) as ResyncReport;
+  };
+
   const subscribe = async (userId: string, module: 'contacts' | 'events' | 'mail' | 'tasks', listId?: string): Promise<string> => {
     const rt = getRuntime();
     const resource = {
@@ -236,6 +251,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     drain,
     runQueue,
     runResync,
+    resyncToEnd,
     work,
     logs,
     close: async () => {

@@ -34,6 +34,10 @@ describe('settings', () => {
     ['MAIL_EXCLUDE list', { MAIL_EXCLUDE: 'Boss@Contoso.com, @spam.example' }, 'MAIL_EXCLUDE', ['boss@contoso.com', '@spam.example']],
     ['ZOHO_TRIGGER none', { ZOHO_TRIGGER: 'none' }, 'ZOHO_TRIGGER', []],
     ['trailing slash trimmed', { ZOHO_API_DOMAIN: 'https://www.zohoapis.jp/' }, 'ZOHO_API_DOMAIN', 'https://www.zohoapis.jp'],
+    ['SYNC_CALENDARS default', {}, 'SYNC_CALENDARS', { all: true }],
+    ['SYNC_CONTACT_FOLDERS names', { SYNC_CONTACT_FOLDERS: 'default, 取引先' }, 'SYNC_CONTACT_FOLDERS', { all: false, includeDefault: true, names: ['取引先'] }],
+    ['SYNC_ZOHO_RIGHTS default', {}, 'SYNC_ZOHO_RIGHTS', 'profile'],
+    ['SYNC_NO_ZOHO_USER skip', { SYNC_NO_ZOHO_USER: 'Skip' }, 'SYNC_NO_ZOHO_USER', 'skip'],
   ])('%s', (_name, override, key, expected) => {
     expect(parseConfig({ ...valid(), ...override })[key as 'MAIL_CAPTURE']).toEqual(expected);
   });
@@ -44,6 +48,13 @@ describe('settings', () => {
     expect(problems({ ...valid(), SYNC_MAX_ATTEMPTS: String(HOST_MAX_DEQUEUE_COUNT) })).toEqual([]);
     expect(problems({ ...valid(), SYNC_MAX_ATTEMPTS: '8' })).toEqual([expect.stringMatching(/^SYNC_MAX_ATTEMPTS must not exceed the queue's maxDequeueCount \(5\)/)]);
     expect(problems({ ...valid(), SYNC_MAX_ATTEMPTS: '8', AzureFunctionsJobHost__extensions__queues__maxDequeueCount: '10' })).toEqual([]);
+  });
+
+  it('refuses all mixed with folder names, and a rights mode it does not know', () => {
+    expect(problems({ ...valid(), SYNC_TODO_LISTS: 'all, Work', SYNC_ZOHO_RIGHTS: 'user' })).toEqual([
+      expect.stringMatching(/^SYNC_TODO_LISTS must be all, or a comma-separated list of display names/),
+      'SYNC_ZOHO_RIGHTS must be one of profile, off',
+    ]);
   });
 
   it('lists every problem at once, without values', () => {

@@ -85,6 +85,7 @@ const expected: Array<{ method: string; route: string; name: string; authLevel: 
   { method: 'POST', route: 'manage/provision', name: 'manage-provision', authLevel: 'admin' },
   { method: 'DELETE', route: 'manage/provision/{user}', name: 'manage-deprovision', authLevel: 'admin' },
   { method: 'GET', route: 'manage/status', name: 'manage-status', authLevel: 'admin' },
+  { method: 'PUT', route: 'manage/users/{user}', name: 'manage-users', authLevel: 'admin' },
   { method: 'POST', route: 'resync', name: 'resync', authLevel: 'function' },
   { method: 'GET', route: 'resync/{jobId}', name: 'resync-status', authLevel: 'function' },
   { method: 'POST', route: 'mail/add', name: 'mail-add', authLevel: 'function' },

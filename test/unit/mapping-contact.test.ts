@@ -271,8 +271,25 @@ describe('birthdayToDate', () => {
 describe('contactDedupKey', () => {
   test.each<[string, Record<string, unknown>, ReturnType<typeof contactDedupKey>]>([
     ['e-mail, lowercased', { Email: 'Pavel.Bansky@Fabrikam.com', First_Name: 'Pavel', Last_Name: 'Bansky' }, { by: 'email', email: 'pavel.bansky@fabrikam.com' }],
-    ['full name without e-mail', { Email: null, First_Name: 'Pavel', Last_Name: 'Bansky' }, { by: 'name', fullName: 'Pavel Bansky', firstName: 'Pavel', lastName: 'Bansky' }],
-    ['last name only', { Email: null, First_Name: null, Last_Name: 'Contoso KK' }, { by: 'name', fullName: 'Contoso KK', firstName: null, lastName: 'Contoso KK' }],
+    [
+      'name without e-mail: every reading, on the two name fields',
+      { Email: null, First_Name: 'Pavel', Last_Name: 'Bansky' },
+      {
+        by: 'name',
+        identity: 'bansky pavel',
+        candidates: [
+          { first: 'Pavel', last: 'Bansky' },
+          { first: 'Bansky', last: 'Pavel' },
+          { first: null, last: 'Pavel Bansky' },
+          { first: null, last: 'Bansky Pavel' },
+        ],
+      },
+    ],
+    [
+      'last name only, split both ways',
+      { Email: null, First_Name: null, Last_Name: 'Contoso KK' },
+      { by: 'name', identity: 'contoso kk', candidates: [{ first: null, last: 'Contoso KK' }, { first: 'Contoso', last: 'KK' }, { first: 'KK', last: 'Contoso' }] },
+    ],
     ['nothing', { Email: null, First_Name: null, Last_Name: null }, null],
   ])('%s', (_name, record, expected) => {
     expect(contactDedupKey({ record })).toEqual(expected);

@@ -5,9 +5,11 @@ import { graphPath, IMMUTABLE_ID_PREFER } from '../../graph/path';
 import { CONTACT_EXPAND, CONTACT_SELECT, contactSchema, type GraphContact } from '../../graph/resources/contact';
 import { contactContentHash, contactDedupKey, CONTACTS_MODULE, mapContact } from '../../mapping/contact';
 import { inScope } from '../../mapping/scope';
-import { buildCoql, where } from '../../zoho/coql';
+import { nameCandidates, nameCondition, nameMatches } from '../../mapping/names';
+import { buildCoql, createdBefore, where } from '../../zoho/coql';
+import type { FolderScopes } from '../../graph/folders';
 import type { AccountResolver } from '../accounts';
-import type { Directory } from '../directory';
+import { ownerNotes, type Directory } from '../directory';
 import type { DedupAnswer, Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import type { ZohoPort } from '../ports';
@@ -19,14 +21,19 @@ export interface ContactsAdapterDeps {
   directory: Directory;
   accounts: AccountResolver;
   config: Pick<Config, 'SYNC_CONTACTS' | 'SYNC_CATEGORY'>;
+  /** SYNC_CONTACT_FOLDERS: whether a contact's folder is chosen */
+  folders?: Pick<FolderScopes, 'contactFolder'>;
 }
 
 const SCOPE_PAGE = 100;
+const EARLIEST_FIRST = [{ field: 'Created_Time', direction: 'asc' }, { field: 'id', direction: 'asc' }] as const;
 
 interface ContactItem {
   userId: string;
   contact: GraphContact;
   mapped?: ReturnType<typeof mapContact>;
+  /** in a contact folder SYNC_CONTACT_FOLDERS does not choose: out of scope like an untagged contact */
+  outsideFolders?: boolean;
 }
 
 /** Outlook contacts → Zoho Contacts (SPEC §2.1). */
@@ -42,7 +49,8 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
       const contact = await this.deps.graph.get(graphPath`/users/${msg.userId}/contacts/${msg.itemId}`, contactSchema, {
         query: { $select: CONTACT_SELECT, $expand: CONTACT_EXPAND },
       });
-      return { userId: msg.userId, contact };
+      const outsideFolders = this.deps.folders ? !(await this.deps.folders.contactFolder(msg.userId, contact.parentFolderId)) : false;
+      return { userId: msg.userId, contact, outsideFolders };
     } catch (err) {
       if (err instanceof GraphNotFoundError) return null;
       throw err;
@@ -60,6 +68,7 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
   }
 
   decide(item: ContactItem): Decision {
+    if (item.outsideFolders) return { action: 'out-of-scope' };
     return inScope(item.contact.categories, this.deps.config.SYNC_CONTACTS, this.deps.config.SYNC_CATEGORY) ? { action: 'sync' } : { action: 'out-of-scope' };
   }
 
@@ -73,9 +82,9 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
 
   async resolve(item: ContactItem, mapped: Mapped): Promise<Resolved> {
     const m = item.mapped!;
-    const notes: string[] = [];
     const record = { ...mapped.record };
     const ownerId = await this.deps.directory.ownerFor(item.userId);
+    const notes = ownerNotes(ownerId);
     if (ownerId) record.Owner = { id: ownerId };
     if (m.accountName) {
       const account = await this.deps.accounts.resolve(m.accountName, ownerId);
@@ -83,7 +92,8 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
       if (account.created) notes.push('Account_Name: a new Account was created for the company');
     }
     if (m.managerName) {
-      const managers = await this.deps.zoho.coql(buildCoql({ select: ['Full_Name'], from: CONTACTS_MODULE, where: where.eq('Full_Name', m.managerName), limit: 2 }));
+      // Outlook holds the manager as one string: every reading of it, never Zoho's composed Full_Name.
+      const managers = await this.deps.zoho.coql(buildCoql({ select: ['Last_Name'], from: CONTACTS_MODULE, where: nameCondition(nameCandidates(null, m.managerName)), limit: 2 }));
       if (managers.length === 1) record.Reporting_To = { id: String(managers[0].id) };
       else notes.push(managers.length === 0 ? 'Reporting_To: no Zoho contact has the manager\'s name; left unset' : 'Reporting_To: several Zoho contacts have the manager\'s name; left unset');
     }
@@ -93,34 +103,38 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
   async findExisting(_item: ContactItem, mapped: Mapped): Promise<{ id: string; how: string } | undefined> {
     const key = contactDedupKey(mapped);
     if (!key) return undefined;
-    if (key.by === 'email') {
-      // Exact, case-insensitive COQL match (not the contains-like search); earliest created wins.
-      const rows = await this.deps.zoho.coql(
-        buildCoql({ select: ['Email', 'Created_Time'], from: CONTACTS_MODULE, where: where.eq('Email', key.email), orderBy: [{ field: 'Created_Time', direction: 'asc' }, { field: 'id', direction: 'asc' }], limit: 1 }),
-      );
-      return rows[0] ? { id: String(rows[0].id), how: 'same e-mail address' } : undefined;
-    }
+    // Exact, case-insensitive COQL match (not the contains-like search); earliest created wins.
     const rows = await this.deps.zoho.coql(
-      buildCoql({ select: ['Full_Name', 'Created_Time'], from: CONTACTS_MODULE, where: where.eq('Full_Name', key.fullName), orderBy: [{ field: 'Created_Time', direction: 'asc' }, { field: 'id', direction: 'asc' }], limit: 1 }),
+      buildCoql({
+        select: ['Created_Time'],
+        from: CONTACTS_MODULE,
+        where: key.by === 'email' ? where.eq('Email', key.email) : nameCondition(key.candidates),
+        orderBy: EARLIEST_FIRST,
+        limit: 1,
+      }),
     );
-    return rows[0] ? { id: String(rows[0].id), how: 'same full name' } : undefined;
+    return rows[0] ? { id: String(rows[0].id), how: key.by === 'email' ? 'same e-mail address' : 'same name' } : undefined;
   }
 
   /**
    * The same rule as findExisting for a whole resync batch: one `Email in (…)` look-up per 100
-   * addresses and one `Full_Name in (…)` per 100 names, earliest created record per value.
+   * addresses and one `Last_Name in (…)` per 100 readings of the names (matched on both name
+   * fields here), earliest created record per item.
    */
   async findExistingMany(entries: readonly { item: ContactItem; mapped: Mapped }[]): Promise<DedupAnswer[]> {
     const keys = entries.map((e) => contactDedupKey(e.mapped));
     const emails = keys.flatMap((k) => (k?.by === 'email' ? [k.email] : []));
-    const names = keys.flatMap((k) => (k?.by === 'name' ? [k.fullName] : []));
+    const lastNames = keys.flatMap((k) => (k?.by === 'name' ? k.candidates.map((c) => c.last) : []));
     const byEmail = emails.length ? await this.deps.zoho.earliestByField(CONTACTS_MODULE, 'Email', emails, []) : new Map<string, ZohoRecord>();
-    const byName = names.length ? await this.deps.zoho.earliestByField(CONTACTS_MODULE, 'Full_Name', names, []) : new Map<string, ZohoRecord>();
+    const named = lastNames.length ? await this.deps.zoho.findByField(CONTACTS_MODULE, 'Last_Name', lastNames, ['First_Name', 'Last_Name', 'Created_Time']) : [];
     return keys.map((k): DedupAnswer => {
       if (!k) return {};
-      const value = k.by === 'email' ? k.email : k.fullName.toLowerCase();
-      const row = (k.by === 'email' ? byEmail : byName).get(value);
-      return { key: `${k.by}:${value}`, match: row ? { id: String(row.id), how: k.by === 'email' ? 'same e-mail address' : 'same full name' } : undefined };
+      if (k.by === 'email') {
+        const row = byEmail.get(k.email);
+        return { key: `email:${k.email}`, match: row ? { id: String(row.id), how: 'same e-mail address' } : undefined };
+      }
+      const row = named.filter((r) => nameMatches(r, k.candidates)).reduce<ZohoRecord | undefined>((best, r) => (!best || createdBefore(r, best) ? r : best), undefined);
+      return { key: `name:${k.identity}`, match: row ? { id: String(row.id), how: 'same name' } : undefined };
     });
   }
 

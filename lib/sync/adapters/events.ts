@@ -33,7 +33,9 @@ import type { LinkRepository } from '../../state/links';
 import { buildCoql, where } from '../../zoho/coql';
 import { withoutInvitations } from '../../zoho/events';
 import type { ZohoRecordResult } from '../../zoho/types';
-import type { Directory } from '../directory';
+import { z } from 'zod';
+import type { FolderScopes } from '../../graph/folders';
+import { ownerNotes, type Directory } from '../directory';
 import type { Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import { eventParticipants, type AttendeeDirectory } from '../participants';
@@ -60,14 +62,21 @@ export interface EventsAdapterDeps {
   links: Pick<LinkRepository, 'get'>;
   series: EventSeriesRepository;
   queue: SyncQueue;
-  config: Pick<Config, 'SYNC_EVENTS' | 'SYNC_CATEGORY' | 'SYNC_PRIVATE_EVENTS' | 'SYNC_EVENTS_PAST_DAYS' | 'SYNC_EVENTS_FUTURE_DAYS'>;
+  config: Pick<Config, 'SYNC_EVENTS' | 'SYNC_CATEGORY' | 'SYNC_PRIVATE_EVENTS' | 'SYNC_EVENTS_PAST_DAYS' | 'SYNC_EVENTS_FUTURE_DAYS'> & Partial<Pick<Config, 'SYNC_CALENDARS'>>;
+  /** SYNC_CALENDARS: whether an event's calendar is chosen */
+  folders?: Pick<FolderScopes, 'calendar'>;
   now: () => Date;
 }
 
 export interface EventItem {
   userId: string;
   event: GraphEvent;
+  /** in a calendar SYNC_CALENDARS does not choose: out of scope like an untagged event */
+  outsideFolders?: boolean;
 }
+
+/** An event read with its calendar (`$expand=calendar($select=id)`), asked only when calendars are chosen. */
+const eventWithCalendar = eventSchema.extend({ calendar: z.looseObject({ id: z.string() }).nullish() });
 
 export class EventsAdapter implements ModuleAdapter<EventItem> {
   readonly module = 'events' as const;
@@ -77,20 +86,26 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
 
   async read(msg: SyncItemMessage): Promise<EventItem | null> {
     let event: GraphEvent;
+    let outsideFolders = false;
+    const chosen = this.deps.config.SYNC_CALENDARS && !this.deps.config.SYNC_CALENDARS.all;
     try {
-      event = await this.deps.graph.get(graphPath`/users/${msg.userId}/events/${msg.itemId}`, eventSchema, { query: { $select: EVENT_SELECT }, headers: IMMUTABLE_IDS });
+      const query: Record<string, string> = chosen ? { $select: EVENT_SELECT, $expand: 'calendar($select=id)' } : { $select: EVENT_SELECT };
+      const read = await this.deps.graph.get(graphPath`/users/${msg.userId}/events/${msg.itemId}`, eventWithCalendar, { query, headers: IMMUTABLE_IDS });
+      const { calendar, ...rest } = read;
+      event = rest;
+      if (chosen && this.deps.folders) outsideFolders = !(await this.deps.folders.calendar(msg.userId, calendar?.id));
     } catch (err) {
       if (!(err instanceof GraphNotFoundError)) throw err;
       await this.gone(msg);
       return null;
     }
     if (isSeriesMaster(event)) {
-      await this.fanOut(msg, event);
+      await this.fanOut(msg, event, outsideFolders);
     } else if (event.seriesMasterId && msg.scope !== event.seriesMasterId) {
       // An occurrence notified on its own (an exception): remember it for when the series goes.
       await this.deps.series.add(msg.userId, event.seriesMasterId, [event.id]);
     }
-    return { userId: msg.userId, event };
+    return { userId: msg.userId, event, outsideFolders };
   }
 
   /** A 404: if it was a series master, every occurrence synced from it is checked (and goes) too. */
@@ -102,7 +117,7 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
     await this.deps.series.remove(msg.userId, msg.itemId, members);
   }
 
-  private async fanOut(msg: SyncItemMessage, master: GraphEvent): Promise<void> {
+  private async fanOut(msg: SyncItemMessage, master: GraphEvent, outsideFolders: boolean): Promise<void> {
     const window = syncWindow(this.deps.now(), this.deps.config.SYNC_EVENTS_PAST_DAYS, this.deps.config.SYNC_EVENTS_FUTURE_DAYS);
     const instances: GraphEvent[] = [];
     const path = graphPath`/users/${msg.userId}/events/${master.id}/instances`;
@@ -113,7 +128,7 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
 
     const changed: string[] = [];
     await mapLimit(instances, FAN_OUT_PARALLELISM, async (event) => {
-      if (!(await this.unchanged({ userId: msg.userId, event }))) changed.push(event.id);
+      if (!(await this.unchanged({ userId: msg.userId, event, outsideFolders }))) changed.push(event.id);
     });
     const added = [...current].filter((id) => !known.has(id));
     const left = [...known].filter((id) => !current.has(id));
@@ -146,7 +161,7 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
   decide(item: EventItem): Decision {
     const { event } = item;
     const config = this.deps.config;
-    if (isSeriesMaster(event)) return { action: 'out-of-scope' };
+    if (isSeriesMaster(event) || item.outsideFolders) return { action: 'out-of-scope' };
     const verdict = shouldSync(event, { includePrivate: config.SYNC_PRIVATE_EVENTS });
     if (verdict === 'cancel') return { action: 'remove', reason: CANCELLED_IN_OUTLOOK, cancel: true };
     if (verdict === 'skip-private') return { action: 'out-of-scope' };
@@ -181,7 +196,7 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
     const { participants, notes } = await eventParticipants(item.event, this.deps.attendees);
     // Always sent, also empty: attendees removed in Outlook must leave Zoho too.
     record.Participants = participants;
-    return { record: withoutInvitations(record), notes };
+    return { record: withoutInvitations(record), notes: [...ownerNotes(ownerId), ...notes] };
   }
 
   async findExisting(_item: EventItem, mapped: Mapped): Promise<{ id: string; how: string } | undefined> {

@@ -8,7 +8,8 @@ import { inScope } from '../../mapping/scope';
 import { mapTask, TASKS_MODULE, taskDedupKey } from '../../mapping/task';
 import { listTodoLists } from '../../provision/graph-ops';
 import { buildCoql, where } from '../../zoho/coql';
-import type { Directory } from '../directory';
+import type { FolderScopes } from '../../graph/folders';
+import { ownerNotes, type Directory } from '../directory';
 import type { Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import type { ZohoPort } from '../ports';
@@ -18,12 +19,16 @@ export interface TasksAdapterDeps {
   zoho: ZohoPort;
   directory: Pick<Directory, 'fieldRules' | 'ownerFor' | 'mailboxTimeZone'>;
   config: Pick<Config, 'SYNC_TASKS' | 'SYNC_CATEGORY'>;
+  /** SYNC_TODO_LISTS: whether a task's list is chosen */
+  folders?: Pick<FolderScopes, 'todoList'>;
 }
 
 export interface TaskItem {
   userId: string;
   listId: string;
   task: GraphTodoTask;
+  /** in a To Do list SYNC_TODO_LISTS does not choose */
+  outsideFolders?: boolean;
 }
 
 /** Microsoft To Do tasks → Zoho Tasks (SPEC §2.2). */
@@ -41,7 +46,8 @@ export class TasksAdapter implements ModuleAdapter<TaskItem> {
         const task = await this.deps.graph.get(graphPath`/users/${msg.userId}/todo/lists/${listId}/tasks/${msg.itemId}`, todoTaskSchema, {
           query: { $select: TODO_TASK_SELECT },
         });
-        return { userId: msg.userId, listId, task };
+        const outsideFolders = this.deps.folders ? !(await this.deps.folders.todoList(msg.userId, listId)) : false;
+        return { userId: msg.userId, listId, task, outsideFolders };
       } catch (err) {
         if (!(err instanceof GraphNotFoundError)) throw err;
       }
@@ -51,6 +57,7 @@ export class TasksAdapter implements ModuleAdapter<TaskItem> {
   }
 
   decide(item: TaskItem): Decision {
+    if (item.outsideFolders) return { action: 'out-of-scope' };
     return inScope(item.task.categories, this.deps.config.SYNC_TASKS, this.deps.config.SYNC_CATEGORY) ? { action: 'sync' } : { action: 'out-of-scope' };
   }
 
@@ -67,7 +74,7 @@ export class TasksAdapter implements ModuleAdapter<TaskItem> {
     const record = { ...mapped.record };
     const ownerId = await this.deps.directory.ownerFor(item.userId);
     if (ownerId) record.Owner = { id: ownerId };
-    return { record, notes: [] };
+    return { record, notes: ownerNotes(ownerId) };
   }
 
   async findExisting(_item: TaskItem, mapped: Mapped): Promise<{ id: string; how: string } | undefined> {

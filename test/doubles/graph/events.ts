@@ -10,7 +10,9 @@ import { changeKey, etagOf, outlookId, timestamp, type Mailbox } from './store';
 import { TrackedCollection } from './tracked';
 
 /**
- * Calendar events on the primary calendar (graph.md §6.3, §5): CRUD, recurring series expanded
+ * Calendar events (graph.md §6.3, §5) on the primary calendar and on other calendars of the
+ * mailbox (`addCalendar`; `GET calendars`, `calendars/{id}/calendarView[/delta]`,
+ * `calendars/{id}/events`, and `$expand=calendar($select=id)` on one event): CRUD, recurring series expanded
  * into occurrences (daily, weekly, absoluteMonthly, absoluteYearly; ranges endDate, numbered,
  * noEnd) for `calendarView`, `events/{id}/instances` and `calendarView/delta`, which returns
  * instances and reports series changes for every occurrence in the window. Times are UTC; the
@@ -44,6 +46,8 @@ export interface EventRecord {
   cancelledDates: string[];
   /** Occurrences changed on their own (Graph `type: exception`), by date (YYYY-MM-DD). */
   exceptions?: Record<string, OccurrenceException>;
+  /** the calendar holding it; absent = the primary calendar */
+  calendarId?: string;
 }
 
 export interface OccurrenceException {
@@ -54,6 +58,8 @@ export interface OccurrenceException {
 
 interface EventsState {
   calendarId: string;
+  /** calendars other than the primary one */
+  calendars: Map<string, { id: string; name: string }>;
   events: TrackedCollection<EventRecord>;
   /** Occurrence id → series + date, filled as occurrences are generated. */
   occurrences: Map<string, { masterId: string; date: string }>;
@@ -73,9 +79,22 @@ export class EventsArea implements GraphArea {
   // ---- test API -------------------------------------------------------------------------------
 
   /** `fields` as in a Graph POST (start/end as dateTimeTimeZone in UTC); `organizer`/`isOrganizer` for invitations. */
-  add(userId: string, fields: Record<string, unknown>, opts: { isOrganizer?: boolean } = {}): Record<string, unknown> {
+  add(userId: string, fields: Record<string, unknown>, opts: { isOrganizer?: boolean; calendarId?: string } = {}): Record<string, unknown> {
     const box = this.ctx.store.mailbox(userId);
-    return this.render(create(this.state(box), fields, this.defaultOrganizer(userId), opts.isOrganizer ?? true), undefined);
+    const state = this.state(box);
+    if (opts.calendarId && opts.calendarId !== state.calendarId && !state.calendars.has(opts.calendarId)) throw new Error(`graph double: no calendar ${opts.calendarId}`);
+    return this.render(create(state, fields, this.defaultOrganizer(userId), opts.isOrganizer ?? true, opts.calendarId), undefined);
+  }
+
+  /** A second calendar of the mailbox (Outlook's "Add calendar"). */
+  addCalendar(userId: string, name: string): { id: string; name: string } {
+    const calendar = { id: outlookId(), name };
+    this.state(this.ctx.store.mailbox(userId)).calendars.set(calendar.id, calendar);
+    return calendar;
+  }
+
+  primaryCalendarId(userId: string): string {
+    return this.state(this.ctx.store.mailbox(userId)).calendarId;
   }
 
   update(userId: string, id: string, fields: Record<string, unknown>): Record<string, unknown> {
@@ -128,8 +147,9 @@ export class EventsArea implements GraphArea {
     const state = this.state(this.ctx.store.mailbox(userId));
     const event = state.events.get(id);
     const uid = userId.toLowerCase();
+    const calendarId = event?.calendarId ?? state.calendarId;
     return {
-      candidates: [`users/${uid}/events`, `users/${uid}/calendar/events`, `users/${uid}/calendars/${state.calendarId.toLowerCase()}/events`],
+      candidates: [`users/${uid}/events`, ...(calendarId === state.calendarId ? [`users/${uid}/calendar/events`] : []), `users/${uid}/calendars/${calendarId.toLowerCase()}/events`],
       resource: `Users/${userId}/Events/${id}`,
       odataType: '#Microsoft.Graph.Event',
       etag: event ? etagOf(event.changeKey) : undefined,
@@ -143,9 +163,21 @@ export class EventsArea implements GraphArea {
     const box = (req: DoubleRequest) => ctx.store.mailboxFor(req.params.user);
     const entity = (req: DoubleRequest) => `${ctx.origin}/v1.0/$metadata#users('${req.params.user}')/events/$entity`;
 
+    /** The calendar a path names: `calendars/{calendar}`, else the primary one; 404 for an unknown one. */
+    const calendarOf = (req: DoubleRequest): string => {
+      const state = this.state(box(req));
+      const id = req.params.calendar;
+      if (id === undefined) return state.calendarId;
+      if (id === state.calendarId || state.calendars.has(id)) return id;
+      throw new GraphHttpError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+    };
+    const inCalendar = (state: EventsState, calendarId: string) => (e: EventRecord) => (e.calendarId ?? state.calendarId) === calendarId;
     const list = (req: DoubleRequest) => {
       const mailbox = box(req);
-      return listResponse(req, this.state(mailbox).events.list(), {
+      // `users/{id}/events` is every event of the mailbox; a calendar's `events` only its own.
+      const all = req.params.calendar === undefined && !req.segments.some((seg) => seg.toLowerCase() === 'calendar');
+      const state = this.state(mailbox);
+      return listResponse(req, all ? state.events.list() : state.events.list().filter(inCalendar(state, calendarOf(req))), {
         origin: ctx.origin, entitySet: `users('${req.params.user}')/events`, defaultSize: ctx.outlookPageSize, maxTop: 1000, style: 'skip',
         project: (e, select) => this.render(e, select),
       });
@@ -153,14 +185,14 @@ export class EventsArea implements GraphArea {
     const post = (req: DoubleRequest) => {
       const mailbox = box(req);
       const fields = writableFields(parseJsonBody(req), EVENT_WRITABLE, EVENT_READ_ONLY, 'event');
-      const event = create(this.state(mailbox), fields, this.defaultOrganizer(mailbox.userId), true);
+      const event = create(this.state(mailbox), fields, this.defaultOrganizer(mailbox.userId), true, calendarOf(req));
       return json(201, { '@odata.context': entity(req), ...this.render(event, undefined) });
     };
     const view = (req: DoubleRequest) => {
       const mailbox = box(req);
       const state = this.state(mailbox);
       const { from, to } = windowOf(req.query);
-      const items = state.events.list().flatMap((e) => this.inWindow(state, e, from, to, undefined));
+      const items = state.events.list().filter(inCalendar(state, calendarOf(req))).flatMap((e) => this.inWindow(state, e, from, to, undefined));
       items.sort((a, b) => String((a.start as { dateTime: string }).dateTime).localeCompare(String((b.start as { dateTime: string }).dateTime)));
       return listResponse(req, items, {
         origin: ctx.origin, entitySet: `users('${req.params.user}')/calendarView`, defaultSize: ctx.outlookPageSize, maxTop: 1000, style: 'skip',
@@ -176,16 +208,31 @@ export class EventsArea implements GraphArea {
       const state = this.state(box(req));
       return json(200, { id: state.calendarId, name: 'Calendar', color: 'auto', isDefaultCalendar: true, canEdit: true, canShare: true, canViewPrivateItems: true, owner: this.defaultOrganizer(box(req).userId).emailAddress });
     });
+    router.get('/users/{user}/calendars', (req) => {
+      const state = this.state(box(req));
+      const owner = this.defaultOrganizer(box(req).userId).emailAddress;
+      const rows = [{ id: state.calendarId, name: 'Calendar', isDefaultCalendar: true }, ...[...state.calendars.values()].map((c) => ({ ...c, isDefaultCalendar: false }))].map((c) => ({ ...c, color: 'auto', canEdit: true, canShare: true, canViewPrivateItems: true, owner }));
+      return listResponse(req, rows, {
+        origin: ctx.origin, entitySet: `users('${req.params.user}')/calendars`, defaultSize: ctx.outlookPageSize, maxTop: 1000, style: 'skip',
+        project: (c, select) => (select ? pick({ ...c }, select, ['id']) : { ...c }),
+      });
+    });
+    router.get('/users/{user}/calendars/{calendar}/events', list);
+    router.post('/users/{user}/calendars/{calendar}/events', post);
     router.get('/users/{user}/calendarView', view);
     router.get('/users/{user}/calendar/calendarView', view);
-    router.get('/users/{user}/calendarView/delta', (req) => {
+    router.get('/users/{user}/calendars/{calendar}/calendarView', view);
+    const delta = (req: DoubleRequest) => {
       const mailbox = box(req);
       const state = this.state(mailbox);
+      const calendarId = calendarOf(req);
+      const ofCalendar = inCalendar(state, calendarId);
       if (req.query.has('$select') || req.query.has('$filter') || req.query.has('$expand') || req.query.has('$orderby')) {
         throw new GraphHttpError(400, 'ErrorInvalidUrlQuery', 'The following parameters are not supported with change tracking over the \'CalendarView\' resource: \'$orderby, $filter, $select, $expand, $search, $top\'.');
       }
       return deltaResponse(req, { origin: ctx.origin, defaultPageSize: ctx.outlookPageSize, generation: mailbox.deltaGeneration }, {
-        key: `calendarView:${mailbox.userId}`,
+        // Each calendar is tracked separately (graph.md §5).
+        key: calendarId === state.calendarId ? `calendarView:${mailbox.userId}` : `calendarView:${mailbox.userId}:${calendarId}`,
         collection: state.events,
         odataType: '#microsoft.graph.event',
         entitySet: 'event',
@@ -193,7 +240,7 @@ export class EventsArea implements GraphArea {
           const { from, to } = windowOf(q);
           return { from: String(from), to: String(to) };
         },
-        scope: (p) => (e) => this.inWindow(state, e, Number(p.from), Number(p.to), undefined).length > 0,
+        scope: (p) => (e) => ofCalendar(e) && this.inWindow(state, e, Number(p.from), Number(p.to), undefined).length > 0,
         render: (e) => this.render(e, undefined),
         // A deleted occurrence of a series that is still there is reported as removed.
         expand: (e, _select, p) => [
@@ -202,7 +249,9 @@ export class EventsArea implements GraphArea {
         ],
         removedIds: (last, id, p) => (last?.type === 'seriesMaster' ? this.occurrencesOf(state, last, Number(p.from), Number(p.to)).map((o) => o.id) : [id]),
       }, ctx.store.clock.now());
-    });
+    };
+    router.get('/users/{user}/calendarView/delta', delta);
+    router.get('/users/{user}/calendars/{calendar}/calendarView/delta', delta);
 
     router.get('/users/{user}/events/{id}', (req) => {
       const mailbox = box(req);
@@ -210,10 +259,16 @@ export class EventsArea implements GraphArea {
       const id = storedId(req.params.id);
       const immutable = wantsImmutableIds(req);
       const event = state.events.get(id);
-      if (event) return json(200, { '@odata.context': entity(req), ...this.render(event, selectOf(req.query), immutable) });
-      const occ = this.findOccurrence(state, id);
-      if (!occ) throw itemNotFound();
-      return json(200, { '@odata.context': entity(req), ...this.renderOccurrence(occ.master, occ.occurrence, selectOf(req.query), immutable) });
+      const occ = event ? undefined : this.findOccurrence(state, id);
+      if (!event && !occ) throw itemNotFound();
+      const body = event ? this.render(event, selectOf(req.query), immutable) : this.renderOccurrence(occ!.master, occ!.occurrence, selectOf(req.query), immutable);
+      // `$expand=calendar($select=id)`: the calendar holding the event (an occurrence: its series').
+      const expand = req.query.get('$expand');
+      if (expand !== null) {
+        if (!/^calendar(\(\$select=[a-z,]+\))?$/i.test(expand.trim())) throw new GraphHttpError(400, 'BadRequest', `Parsing OData Select and Expand failed: Could not find a property named '${expand}' on type 'microsoft.graph.event'.`);
+        body.calendar = { id: (event ?? occ!.master).calendarId ?? state.calendarId };
+      }
+      return json(200, { '@odata.context': entity(req), ...body });
     });
     router.patch('/users/{user}/events/{id}', (req) => {
       const mailbox = box(req);
@@ -254,7 +309,7 @@ export class EventsArea implements GraphArea {
   }
 
   private state(box: Mailbox): EventsState {
-    return box.area('events', () => ({ calendarId: outlookId(), events: new TrackedCollection<EventRecord>(this.ctx.store.clock), occurrences: new Map() }));
+    return box.area('events', () => ({ calendarId: outlookId(), calendars: new Map(), events: new TrackedCollection<EventRecord>(this.ctx.store.clock), occurrences: new Map() }));
   }
 
   private defaultOrganizer(userId: string): { emailAddress: { name: string; address: string } } {
@@ -354,7 +409,7 @@ function shape(
   return select ? pick(full, select, ['@odata.etag', 'id']) : full;
 }
 
-function create(state: EventsState, fields: Record<string, unknown>, organizer: unknown, isOrganizer: boolean): EventRecord {
+function create(state: EventsState, fields: Record<string, unknown>, organizer: unknown, isOrganizer: boolean, calendarId?: string): EventRecord {
   const startMs = parseDateTimeTimeZone(fields.start);
   const endMs = parseDateTimeTimeZone(fields.end);
   if (startMs === undefined || endMs === undefined) throw new GraphHttpError(400, 'ErrorInvalidRequest', 'Your request can\'t be completed. The start and end times of the event are required.');
@@ -371,6 +426,7 @@ function create(state: EventsState, fields: Record<string, unknown>, organizer: 
     fields: { organizer, ...fields, recurrence },
     isOrganizer,
     cancelledDates: [],
+    ...(calendarId && calendarId !== state.calendarId ? { calendarId } : {}),
   });
 }
 

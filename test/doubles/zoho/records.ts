@@ -173,7 +173,7 @@ function apply(ctx: RecordsContext, module: string, existing: StoredRecord, v: N
 /** Derived fields, and the invitation model for meetings (see events.ts in lib/zoho). */
 function finish(ctx: RecordsContext, module: string, rec: StoredRecord, v: Normalised): void {
   if (module === 'Contacts' || module === 'Leads') {
-    rec.Full_Name = [rec.First_Name, rec.Last_Name].filter((s) => typeof s === 'string' && s !== '').join(' ');
+    rec.Full_Name = ctx.state.fullName(rec);
   }
   if (module === 'Events' && Array.isArray(v.values.Participants) && v.values.Participants.length > 0) {
     const invite = v.sendNotification ?? ctx.defaultSendNotification;

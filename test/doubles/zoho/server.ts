@@ -17,7 +17,7 @@ import { coqlRoute } from './coql';
 import { associateEmailRoute, attachmentRoute, filesRoute, type FileLimits } from './email';
 import { cancelRoute } from './events';
 import type { FieldSpec } from './field-defs';
-import { fieldsRoute, orgRoute, usersRoute } from './metadata';
+import { fieldsRoute, orgRoute, profilesRoute, usersRoute } from './metadata';
 import { create, getOne, insert, list, remove, update, upsert, type RecordsContext, type WriteLog } from './records';
 import { errors, json, type Reply } from './respond';
 import { searchRoute } from './search';
@@ -225,7 +225,7 @@ export class ZohoDouble {
         if (spec.type === 'ownerlookup') rec[key] = this.state.userRef(id);
         else if (spec.type === 'lookup') rec[key] = this.state.lookupRef(spec.lookup ?? String(rec.$se_module), id);
       }
-      if (module === 'Contacts' || module === 'Leads') rec.Full_Name = [rec.First_Name, rec.Last_Name].filter(Boolean).join(' ');
+      if (module === 'Contacts' || module === 'Leads') rec.Full_Name = this.state.fullName(rec);
       store.set(rec.id, rec);
       return rec.id;
     });
@@ -250,6 +250,21 @@ export class ZohoDouble {
 
   addUser(user: Partial<DoubleUser> & { email: string; last_name: string }): DoubleUser {
     return this.state.addUser(user);
+  }
+
+  /**
+   * A profile whose users may not do `deny` (e.g. `[{ module: 'Contacts', action: 'Create' }]`);
+   * give it to a user with `addUser({ ..., profile })`. Writes are still made as the token's user.
+   */
+  addProfile(name: string, deny: { module: string; action: 'View' | 'Create' | 'Edit' | 'Delete' }[] = []): { name: string; id: string } {
+    const id = this.state.nextId();
+    this.state.profiles.set(id, { id, name, denied: new Set(deny.map((d) => `${d.module}:${d.action}`)) });
+    return { name, id };
+  }
+
+  /** How the org composes Full_Name: `lastFirst` as a Japanese org shows names. */
+  setNameFormat(format: 'firstLast' | 'lastFirst'): void {
+    this.state.nameFormat = format;
   }
 
   setOrg(patch: Record<string, unknown>): void {
@@ -504,6 +519,8 @@ export class ZohoDouble {
       { method: 'POST', pattern: /^\/crm\/v8\/coql$/, label: () => 'POST /crm/v8/coql', heavy: () => true, run: (c) => coqlRoute(s, c.json, this.options.coqlMaxLimit) },
       { method: 'GET', pattern: /^\/crm\/v8\/users$/, label: () => 'GET /crm/v8/users', run: (c) => usersRoute(s, c.query) },
       { method: 'GET', pattern: /^\/crm\/v8\/org$/, label: () => 'GET /crm/v8/org', run: () => orgRoute(s) },
+      { method: 'GET', pattern: /^\/crm\/v8\/settings\/profiles$/, label: () => 'GET /crm/v8/settings/profiles', run: () => profilesRoute(s) },
+      { method: 'GET', pattern: new RegExp(`^/crm/v8/settings/profiles/${ID}$`), label: () => 'GET /crm/v8/settings/profiles/{id}', run: (_c, m) => profilesRoute(s, decodeURIComponent(m[1])) },
       { method: 'GET', pattern: /^\/crm\/v8\/settings\/fields$/, label: () => 'GET /crm/v8/settings/fields', run: (c) => fieldsRoute(s, c.query) },
       { method: 'POST', pattern: /^\/crm\/v8\/files$/, label: () => 'POST /crm/v8/files', run: (c) => filesRoute(s, c.form, this.fileLimits) },
       {

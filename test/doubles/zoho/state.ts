@@ -58,6 +58,17 @@ export interface PermissionRule {
   operations?: ('read' | 'create' | 'edit' | 'delete')[];
 }
 
+/** A profile as GET /settings/profiles/{id} shows it; `denied` lists `Module:Action` switched off. */
+export interface DoubleProfile {
+  id: string;
+  name: string;
+  denied: Set<string>;
+}
+
+export const PROFILE_ACTIONS = ['View', 'Create', 'Edit', 'Delete'] as const;
+export const ADMIN_PROFILE = { name: 'Administrator', id: '5725767000000026011' };
+export const STANDARD_PROFILE = { name: 'Standard', id: '5725767000000026014' };
+
 export const ORG_ID = '5725767000000000001';
 export const LAYOUT_ID = '5725767000000091055';
 
@@ -75,6 +86,12 @@ export class DoubleState {
   invitations: Invitation[] = [];
   unique = new Map<string, Set<string>>();
   permissions: PermissionRule[] = [];
+  profiles = new Map<string, DoubleProfile>();
+  /**
+   * The org's name format: how Full_Name of Contacts and Leads is composed. A Japanese org shows
+   * "Last First" (Setup → Company Details → locale); the API still stores the two parts apart.
+   */
+  nameFormat: 'firstLast' | 'lastFirst' = 'firstLast';
   /** Search index lag: ids written while lag is on stay invisible to search until a flush. */
   searchLag = false;
   unindexed = new Set<string>();
@@ -97,15 +114,23 @@ export class DoubleState {
     this.invitations = [];
     this.unique.clear();
     this.permissions = [];
+    this.profiles = new Map([ADMIN_PROFILE, STANDARD_PROFILE].map((p) => [p.id, { ...p, denied: new Set<string>() }]));
     this.searchLag = false;
+    this.nameFormat = 'firstLast';
     this.unindexed.clear();
     this.seq = 0;
     this.offsetMs = 0;
     this.fixedNow = undefined;
     this.users = [];
-    const admin = this.addUser({ first_name: 'Sync', last_name: 'Admin', email: 'sync.admin@example.com', profile: { name: 'Administrator', id: '5725767000000026011' } });
+    const admin = this.addUser({ first_name: 'Sync', last_name: 'Admin', email: 'sync.admin@example.com', profile: { ...ADMIN_PROFILE } });
     this.currentUserId = admin.id;
     this.org = defaultOrg();
+  }
+
+  /** Full_Name as the org's name format composes it. */
+  fullName(rec: Record<string, unknown>): string {
+    const parts = [rec.First_Name, rec.Last_Name].filter((v): v is string => typeof v === 'string' && v !== '');
+    return (this.nameFormat === 'lastFirst' ? parts.reverse() : parts).join(' ');
   }
 
   now(): number {
@@ -189,7 +214,7 @@ export class DoubleState {
       confirm: true,
       zuid: String(60000000 + this.users.length + 1),
       role: { name: 'CEO', id: '5725767000000026005' },
-      profile: { name: 'Standard', id: '5725767000000026014' },
+      profile: { ...STANDARD_PROFILE },
       language: 'en_US',
       locale: 'en_US',
       country_locale: 'en_US',
