@@ -27,6 +27,11 @@ import { BatchedAttendeeDirectory } from './sync/participants';
 import type { WorkerDeps } from './sync/worker';
 import { CachedSubscriptionLookup } from './webhook/subscription-cache';
 import { createZohoClient, type ZohoClient } from './zoho/client';
+import { TtlCache } from './cache';
+import { OutlookWriter } from './graph/outlook-writes';
+import { PendingZohoChangeRepository, ZohoFeedRepository, type ZohoChannelRecord } from './state/zoho-feed';
+import { ZohoChangeMessage } from './zohofeed/messages';
+import { OwnerMailboxes } from './zohofeed/owners';
 
 /**
  * The composition root: long-lived clients and repositories of this process, built from settings
@@ -46,6 +51,13 @@ export class Runtime {
   readonly lookupClaims: LookupClaimRepository;
   readonly resyncQueue: StorageQueue<ResyncJobMessage>;
   readonly users: ProvisionedUserRepository;
+  /** Zoho → Outlook: channels and sweep cursors, the change queue, and changes not yet applied */
+  readonly zohoFeed: ZohoFeedRepository;
+  readonly zohoChangesQueue: StorageQueue<ZohoChangeMessage>;
+  readonly pendingZohoChanges: PendingZohoChangeRepository;
+  /** the callback route reads a channel's token once a minute, not once per callback */
+  private readonly channelCache = new TtlCache<ZohoChannelRecord | undefined>(60_000);
+  private outlookWriterInstance?: OutlookWriter;
   /** vendor calls made by this process, per endpoint */
   readonly graphCalls = new CallCounter();
   readonly zohoCalls = new CallCounter();
@@ -69,6 +81,25 @@ export class Runtime {
     this.lookupClaims = new LookupClaimRepository(this.tables);
     this.resyncQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.resyncJobs, ResyncJobMessage);
     this.users = new ProvisionedUserRepository(this.tables);
+    this.zohoFeed = new ZohoFeedRepository(this.tables);
+    this.zohoChangesQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.zohoChanges, ZohoChangeMessage);
+    this.pendingZohoChanges = new PendingZohoChangeRepository(this.tables);
+  }
+
+  /** The callback route's channel look-up (cached; a channel just created is stored before Zoho knows it). */
+  readonly zohoChannels = {
+    getChannel: (channelId: string) => this.channelCache.get(channelId, () => this.zohoFeed.getChannel(channelId)),
+  };
+
+  /** Graph writes for Zoho → Outlook (contacts folder per SYNC_CONTACTS_FOLDER). */
+  get outlookWriter(): OutlookWriter {
+    this.outlookWriterInstance ??= new OutlookWriter(this.graph, { contactsFolder: this.config.SYNC_CONTACTS_FOLDER });
+    return this.outlookWriterInstance;
+  }
+
+  /** Which mailbox a Zoho record goes to (its Owner's). */
+  get ownerMailboxes(): OwnerMailboxes {
+    return new OwnerMailboxes(this.directory, this.users);
   }
 
   /** Provisioning, renewal and the lifecycle worker, logging through the invocation's logger. */
