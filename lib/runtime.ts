@@ -88,7 +88,10 @@ export class Runtime {
 
   /** The callback route's channel look-up (cached; a channel just created is stored before Zoho knows it). */
   readonly zohoChannels = {
-    getChannel: (channelId: string) => this.channelCache.get(channelId, () => this.zohoFeed.getChannel(channelId)),
+    getChannel: (channelId: string, opts: { fresh?: boolean } = {}) => {
+      if (opts.fresh) this.channelCache.invalidate(channelId);
+      return this.channelCache.get(channelId, () => this.zohoFeed.getChannel(channelId));
+    },
   };
 
   /** Graph writes for Zoho → Outlook (contacts folder per SYNC_CONTACTS_FOLDER). */

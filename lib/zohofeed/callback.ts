@@ -15,7 +15,8 @@ import { secretsEqual } from '../webhook/verify';
 import { CallbackCredentials, isFeedModule, ZohoCallback, type ZohoChangeMessage } from './messages';
 
 export interface ZohoCallbackDeps {
-  channels: { getChannel(channelId: string): Promise<ZohoChannelRecord | undefined> };
+  /** `fresh`: bypass any cache (the token may have changed when the channel was recreated) */
+  channels: { getChannel(channelId: string, opts?: { fresh?: boolean }): Promise<ZohoChannelRecord | undefined> };
   queue: MessageQueue<ZohoChangeMessage>;
   logger: Logger;
 }
@@ -39,8 +40,10 @@ export async function handleZohoCallback(bodyText: () => Promise<string>, deps: 
   }
 
   const credentials = CallbackCredentials.safeParse(json);
-  const channel = credentials.success ? await deps.channels.getChannel(credentials.data.channel_id) : undefined;
-  if (!credentials.success || !channel || !secretsEqual(channel.token, credentials.data.token)) {
+  let channel = credentials.success ? await deps.channels.getChannel(credentials.data.channel_id) : undefined;
+  const matches = () => credentials.success && !!channel && secretsEqual(channel.token, credentials.data.token);
+  if (credentials.success && !matches()) channel = await deps.channels.getChannel(credentials.data.channel_id, { fresh: true });
+  if (!credentials.success || !channel || !matches()) {
     deps.logger.warn('zoho callback refused', { reason: !credentials.success ? 'no-credentials' : !channel ? 'unknown-channel' : 'token-mismatch' });
     return { status: 403, jsonBody: { error: 'not a callback of ours' } };
   }
