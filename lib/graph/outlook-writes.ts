@@ -168,12 +168,12 @@ export class OutlookWriter {
   // ---- events ---------------------------------------------------------------------------------
 
   /** Into the primary calendar; refused before any request when the body has attendees. */
-  createEvent(userId: string, body: Record<string, unknown>): Promise<GraphEvent> {
+  async createEvent(userId: string, body: Record<string, unknown>): Promise<GraphEvent> {
     assertNoAttendees(body);
     return this.graph.post(graphPath`/users/${userId}/calendar/events`, body, eventSchema, IMMUTABLE);
   }
 
-  updateEvent(userId: string, eventId: string, body: Record<string, unknown>): Promise<GraphEvent> {
+  async updateEvent(userId: string, eventId: string, body: Record<string, unknown>): Promise<GraphEvent> {
     assertNoAttendees(body);
     return this.graph.patch(graphPath`/users/${userId}/events/${eventId}`, body, eventSchema, IMMUTABLE);
   }
