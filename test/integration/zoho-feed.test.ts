@@ -130,6 +130,17 @@ describe('the watch channel', () => {
     expect((await getRuntime().zohoFeed.getChannel(created.channelId!))!.token).toBe(channel.token);
   });
 
+  it('is created again when Zoho refuses to renew it', async () => {
+    const created = await maintain();
+    const posts = zoho.count('POST /crm/v8/actions/watch');
+    const shift = 2 * DAY;
+    zoho.advanceTime(shift);
+    zoho.fault({ match: 'PATCH /crm/v8/actions/watch', response: { kind: 'reply', status: 202, body: { watch: [{ status: 'error', code: 'NOT_SUBSCRIBED', message: 'not subscribed', details: {} }] } } });
+    expect(await maintain(shift)).toMatchObject({ action: 'recreated', channelId: created.channelId });
+    expect(zoho.count('POST /crm/v8/actions/watch')).toBe(posts + 1);
+    expect(zoho.watch.channels.get(created.channelId!)).toBeDefined();
+  });
+
   it('is recreated when it expired in Zoho, and disabled when no module syncs to Outlook any more', async () => {
     const created = await maintain();
     zoho.advanceTime(8 * DAY);

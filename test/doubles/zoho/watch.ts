@@ -142,8 +142,8 @@ export class WatchArea {
   enable(body: Record<string, unknown> | undefined): Reply {
     const specs = watchSpecs(body);
     if (!specs) return errors.requiredParam('watch');
-    const items = specs.map((spec) => {
-      const checked = this.check(spec, undefined);
+    const items = specs.map((spec, i) => {
+      const checked = this.check(spec, undefined, i);
       if ('code' in checked) return checked;
       this.channels.set(checked.channelId, checked);
       return item('SUCCESS', 'Successfully subscribed for actions-watch of the given module', { events: this.eventDetails(checked) });
@@ -154,17 +154,17 @@ export class WatchArea {
   update(body: Record<string, unknown> | undefined): Reply {
     const specs = watchSpecs(body);
     if (!specs) return errors.requiredParam('watch');
-    const items = specs.map((spec) => {
+    const items = specs.map((spec, i) => {
       const id = channelIdOf(spec.channel_id);
       const current = id ? this.live(id) : undefined;
       if (!current) return item('NOT_SUBSCRIBED', 'Not subscribed for actions-watch of the given channel', { channel_id: id ?? null });
-      const checked = this.check(spec, current);
+      const checked = this.check(spec, current, i);
       if ('code' in checked) return checked;
       this.channels.set(checked.channelId, checked);
       return item('SUCCESS', 'Successfully updated the subscribe details', { events: this.eventDetails(checked) });
     });
-    const ok = items.every((i) => i.status === 'success');
-    return json(ok ? 200 : 400, { watch: items });
+    // notifications.json: per-channel errors come wrapped in `watch[]` with 202; 400 is a flat error.
+    return json(items.every((i) => i.status === 'success') ? 200 : 202, { watch: items });
   }
 
   list(query: URLSearchParams): Reply {
@@ -190,7 +190,7 @@ export class WatchArea {
       if (!this.channels.delete(id)) return item('NOT_SUBSCRIBED', 'Not subscribed for actions-watch of the given channel', { channel_id: id });
       return item('SUCCESS', 'Successfully un-subscribed from actions-watch', { channel_id: id });
     });
-    return json(items.every((i) => i.status === 'success') ? 200 : 400, { watch: items });
+    return json(items.every((i) => i.status === 'success') ? 200 : 202, { watch: items });
   }
 
   /** GET /{module}/deleted: newest first; `If-Modified-Since` keeps deletions at or after it. */
@@ -217,24 +217,25 @@ export class WatchArea {
     return c && c.expiresAt > this.state.now() ? c : undefined;
   }
 
-  private check(spec: Record<string, unknown>, current: WatchChannel | undefined): WatchChannel | ZohoItem {
+  private check(spec: Record<string, unknown>, current: WatchChannel | undefined, index: number): WatchChannel | ZohoItem {
+    const at = (field: string) => ({ api_name: field, json_path: `$.watch[${index}].${field}` });
     const channelId = channelIdOf(spec.channel_id);
-    if (!channelId) return item(spec.channel_id === undefined ? 'MANDATORY_NOT_FOUND' : 'INVALID_DATA', 'invalid data', { api_name: 'channel_id' });
+    if (!channelId) return item(spec.channel_id === undefined ? 'MANDATORY_NOT_FOUND' : 'INVALID_DATA', 'invalid data', at('channel_id'));
     const events = spec.events ?? current?.events;
-    if (!Array.isArray(events) || events.length === 0) return item('MANDATORY_NOT_FOUND', 'required field not found', { api_name: 'events' });
+    if (!Array.isArray(events) || events.length === 0) return item('MANDATORY_NOT_FOUND', 'required field not found', at('events'));
     for (const e of events) {
       const m = typeof e === 'string' ? EVENT.exec(e) : null;
-      if (!m || !this.state.isModule(m[1])) return item('INVALID_DATA', 'invalid data', { api_name: 'events', value: e });
+      if (!m || !this.state.isModule(m[1])) return item('INVALID_DATA', 'invalid data', at('events'));
     }
     const notifyUrl = spec.notify_url ?? current?.notifyUrl;
-    if (typeof notifyUrl !== 'string' || !URL.canParse(notifyUrl)) return item('MANDATORY_NOT_FOUND', 'required field not found', { api_name: 'notify_url' });
+    if (typeof notifyUrl !== 'string' || !URL.canParse(notifyUrl)) return item('MANDATORY_NOT_FOUND', 'required field not found', at('notify_url'));
     const token = spec.token === undefined ? current?.token ?? null : spec.token;
-    if (token !== null && (typeof token !== 'string' || token.length > 50)) return item('INVALID_DATA', 'invalid data', { api_name: 'token', maximum_length: 50 });
+    if (token !== null && (typeof token !== 'string' || token.length > 50)) return item('INVALID_DATA', 'invalid data', { ...at('token'), maximum_length: 50 });
     const now = this.state.now();
     let expiresAt = current?.expiresAt ?? now + DEFAULT_EXPIRY_MS;
     if (spec.channel_expiry !== undefined && spec.channel_expiry !== null) {
       const ms = typeof spec.channel_expiry === 'string' ? Date.parse(spec.channel_expiry) : NaN;
-      if (Number.isNaN(ms) || ms <= now || ms > now + MAX_EXPIRY_MS) return item('INVALID_DATA', 'invalid data', { api_name: 'channel_expiry' });
+      if (Number.isNaN(ms) || ms <= now || ms > now + MAX_EXPIRY_MS) return item('INVALID_DATA', 'invalid data', at('channel_expiry'));
       expiresAt = ms;
     }
     return { channelId, events: events as string[], notifyUrl, token, expiresAt, createdAt: current?.createdAt ?? now };
@@ -243,7 +244,7 @@ export class WatchArea {
   private eventDetails(c: WatchChannel): Record<string, unknown>[] {
     return c.events.map((e) => {
       const module = e.split('.')[0];
-      return { channel_expiry: this.state.formatTime(c.expiresAt), resource_uri: `${this.state.origin}/crm/v8/${module}`, resource_id: moduleIdOf(module), resource_name: module, channel_id: c.channelId };
+      return { channel_expiry: this.state.formatTime(c.expiresAt), resource_uri: `${this.state.origin}/crm/v8/${module}`, resource_id: moduleIdOf(module), resource_name: module, channel_id: c.channelId, notification_condition: [] };
     });
   }
 }
