@@ -11,6 +11,7 @@ import type { CallCounter } from '../metrics';
 import { COQL_DEFAULT_PAGE, earliestByField, findByField, runCoql, type FindByFieldOptions } from './coql';
 import { addAttachment, associateEmail, uploadFiles } from './email';
 import { getDeletedRecords, type DeletedRecord } from './deleted';
+import { getRecordsByIds, type RecordsById } from './read';
 import { cancelEvent } from './events';
 import { ZohoHttp, type ZohoHttpOptions } from './http';
 import { fetchFields, getOrg, getUsers, processFieldCache, type ZohoFieldCache, type ZohoUserType } from './metadata';
@@ -132,6 +133,11 @@ export class ZohoClient {
 
   disableWatch(channelIds: readonly string[]): Promise<WatchResult[]> {
     return disableWatch(this.http, channelIds);
+  }
+
+  /** Records by id, ≤ 100 per call; ids not returned are listed as missing. */
+  getRecordsByIds(module: string, ids: readonly string[], fields: readonly string[]): Promise<RecordsById> {
+    return getRecordsByIds(this.http, module, ids, fields);
   }
 
   /** Records deleted since `since` (recycle bin and permanent). */

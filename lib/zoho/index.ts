@@ -5,6 +5,7 @@ export * from './email';
 export * from './errors';
 export * from './deleted';
 export * from './events';
+export * from './read';
 export { ZOHO_API_PREFIX, ZohoHttp, type ZohoHttpOptions, type ZohoRequest, type ZohoResponse } from './http';
 export { concurrencyForEdition, HEAVY_CONCURRENCY } from './limiter';
 export { processFieldCache, ZohoFieldCache, type ZohoUserType } from './metadata';

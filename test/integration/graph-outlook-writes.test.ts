@@ -1,4 +1,5 @@
 import { createGraphClient, type GraphApi } from '../../lib/graph/client';
+import { OutlookDuplicates } from '../../lib/graph/outlook-lookup';
 import { OutlookInvitationError, OutlookWriter } from '../../lib/graph/outlook-writes';
 import { graphPath } from '../../lib/graph/path';
 import { CONTACT_EXPAND, CONTACT_SELECT, contactSchema } from '../../lib/graph/resources/contact';
@@ -129,5 +130,39 @@ describe('To Do tasks', () => {
     expect((await writer.updateTask(userId, task.listId, task.id, { status: 'completed' })).status).toBe('completed');
     expect(await writer.deleteTask(userId, task.listId, task.id)).toBe(true);
     expect(double.todo.getTask(userId, task.id)).toBeUndefined();
+  });
+});
+
+describe('Outlook-side duplicates of a Zoho record', () => {
+  it('contact: same e-mail (any case) in the Contacts folder, also when the sync writes to its own folder', async () => {
+    const existing = double.contacts.add(userId, { givenName: 'Pavel', surname: 'Bansky', emailAddresses: [{ address: 'PavelB@Fabrikam.example' }], jobTitle: 'Kept' });
+    const lookup = new OutlookDuplicates(graph, new OutlookWriter(graph, { contactsFolder: 'Zoho CRM Contacts' }));
+    expect((await lookup.contact(userId, zohoContact))?.id).toBe(existing.id);
+    expect(await lookup.contact(userId, zohoContact, new Set([String(existing.id)]))).toBeUndefined();
+    expect(await lookup.contact(userId, { ...zohoContact, Email: 'someone.else@fabrikam.example' })).toBeUndefined();
+  });
+
+  it('contact without e-mail: same full name', async () => {
+    const existing = double.contacts.add(userId, { givenName: "Ann O'Neil", surname: 'Lee' });
+    double.contacts.add(userId, { givenName: 'Bob', surname: 'Lee' });
+    const lookup = new OutlookDuplicates(graph, new OutlookWriter(graph));
+    expect((await lookup.contact(userId, { First_Name: "Ann O'Neil", Last_Name: 'Lee', Email: null }))?.id).toBe(existing.id);
+    expect(await lookup.contact(userId, { First_Name: 'Cid', Last_Name: 'Lee', Email: null })).toBeUndefined();
+  });
+
+  it('task: subject and due date in the default list', async () => {
+    const list = double.todo.defaultListId(userId);
+    double.todo.addTask(userId, list, { title: 'Call back', dueDateTime: { dateTime: '2026-12-23T00:00:00.0000000', timeZone: 'UTC' } });
+    const same = double.todo.addTask(userId, list, { title: 'Call back', dueDateTime: { dateTime: '2026-12-24T00:00:00.0000000', timeZone: 'UTC' } });
+    const lookup = new OutlookDuplicates(graph, new OutlookWriter(graph));
+    expect((await lookup.task(userId, { Subject: 'Call back', Due_Date: '2026-12-24' }, 'UTC'))?.id).toBe(same.id);
+    expect(await lookup.task(userId, { Subject: 'Call back', Due_Date: '2026-12-25' }, 'UTC')).toBeUndefined();
+  });
+
+  it('event: title, start and end, whatever zone Zoho answers in', async () => {
+    const existing = double.events.add(userId, { subject: 'Kick-off with Fabrikam', start: { dateTime: '2026-12-10T01:00:00', timeZone: 'UTC' }, end: { dateTime: '2026-12-10T02:00:00', timeZone: 'UTC' } });
+    const lookup = new OutlookDuplicates(graph, new OutlookWriter(graph));
+    expect((await lookup.event(userId, meeting, 'UTC'))?.id).toBe(existing.id);
+    expect(await lookup.event(userId, { ...meeting, End_DateTime: '2026-12-10T11:30:00+09:00' }, 'UTC')).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@ import { resetConfigCache } from '../../lib/config';
 import { MemoryLogger } from '../../lib/log';
 import { QUEUES } from '../../lib/queue';
 import { getRuntime, resetRuntime } from '../../lib/runtime';
+import { REVERSE_READ_FIELDS } from '../../lib/zoho/read';
 import { maintainZohoChannel, RENEW_WITHIN_MS } from '../../lib/zohofeed/channel';
 import type { ZohoChangeMessage } from '../../lib/zohofeed/messages';
 import { startGraphDouble, type GraphDouble } from '../doubles/graph';
@@ -199,6 +200,18 @@ describe('callbacks', () => {
     await zoho.watch.settle();
     expect(zoho.watch.deliveries.map((d) => [d.channelId, d.status])).toEqual([[channelId, 202], [channelId, 202]]);
     expect(await changes()).toHaveLength(2);
+  });
+});
+
+describe('re-reading the records a hint names', () => {
+  it('reads up to 100 ids per call with the reverse fields; an id Zoho does not return is missing', async () => {
+    const a = zoho.create('Contacts', { Last_Name: 'A', Email: 'a@example.com' });
+    const b = zoho.create('Contacts', { Last_Name: 'B' });
+    const { records, missing } = await getRuntime().zoho.getRecordsByIds('Contacts', [a.id, b.id, '5725767000000099999'], REVERSE_READ_FIELDS.Contacts);
+    expect([...records.keys()].sort()).toEqual([a.id, b.id].sort());
+    expect(records.get(a.id)).toMatchObject({ Last_Name: 'A', Email: 'a@example.com', Owner: expect.objectContaining({ id: expect.any(String) }) });
+    expect(missing).toEqual(['5725767000000099999']);
+    expect(zoho.requestsTo('GET /crm/v8/Contacts').map((r) => r.query.ids.split(',').length)).toContain(3);
   });
 });
 

@@ -141,7 +141,7 @@ export function getOne(ctx: RecordsContext, module: string, id: string, query: U
   return json(200, { data: [project(rec, query.get('fields'))] });
 }
 
-/** GET /{module}: `fields` is mandatory in v8 (≤50), `per_page` ≤200, sort by id/Created_Time/Modified_Time. */
+/** GET /{module}: `fields` is mandatory in v8 (≤50), `per_page` ≤200, sort by id/Created_Time/Modified_Time; `ids` (≤100) picks records. */
 export function list(ctx: RecordsContext, module: string, query: URLSearchParams): Reply {
   if (!ctx.state.isModule(module)) return errors.invalidModule();
   const fields = query.get('fields');
@@ -151,7 +151,12 @@ export function list(ctx: RecordsContext, module: string, query: URLSearchParams
   const page = Math.max(Number(query.get('page') ?? 1) || 1, 1);
   const sortBy = query.get('sort_by') ?? 'id';
   const desc = (query.get('sort_order') ?? 'desc') === 'desc';
-  const all = [...ctx.state.store(module).values()].sort((a, b) => compareKey(a, b, sortBy) * (desc ? -1 : 1));
+  const ids = query.get('ids');
+  if (ids !== null && ids.split(',').length > MAX_WRITE) return errors.limitExceeded({ limit: MAX_WRITE, param_name: 'ids' });
+  const wanted = ids === null ? undefined : new Set(ids.split(',').map((s) => s.trim()));
+  const all = [...ctx.state.store(module).values()]
+    .filter((r) => !wanted || wanted.has(r.id))
+    .sort((a, b) => compareKey(a, b, sortBy) * (desc ? -1 : 1));
   const slice = all.slice((page - 1) * perPage, page * perPage);
   if (slice.length === 0) return noContent();
   return json(200, {
