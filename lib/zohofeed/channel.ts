@@ -7,8 +7,9 @@
  *   again under the same id, with a fresh token;
  * - its expiry is near → updated (PATCH) with a new expiry;
  * - the wanted events (a direction setting changed) or the URL changed → replaced.
- * Renewal starts RENEW_WITHIN before expiry, so with the one-week maximum the channel is sent again
- * about once a day — also Zoho's remedy for a channel that silently stopped notifying.
+ * The channel is sent again RENEW_AFTER (a day) after its last write, 6 days before a week's
+ * expiry — also Zoho's remedy for a channel that silently stopped notifying. When Zoho refuses a
+ * week, the one-day maximum of older API versions is used, renewed at half-life.
  * Callbacks missed in between are repaired by the sweep (./sweep.ts).
  */
 import { randomBytes, randomInt } from 'node:crypto';
@@ -19,8 +20,11 @@ import type { ZohoChannelRecord } from '../state/zoho-feed';
 import type { ListedWatchChannel, WatchChannelSpec, WatchResult } from '../zoho/watch';
 import { WATCH_MAX_EXPIRY_MS } from '../zoho/watch';
 
-/** Renew when less than this is left (6 days of the 7 allowed: the channel is refreshed daily). */
-export const RENEW_WITHIN_MS = 6 * 24 * 3600_000;
+/** Renew this long after the last write: with a week's expiry, 6 days before it (refreshed daily). */
+export const RENEW_AFTER_MS = 24 * 3600_000;
+
+/** When Zoho refuses a week: one day less 10 minutes (renewed on every run then). */
+export const FALLBACK_EXPIRY_MS = 24 * 3600_000 - 10 * 60_000;
 
 export const ZOHO_NOTIFICATION_ROUTE = 'zoho/notifications';
 
@@ -76,6 +80,17 @@ export function newChannelToken(): string {
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
+/**
+ * The one-week maximum is community knowledge (Kaizen #170); when Zoho refuses the expiry, the
+ * write is sent once more with the one-day maximum of older API versions.
+ */
+async function withExpiryFallback(now: Date, expiresAt: string, send: (expiresAt: string) => Promise<WatchResult>): Promise<{ result: WatchResult; expiresAt: string }> {
+  const result = await send(expiresAt);
+  if (result.status === 'success' || result.code !== 'INVALID_DATA') return { result, expiresAt };
+  const shorter = new Date(now.getTime() + FALLBACK_EXPIRY_MS).toISOString();
+  return { result: await send(shorter), expiresAt: shorter };
+}
+
 export async function maintainZohoChannel(deps: ChannelDeps): Promise<ChannelOutcome> {
   const now = deps.now();
   const events = wantedEvents(deps.config);
@@ -104,14 +119,18 @@ export async function maintainZohoChannel(deps: ChannelDeps): Promise<ChannelOut
     // Stored before Zoho is asked: a callback may arrive before the answer does.
     const record: ZohoChannelRecord = { channelId, token: spec.token, events, notifyUrl, expiresAt, createdAt: now.toISOString() };
     await deps.channels.putChannel(record);
-    const result = await deps.zoho.enableWatch(spec);
+    const { result, expiresAt: granted } = await withExpiryFallback(now, expiresAt, async (at) => {
+      if (at !== spec.expiresAt) await deps.channels.putChannel({ ...record, expiresAt: at });
+      return deps.zoho.enableWatch({ ...spec, expiresAt: at });
+    });
+    spec.expiresAt = record.expiresAt = granted;
     if (result.status !== 'success') {
       await deps.channels.putChannel({ ...record, lastError: `${result.code}: ${result.message}`, lastErrorAt: now.toISOString() });
       deps.logger.warn('zoho notification channel not created', { code: result.code, channelId });
       return { action: 'failed', channelId, events, code: result.code };
     }
     deps.logger.info(`zoho notification channel ${action}`, { channelId, events: events.length });
-    return { action, channelId, expiresAt, events };
+    return { action, channelId, expiresAt: spec.expiresAt, events };
   };
 
   if (!current) return create(newChannelId(), 'created');
@@ -120,7 +139,11 @@ export async function maintainZohoChannel(deps: ChannelDeps): Promise<ChannelOut
   const known = listed.find((c) => c.channelId === current.channelId);
   if (!known) return create(current.channelId, 'recreated');
 
-  const due = Date.parse(current.expiresAt) - now.getTime() < RENEW_WITHIN_MS;
+  // Sent again a day after the last write (6 days before a week-long expiry), or at half-life for
+  // a shorter channel (the one-day fallback).
+  const since = Date.parse(current.renewedAt ?? current.createdAt);
+  const lifetime = Date.parse(current.expiresAt) - since;
+  const due = !(lifetime > 0) || now.getTime() - since >= Math.min(RENEW_AFTER_MS, lifetime / 2);
   const changed = !sameSet(current.events, events) || current.notifyUrl !== notifyUrl;
   if (changed) {
     // PATCH adds to a channel's events but is not documented to drop any: replace it instead.
@@ -129,12 +152,14 @@ export async function maintainZohoChannel(deps: ChannelDeps): Promise<ChannelOut
   }
   if (!due) return { action: 'unchanged', channelId: current.channelId, expiresAt: current.expiresAt, events };
 
-  const result = await deps.zoho.updateWatch({ channelId: current.channelId, events, notifyUrl, token: current.token, expiresAt });
+  const { result, expiresAt: renewedUntil } = await withExpiryFallback(now, expiresAt, (at) =>
+    deps.zoho.updateWatch({ channelId: current.channelId, events, notifyUrl, token: current.token, expiresAt: at }),
+  );
   if (result.status !== 'success') {
     // NOT_SUBSCRIBED and kin: Zoho lost it between our GET and PATCH, or will not update it.
     deps.logger.warn('zoho notification channel update refused; creating it again', { code: result.code, channelId: current.channelId });
     return create(current.channelId, 'recreated');
   }
-  await deps.channels.putChannel({ ...current, events, notifyUrl, expiresAt, renewedAt: now.toISOString(), lastError: undefined, lastErrorAt: undefined });
-  return { action: 'renewed', channelId: current.channelId, expiresAt, events };
+  await deps.channels.putChannel({ ...current, events, notifyUrl, expiresAt: renewedUntil, renewedAt: now.toISOString(), lastError: undefined, lastErrorAt: undefined });
+  return { action: 'renewed', channelId: current.channelId, expiresAt: renewedUntil, events };
 }

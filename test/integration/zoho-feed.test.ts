@@ -7,7 +7,7 @@ import { MemoryLogger } from '../../lib/log';
 import { QUEUES } from '../../lib/queue';
 import { getRuntime, resetRuntime } from '../../lib/runtime';
 import { REVERSE_READ_FIELDS } from '../../lib/zoho/read';
-import { maintainZohoChannel, RENEW_WITHIN_MS } from '../../lib/zohofeed/channel';
+import { maintainZohoChannel, RENEW_AFTER_MS } from '../../lib/zohofeed/channel';
 import type { ZohoChangeMessage } from '../../lib/zohofeed/messages';
 import { startGraphDouble, type GraphDouble } from '../doubles/graph';
 import { DOUBLE_CREDENTIALS, startZohoDouble, type ZohoDouble } from '../doubles/zoho';
@@ -115,7 +115,7 @@ describe('the watch channel', () => {
     expect(await maintain()).toMatchObject({ action: 'unchanged', channelId: created.channelId });
     expect(zoho.count('PATCH /crm/v8/actions/watch')).toBe(0);
 
-    const shift = 7 * DAY - RENEW_WITHIN_MS + 60 * 60_000;
+    const shift = RENEW_AFTER_MS + 60 * 60_000;
     zoho.advanceTime(shift);
     const renewed = await maintain(shift);
     expect(renewed).toMatchObject({ action: 'renewed', channelId: created.channelId });
@@ -129,6 +129,15 @@ describe('the watch channel', () => {
     const channel = zoho.watch.channels.get(created.channelId!)!;
     expect(channel.token).not.toBe(oldToken);
     expect((await getRuntime().zohoFeed.getChannel(created.channelId!))!.token).toBe(channel.token);
+  });
+
+  it('falls back to a one-day expiry when Zoho refuses a week', async () => {
+    zoho.fault({ match: 'POST /crm/v8/actions/watch', response: { kind: 'reply', status: 202, body: { watch: [{ status: 'error', code: 'INVALID_DATA', message: 'invalid data', details: { api_name: 'channel_expiry', json_path: '$.watch[0].channel_expiry' } }] } } });
+    const created = await maintain();
+    expect(created.action).toBe('created');
+    const channel = zoho.watch.channels.get(created.channelId!)!;
+    expect(channel.expiresAt - Date.now()).toBeLessThanOrEqual(DAY);
+    expect((await getRuntime().zohoFeed.getChannel(created.channelId!))!.expiresAt).toBe(created.expiresAt);
   });
 
   it('is created again when Zoho refuses to renew it', async () => {
