@@ -92,6 +92,12 @@ const expected: Array<{ method: string; route: string; name: string; authLevel: 
   { method: 'GET', route: 'mail/search', name: 'mail-search', authLevel: 'function' },
   { method: 'POST', route: 'mail/attach', name: 'mail-attach', authLevel: 'function' },
   { method: 'POST', route: 'mail/case', name: 'mail-case', authLevel: 'function' },
+  // The same mail actions for a bearer token: the host cannot check tokens, so these are anonymous
+  // at the host and the handler demands a valid Entra token (lib/auth/mail-access.ts).
+  { method: 'POST', route: 'token/mail/add', name: 'mail-add-token', authLevel: 'anonymous' },
+  { method: 'GET', route: 'token/mail/search', name: 'mail-search-token', authLevel: 'anonymous' },
+  { method: 'POST', route: 'token/mail/attach', name: 'mail-attach-token', authLevel: 'anonymous' },
+  { method: 'POST', route: 'token/mail/case', name: 'mail-case-token', authLevel: 'anonymous' },
 ];
 
 describe('routes the Functions host accepts', () => {
