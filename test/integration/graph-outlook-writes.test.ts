@@ -166,3 +166,30 @@ describe('Outlook-side duplicates of a Zoho record', () => {
     expect(await lookup.event(userId, { ...meeting, End_DateTime: '2026-12-10T11:30:00+09:00' }, 'UTC')).toBeUndefined();
   });
 });
+
+describe('Graph calls per item written to Outlook', () => {
+  it('one POST per item; folder and list look-ups once per mailbox; one query per duplicate look-up', async () => {
+    const writer = new OutlookWriter(graph, { contactsFolder: 'Zoho CRM Contacts' });
+    const lookup = new OutlookDuplicates(graph, writer);
+    const before = double.calls.snapshot();
+    for (let i = 0; i < 5; i++) {
+      await writer.createContact(userId, contactFromZoho({ ...zohoContact, Email: `p${i}@fabrikam.example` }, { category: 'Zoho' }));
+      await writer.createTask(userId, taskFromZoho({ Subject: `T${i}`, Due_Date: '2026-12-24' }, { category: 'Zoho' }));
+      await writer.createEvent(userId, eventFromZoho({ ...meeting, Event_Title: `E${i}` }, { category: 'Zoho' }));
+      await lookup.contact(userId, { ...zohoContact, Email: `new${i}@fabrikam.example` });
+    }
+    const after = double.calls.snapshot();
+    const delta = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)] as const).filter(([k, v]) => v > 0 && k.includes(' /users/')));
+    expect(delta).toEqual({
+      'GET /users/{id}/contactFolders': 1,
+      'POST /users/{id}/contactFolders': 1,
+      'POST /users/{id}/contactFolders/{id}/contacts': 5,
+      'GET /users/{id}/contactFolders/{id}/contacts': 5,
+      'GET /users/{id}/contacts': 5,
+      'GET /users/{id}/todo/lists': 1,
+      'POST /users/{id}/todo/lists/{id}/tasks': 5,
+      'POST /users/{id}/calendar/events': 5,
+    });
+    expect(double.events.invitations).toEqual([]);
+  });
+});

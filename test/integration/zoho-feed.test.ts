@@ -255,9 +255,14 @@ describe('the sweep', () => {
     expect(found).toHaveLength(2);
     expect(zoho.requestsTo('GET /crm/v8/Events/deleted')[0].headers['if-modified-since']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$/);
 
-    // Nothing new: the records at the cursor are not handed on again.
+    // Nothing new: the records at the cursor are not handed on again. A sweep costs one COQL call
+    // and one /deleted read per module that syncs to Outlook.
+    const before = zoho.callCounts();
     await sweep();
     expect(await changes()).toEqual([]);
+    const after = zoho.callCounts();
+    const spent = Object.fromEntries(Object.entries(after).filter(([k]) => k.startsWith('POST /crm') || k.startsWith('GET /crm')).map(([k, v]) => [k, v - (before[k] ?? 0)] as const).filter(([, v]) => v > 0));
+    expect(spent).toEqual({ 'POST /crm/v8/coql': 2, 'GET /crm/v8/Contacts/deleted': 1, 'GET /crm/v8/Events/deleted': 1 });
   });
 
   it('reads nothing for modules that do not sync to Outlook', async () => {
