@@ -85,6 +85,9 @@ const folderSelection = z.preprocess(
       }
     }),
 );
+/** Which way a module syncs: today's Outlook → Zoho, Zoho → Outlook, or both with a field merge. */
+export const SYNC_DIRECTIONS = ['to-zoho', 'to-outlook', 'both'] as const;
+export type SyncDirection = (typeof SYNC_DIRECTIONS)[number];
 
 const ZOHO_TRIGGERS = ['workflow', 'approval', 'blueprint', 'pathfinder', 'orchestration'] as const;
 
@@ -114,6 +117,15 @@ const schema = z.object({
   SYNC_ZOHO_RIGHTS: choice(['profile', 'off'] as const, 'profile'),
   SYNC_NO_ZOHO_USER: choice(['integration', 'skip'] as const, 'integration'),
   SYNC_DELETES: choice(['delete', 'unlink'] as const, 'delete'),
+  SYNC_CONTACTS_DIRECTION: choice(SYNC_DIRECTIONS, 'to-zoho'),
+  SYNC_TASKS_DIRECTION: choice(SYNC_DIRECTIONS, 'to-zoho'),
+  SYNC_EVENTS_DIRECTION: choice(SYNC_DIRECTIONS, 'to-zoho'),
+  SYNC_CONFLICTS: choice(['newest', 'outlook', 'zoho'] as const, 'newest'),
+  /**
+   * Where contacts from Zoho go: blank = the mailbox's own Contacts folder; a name = a folder of
+   * that name under Contacts, which the sync creates (Zoho's own Office 365 sync uses "Zoho CRM Contacts").
+   */
+  SYNC_CONTACTS_FOLDER: z.preprocess(blankToUndefined, z.string().trim().min(1).max(255).optional()),
   SYNC_PRIVATE_EVENTS: bool(false),
   SYNC_EVENTS_PAST_DAYS: int(30, 0, 3650),
   SYNC_EVENTS_FUTURE_DAYS: int(365, 1, 3650),
@@ -145,6 +157,7 @@ export const HOST_MAX_DEQUEUE_COUNT = 5;
 
 export type Config = z.infer<typeof schema>;
 export type SyncMode = Config['SYNC_CONTACTS'];
+export type ConflictPolicy = Config['SYNC_CONFLICTS'];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -13,6 +13,8 @@ export const QUEUES = {
   syncItems: 'sync-items',
   lifecycle: 'graph-lifecycle',
   resyncJobs: 'resync-jobs',
+  /** Zoho → Outlook change hints (callbacks and the sweep) */
+  zohoChanges: 'zoho-changes',
 } as const;
 
 export function encodeMessage(message: unknown): string {

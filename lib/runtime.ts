@@ -34,6 +34,10 @@ import { createZohoClient, type ZohoClient } from './zoho/client';
 import { FolderScopes } from './graph/folders';
 import { MailboxRights, rightsChecked } from './sync/rights';
 import type { ZohoPort } from './sync/ports';
+import { OutlookWriter } from './graph/outlook-writes';
+import { PendingZohoChangeRepository, ZohoFeedRepository, type ZohoChannelRecord } from './state/zoho-feed';
+import { ZohoChangeMessage } from './zohofeed/messages';
+import { OwnerMailboxes } from './zohofeed/owners';
 
 /**
  * The composition root: long-lived clients and repositories of this process, built from settings
@@ -56,6 +60,13 @@ export class Runtime {
   readonly userSettings: UserSettingsRepository;
   /** per-user overrides, read at most once a minute per user and instance */
   readonly overrides = new TtlCache<UserOverrides | undefined>(60_000);
+  /** Zoho → Outlook: channels and sweep cursors, the change queue, and changes not yet applied */
+  readonly zohoFeed: ZohoFeedRepository;
+  readonly zohoChangesQueue: StorageQueue<ZohoChangeMessage>;
+  readonly pendingZohoChanges: PendingZohoChangeRepository;
+  /** the callback route reads a channel's token once a minute, not once per callback */
+  private readonly channelCache = new TtlCache<ZohoChannelRecord | undefined>(60_000);
+  private outlookWriterInstance?: OutlookWriter;
   /** vendor calls made by this process, per endpoint */
   readonly graphCalls = new CallCounter();
   readonly zohoCalls = new CallCounter();
@@ -83,6 +94,9 @@ export class Runtime {
     this.resyncQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.resyncJobs, ResyncJobMessage);
     this.users = new ProvisionedUserRepository(this.tables);
     this.userSettings = new UserSettingsRepository(this.tables);
+    this.zohoFeed = new ZohoFeedRepository(this.tables);
+    this.zohoChangesQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.zohoChanges, ZohoChangeMessage);
+    this.pendingZohoChanges = new PendingZohoChangeRepository(this.tables);
   }
 
   /**
@@ -99,6 +113,25 @@ export class Runtime {
       handlers: { mail: (msg, logger) => this.mail.capture(msg, logger, config) },
       manualOnly: (module) => module !== 'mail' && modeOf(this.config, overrides, module) === 'manual',
     };
+  }
+
+  /** The callback route's channel look-up (cached; a channel just created is stored before Zoho knows it). */
+  readonly zohoChannels = {
+    getChannel: (channelId: string, opts: { fresh?: boolean } = {}) => {
+      if (opts.fresh) this.channelCache.invalidate(channelId);
+      return this.channelCache.get(channelId, () => this.zohoFeed.getChannel(channelId));
+    },
+  };
+
+  /** Graph writes for Zoho → Outlook (contacts folder per SYNC_CONTACTS_FOLDER). */
+  get outlookWriter(): OutlookWriter {
+    this.outlookWriterInstance ??= new OutlookWriter(this.graph, { contactsFolder: this.config.SYNC_CONTACTS_FOLDER });
+    return this.outlookWriterInstance;
+  }
+
+  /** Which mailbox a Zoho record goes to (its Owner's). */
+  get ownerMailboxes(): OwnerMailboxes {
+    return new OwnerMailboxes(this.directory, this.users);
   }
 
   /** Provisioning, renewal and the lifecycle worker, logging through the invocation's logger. */

@@ -26,6 +26,7 @@
 import type { GraphEvent } from '../graph/resources/event';
 import { attendeeLookupEmails } from './attendees';
 import { cleanText, RecordBuilder, type FieldRules } from './fields';
+import { stripParticipantsBlock } from './participants-block';
 import { bodyToText } from './text';
 import { instantFromIso, localDate, resolveTimeZone, toZohoDateTime, wallClockToInstant } from './timezones';
 
@@ -172,7 +173,8 @@ export function mapEvent(event: GraphEvent, options: MapEventOptions): EventMapp
     End_DateTime: endText,
     All_day: allDay,
     Venue: b.cut('Venue', cleanText(event.location?.displayName)),
-    Description: b.cut('Description', cleanText(bodyToText(event.body))),
+    // Our own list of Zoho participants (Zoho → Outlook) is not part of what the person wrote.
+    Description: b.cut('Description', stripParticipantsBlock(cleanText(bodyToText(event.body)))),
   };
 
   return {

@@ -237,7 +237,7 @@ export class RecordBuilder {
 }
 
 /** Pick-list matching ignores case, spaces and punctuation: "Not started" = "not-started" = "NotStarted". */
-function pickKey(value: string): string {
+export function pickKey(value: string): string {
   return value.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 }
 

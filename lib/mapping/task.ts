@@ -30,13 +30,13 @@ export interface MappedTask {
 }
 
 /** The Zoho default first, then what orgs commonly call the same thing. */
-const PRIORITY_CANDIDATES: Record<TodoImportance, string[]> = {
+export const PRIORITY_CANDIDATES: Record<TodoImportance, string[]> = {
   high: ['High', 'Highest', 'Urgent', 'Important'],
   normal: ['Normal', 'Medium', 'Moderate'],
   low: ['Low', 'Lowest'],
 };
 
-const STATUS_CANDIDATES: Record<TodoStatus, string[]> = {
+export const STATUS_CANDIDATES: Record<TodoStatus, string[]> = {
   notStarted: ['Not Started', 'Open', 'New', 'To Do'],
   inProgress: ['In Progress', 'Started', 'Ongoing', 'Working'],
   completed: ['Completed', 'Complete', 'Done', 'Closed', 'Finished'],

@@ -10,6 +10,8 @@ import type { Logger } from '../log';
 import type { CallCounter } from '../metrics';
 import { COQL_DEFAULT_PAGE, earliestByField, findByField, runCoql, type FindByFieldOptions } from './coql';
 import { addAttachment, associateEmail, uploadFiles } from './email';
+import { getDeletedRecords, type DeletedRecord } from './deleted';
+import { getRecordsByIds, type RecordsById } from './read';
 import { cancelEvent } from './events';
 import { ZohoHttp, type ZohoHttpOptions } from './http';
 import { getProfile, type ZohoProfile } from './profiles';
@@ -18,6 +20,7 @@ import { deleteRecords, getRecord, insertRecords, updateRecords, upsertRecords }
 import { searchRecords, type ZohoSearchQuery } from './search';
 import { ZohoTokenProvider, type ZohoAccessTokenSource } from './token';
 import type { ZohoTokenStore } from './token-store';
+import { disableWatch, enableWatch, listWatch, updateWatch, type ListedWatchChannel, type WatchChannelSpec, type WatchResult } from './watch';
 import type {
   ZohoAssociateEmail, ZohoEmailResult, ZohoField, ZohoFileResult, ZohoOrg, ZohoRecord, ZohoRecordResult,
   ZohoUploadFile, ZohoUpsertOptions, ZohoUser, ZohoWriteOptions,
@@ -119,6 +122,33 @@ export class ZohoClient {
 
   cancelEvent(eventId: string, opts?: { sendCancellingMail?: boolean }): Promise<ZohoRecordResult> {
     return cancelEvent(this.http, eventId, opts);
+  }
+
+  /** Notification channels (watch.ts). */
+  enableWatch(spec: WatchChannelSpec): Promise<WatchResult> {
+    return enableWatch(this.http, spec);
+  }
+
+  updateWatch(spec: WatchChannelSpec): Promise<WatchResult> {
+    return updateWatch(this.http, spec);
+  }
+
+  listWatch(channelId?: string): Promise<ListedWatchChannel[]> {
+    return listWatch(this.http, channelId);
+  }
+
+  disableWatch(channelIds: readonly string[]): Promise<WatchResult[]> {
+    return disableWatch(this.http, channelIds);
+  }
+
+  /** Records by id, ≤ 100 per call; ids not returned are listed as missing. */
+  getRecordsByIds(module: string, ids: readonly string[], fields: readonly string[]): Promise<RecordsById> {
+    return getRecordsByIds(this.http, module, ids, fields);
+  }
+
+  /** Records deleted since `since` (recycle bin and permanent). */
+  getDeletedRecords(module: string, opts?: { since?: string; maxRecords?: number }): Promise<DeletedRecord[]> {
+    return getDeletedRecords(this.http, module, opts);
   }
 }
 

@@ -65,6 +65,8 @@ function combine(op: 'and' | 'or', parts: readonly CoqlCondition[]): CoqlConditi
 export const where = {
   eq: (field: string, value: CoqlValue) => cond(`${coqlField(field)} = ${coqlValue(value)}`),
   ne: (field: string, value: CoqlValue) => cond(`${coqlField(field)} != ${coqlValue(value)}`),
+  /** Date-times compare as Zoho's `yyyy-MM-ddTHH:mm:ss±HH:mm` literals. */
+  gte: (field: string, value: CoqlValue) => cond(`${coqlField(field)} >= ${coqlValue(value)}`),
   /** At most COQL_MAX_IN_VALUES values; use findByField for longer lists. */
   in: (field: string, values: readonly CoqlValue[]) => {
     if (values.length === 0) throw new TypeError('in needs at least one value');

@@ -53,6 +53,8 @@ export interface ZohoRequest {
   query?: Record<string, string | number | boolean | undefined>;
   json?: unknown;
   form?: FormData;
+  /** Extra request headers (e.g. If-Modified-Since). */
+  headers?: Record<string, string>;
   /** COQL, writes of more than 10 records: Zoho's heavy-API sub-concurrency applies. */
   heavy?: boolean;
   /** Sending it again changes nothing (default: GET only; COQL says so itself). */
@@ -61,7 +63,7 @@ export interface ZohoRequest {
    * Per-item answers: a 4xx whose body still carries this array (e.g. insert with every record
    * refused → 400 `{ data: [...] }`) is returned to the caller instead of thrown.
    */
-  itemsKey?: 'data' | 'Emails';
+  itemsKey?: 'data' | 'Emails' | 'watch';
 }
 
 export interface ZohoResponse {
@@ -173,7 +175,7 @@ export class ZohoHttp {
 
   private async attempt(url: string, req: ZohoRequest, token: string, label: string): Promise<ZohoResponse> {
     this.options.calls?.add(label);
-    const headers: Record<string, string> = { authorization: `Zoho-oauthtoken ${token}`, accept: 'application/json' };
+    const headers: Record<string, string> = { ...req.headers, authorization: `Zoho-oauthtoken ${token}`, accept: 'application/json' };
     let body: string | FormData | undefined;
     if (req.json !== undefined) {
       headers['content-type'] = 'application/json';

@@ -3,7 +3,9 @@ export * from './client';
 export * from './coql';
 export * from './email';
 export * from './errors';
+export * from './deleted';
 export * from './events';
+export * from './read';
 export { ZOHO_API_PREFIX, ZohoHttp, type ZohoHttpOptions, type ZohoRequest, type ZohoResponse } from './http';
 export { concurrencyForEdition, HEAVY_CONCURRENCY } from './limiter';
 export { processFieldCache, ZohoFieldCache, type ZohoUserType } from './metadata';
@@ -12,3 +14,4 @@ export { SEARCH_MAX_RESULTS, searchCriterion, searchValue, type ZohoSearchQuery 
 export * from './token';
 export * from './token-store';
 export * from './types';
+export * from './watch';

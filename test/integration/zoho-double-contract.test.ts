@@ -295,3 +295,46 @@ describe('e-mails, files, attachments, meetings', () => {
     conforms('cancel_meetings.json', path, 'POST', denied);
   });
 });
+
+describe('notifications (watch) and deleted records', () => {
+  const WATCH = '/crm/v8/actions/watch';
+  const channel = (expiry: string) => ({ watch: [{ channel_id: 1000000068001, events: ['Contacts.all'], notify_url: 'https://app.example/api/zoho/notifications', token: 'secret-token', channel_expiry: expiry }] });
+  const inDays = (d: number) => new Date(double.now() + d * 86_400_000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+
+  test('enable 201, list 200, update 200, disable 200; list 204 when none', async () => {
+    const created = await call('POST', WATCH, channel(inDays(6)));
+    expect(created.status).toBe(201);
+    conforms('notifications.json', WATCH, 'POST', created);
+    const listed = await call('GET', `${WATCH}?channel_id=1000000068001`);
+    expect(listed.status).toBe(200);
+    // The OAS types channel_id as `object` (a generator artefact for a long); Zoho sends a string or number.
+    const problems = check('notifications.json', responseSchema('notifications.json', WATCH, 'GET', 200), listed.body);
+    expect(problems.filter((p) => !/channel_id: expected object$/.test(p))).toEqual([]);
+    const updated = await call('PATCH', WATCH, channel(inDays(7)));
+    expect(updated.status).toBe(200);
+    conforms('notifications.json', WATCH, 'PATCH', updated);
+    const disabled = await call('DELETE', `${WATCH}?channel_ids=1000000068001`);
+    expect(disabled.status).toBe(200);
+    conforms('notifications.json', WATCH, 'DELETE', disabled);
+    expect((await call('GET', WATCH)).status).toBe(204);
+  });
+
+  test('an expiry beyond a week and an update of an unknown channel are refused per channel', async () => {
+    const tooLong = await call('POST', WATCH, channel(inDays(8)));
+    expect(tooLong.status).toBe(202);
+    conforms('notifications.json', WATCH, 'POST', tooLong);
+    const unknown = await call('PATCH', WATCH, channel(inDays(1)));
+    expect((unknown.body as { watch: { code: string }[] }).watch[0].code).toBe('NOT_SUBSCRIBED');
+    conforms('notifications.json', WATCH, 'PATCH', unknown);
+  });
+
+  test('deleted records 200 in record.json\'s shape, 204 when none', async () => {
+    expect((await call('GET', '/crm/v8/Contacts/deleted?type=all')).status).toBe(204);
+    const rec = double.create('Contacts', { Last_Name: 'Gone' });
+    double.delete('Contacts', rec.id);
+    const res = await call('GET', '/crm/v8/Contacts/deleted?type=all');
+    expect(res.status).toBe(200);
+    conforms('record.json', '/crm/v8/{module_api_name}/deleted', 'GET', res);
+    expect((res.body as { data: { id: string; display_name: string }[] }).data).toEqual([expect.objectContaining({ id: rec.id, display_name: 'Gone', type: 'recycle' })]);
+  });
+});

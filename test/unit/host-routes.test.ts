@@ -82,6 +82,7 @@ export function routeProblems(route: string): string[] {
 const expected: Array<{ method: string; route: string; name: string; authLevel: string }> = [
   { method: 'POST', route: 'graph/notifications', name: 'graph-notifications', authLevel: 'anonymous' },
   { method: 'POST', route: 'graph/lifecycle', name: 'graph-lifecycle', authLevel: 'anonymous' },
+  { method: 'POST', route: 'zoho/notifications', name: 'zoho-notifications', authLevel: 'anonymous' },
   { method: 'POST', route: 'manage/provision', name: 'manage-provision', authLevel: 'admin' },
   { method: 'DELETE', route: 'manage/provision/{user}', name: 'manage-deprovision', authLevel: 'admin' },
   { method: 'GET', route: 'manage/status', name: 'manage-status', authLevel: 'admin' },

@@ -146,6 +146,7 @@ export class ContactsArea implements GraphArea {
       return listResponse(req, state.contacts.list((c) => c.parentFolderId === folderId), {
         origin: ctx.origin, entitySet: `users('${req.params.user}')/contacts`, defaultSize: ctx.outlookPageSize, maxTop: 1000, style: 'skip',
         project: (c, select) => render(c, select, ext),
+        filterView: (c) => render(c, undefined, undefined),
       });
     };
     const getOne = (req: DoubleRequest, folderId?: string) => {

@@ -72,8 +72,22 @@ interface Occurrence {
   endMs: number;
 }
 
+/** A meeting request Graph would have sent: an event written through the API with attendees. */
+export interface SentInvitation {
+  userId: string;
+  eventId: string;
+  /** 'created' (new meeting request) or 'updated' (an update sent to the attendees) */
+  kind: 'created' | 'updated';
+  attendees: string[];
+}
+
 export class EventsArea implements GraphArea {
   readonly notificationKinds = ['event'] as const;
+  /**
+   * Graph sends meeting requests to the attendees of an event created or updated through the API
+   * in the organizer's calendar; the double sends none, but records each one it would have sent.
+   */
+  readonly invitations: SentInvitation[] = [];
   private ctx!: DoubleContext;
 
   // ---- test API -------------------------------------------------------------------------------
@@ -186,6 +200,7 @@ export class EventsArea implements GraphArea {
       const mailbox = box(req);
       const fields = writableFields(parseJsonBody(req), EVENT_WRITABLE, EVENT_READ_ONLY, 'event');
       const event = create(this.state(mailbox), fields, this.defaultOrganizer(mailbox.userId), true, calendarOf(req));
+      this.noteInvitation(mailbox.userId, event.id, 'created', fields.attendees);
       return json(201, { '@odata.context': entity(req), ...this.render(event, undefined) });
     };
     const view = (req: DoubleRequest) => {
@@ -282,7 +297,9 @@ export class EventsArea implements GraphArea {
         const updated = expandSeries(master).find((o) => o.date === occ.occurrence.date)!;
         return json(200, { '@odata.context': entity(req), ...this.renderOccurrence(master, updated, undefined) });
       }
-      return json(200, { '@odata.context': entity(req), ...this.render(patch(state, event, fields), undefined) });
+      const updated = patch(state, event, fields);
+      if (event.isOrganizer) this.noteInvitation(mailbox.userId, event.id, 'updated', fields.attendees);
+      return json(200, { '@odata.context': entity(req), ...this.render(updated, undefined) });
     });
     router.delete('/users/{user}/events/{id}', (req) => {
       const state = this.state(box(req));
@@ -306,6 +323,19 @@ export class EventsArea implements GraphArea {
         project: (e, select) => (select ? pick(e, select, ['@odata.etag', 'id']) : e),
       });
     });
+  }
+
+  /** Clears what was recorded (the double's reset()). */
+  resetInvitations(): void {
+    this.invitations.length = 0;
+  }
+
+  private noteInvitation(userId: string, eventId: string, kind: SentInvitation['kind'], attendees: unknown): void {
+    if (!Array.isArray(attendees) || attendees.length === 0) return;
+    const addresses = attendees
+      .map((a) => (a as { emailAddress?: { address?: unknown } } | null)?.emailAddress?.address)
+      .filter((a): a is string => typeof a === 'string');
+    this.invitations.push({ userId, eventId, kind, attendees: addresses });
   }
 
   private state(box: Mailbox): EventsState {

@@ -14,11 +14,18 @@ export interface ListOptions<T> {
   style: 'skiptoken' | 'skip';
   /** Renders one item, honouring `$select` (undefined = the default property set). */
   project: (item: T, select: string[] | undefined) => Record<string, unknown>;
+  /**
+   * The entity as Graph's `$filter` sees it, when the stored item keeps its properties elsewhere
+   * (e.g. under `fields`); default: the stored item itself.
+   */
+  filterView?: (item: T) => Record<string, unknown>;
 }
 
 export function listResponse<T>(req: DoubleRequest, items: T[], opts: ListOptions<T>): DoubleResponse {
   const filter = req.query.get('$filter');
-  let selected = filter ? items.filter(parseFilter(filter)) : items;
+  const test = filter ? parseFilter(filter) : undefined;
+  const view = opts.filterView ?? ((item: T) => item as unknown as Record<string, unknown>);
+  let selected = test ? items.filter((item) => test(view(item))) : items;
   selected = orderBy(selected, req.query);
   const size = parseTop(req.query, opts.maxTop) ?? preferredPageSize(req.headers) ?? opts.defaultSize;
   let offset = 0;

@@ -137,6 +137,7 @@ export class GraphDouble {
   reset(): void {
     this.store.reset();
     this.subscriptions.reset();
+    this.events.resetInvitations();
     this.faults.reset();
     this.calls.reset();
     this.contacts.orFilterDropsExtendedProperties = false;

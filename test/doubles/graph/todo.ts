@@ -186,6 +186,7 @@ export class TodoArea implements GraphArea {
       return listResponse(req, stateOf(req).tasks.list((t) => t.listId === list.id), {
         origin: ctx.origin, entitySet: `users('${req.params.user}')/todo/lists('${list.id}')/tasks`, defaultSize: ctx.outlookPageSize, maxTop: 1000, style: 'skip',
         project: (t, select) => taskJson(t, select),
+        filterView: (t) => taskJson(t, undefined),
       });
     });
     router.post('/users/{user}/todo/lists/{list}/tasks', (req) => {

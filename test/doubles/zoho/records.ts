@@ -10,6 +10,8 @@ import { SYSTEM_DUPLICATE_FIELDS } from './field-defs';
 import { errors, item, itemsStatus, json, noContent, zohoError, type Reply } from './respond';
 import type { DoubleState, StoredRecord } from './state';
 import { validateRecord, type Normalised } from './validate';
+import { NAME_FIELD } from './field-defs';
+import type { WatchArea } from './watch';
 
 export const MAX_WRITE = 100;
 const TRIGGERS = new Set(['approval', 'workflow', 'blueprint', 'pathfinder', 'orchestration']);
@@ -36,7 +38,17 @@ export interface RecordsContext {
   strictFields: boolean;
   defaultSendNotification: boolean;
   writes: WriteLog[];
+  /** notification channels: told about every write, as Zoho's watch is */
+  watch: WatchArea;
 }
+
+/** One callback per request and operation, with every id it touched (as Zoho batches them). */
+function notify(ctx: RecordsContext, module: string, items: ZohoItemLike[], operation: 'insert' | 'update' | 'delete', pick: (i: ZohoItemLike) => boolean = () => true): void {
+  const ids = items.filter((i) => i.status === 'success' && pick(i)).map((i) => String((i.details as { id?: unknown }).id));
+  ctx.watch.changed(module, operation, ids);
+}
+
+type ZohoItemLike = { status: string; details: Record<string, unknown>; action?: unknown };
 
 type Body = Record<string, unknown> | undefined;
 
@@ -50,6 +62,7 @@ export function insert(ctx: RecordsContext, module: string, body: Body): Reply {
     const rec = create(ctx, module, v.value);
     return item('SUCCESS', 'record added', successDetails(rec));
   });
+  notify(ctx, module, items, 'insert');
   return json(itemsStatus(items, 201), { data: items });
 }
 
@@ -68,6 +81,7 @@ export function update(ctx: RecordsContext, module: string, body: Body, pathId?:
     const rec = apply(ctx, module, existing, v.value);
     return item('SUCCESS', 'record updated', successDetails(rec));
   });
+  notify(ctx, module, items, 'update');
   return json(itemsStatus(items, 200), { data: items });
 }
 
@@ -95,6 +109,8 @@ export function upsert(ctx: RecordsContext, module: string, body: Body): Reply {
     const rec = create(ctx, module, v.value);
     return { ...item('SUCCESS', 'record added', successDetails(rec)), action: 'insert', duplicate_field: null };
   });
+  notify(ctx, module, items, 'insert', (i) => i.action === 'insert');
+  notify(ctx, module, items, 'update', (i) => i.action === 'update');
   return json(itemsStatus(items, 200), { data: items });
 }
 
@@ -108,10 +124,12 @@ export function remove(ctx: RecordsContext, module: string, query: URLSearchPara
   const items = ids.map((id) => {
     if (!ctx.state.get(module, id)) return item('INVALID_DATA', 'the id given seems to be invalid', { id });
     if (ctx.state.denied('delete', module, id)) return item('NO_PERMISSION', 'permission denied', { id });
+    ctx.watch.recordDeleted(module, ctx.state.get(module, id)!, NAME_FIELD[module]);
     ctx.state.store(module).delete(id);
     ctx.state.unindexed.delete(id);
     return item('SUCCESS', 'record deleted', { id });
   });
+  notify(ctx, module, items, 'delete');
   return json(itemsStatus(items, 200), { data: items });
 }
 
@@ -123,7 +141,7 @@ export function getOne(ctx: RecordsContext, module: string, id: string, query: U
   return json(200, { data: [project(rec, query.get('fields'))] });
 }
 
-/** GET /{module}: `fields` is mandatory in v8 (≤50), `per_page` ≤200, sort by id/Created_Time/Modified_Time. */
+/** GET /{module}: `fields` is mandatory in v8 (≤50), `per_page` ≤200, sort by id/Created_Time/Modified_Time; `ids` (≤100) picks records. */
 export function list(ctx: RecordsContext, module: string, query: URLSearchParams): Reply {
   if (!ctx.state.isModule(module)) return errors.invalidModule();
   const fields = query.get('fields');
@@ -133,7 +151,12 @@ export function list(ctx: RecordsContext, module: string, query: URLSearchParams
   const page = Math.max(Number(query.get('page') ?? 1) || 1, 1);
   const sortBy = query.get('sort_by') ?? 'id';
   const desc = (query.get('sort_order') ?? 'desc') === 'desc';
-  const all = [...ctx.state.store(module).values()].sort((a, b) => compareKey(a, b, sortBy) * (desc ? -1 : 1));
+  const ids = query.get('ids');
+  if (ids !== null && ids.split(',').length > MAX_WRITE) return errors.limitExceeded({ limit: MAX_WRITE, param_name: 'ids' });
+  const wanted = ids === null ? undefined : new Set(ids.split(',').map((s) => s.trim()));
+  const all = [...ctx.state.store(module).values()]
+    .filter((r) => !wanted || wanted.has(r.id))
+    .sort((a, b) => compareKey(a, b, sortBy) * (desc ? -1 : 1));
   const slice = all.slice((page - 1) * perPage, page * perPage);
   if (slice.length === 0) return noContent();
   return json(200, {
@@ -162,7 +185,7 @@ export function create(ctx: RecordsContext, module: string, v: Normalised): Stor
   return rec;
 }
 
-function apply(ctx: RecordsContext, module: string, existing: StoredRecord, v: Normalised): StoredRecord {
+export function apply(ctx: RecordsContext, module: string, existing: StoredRecord, v: Normalised): StoredRecord {
   const { state } = ctx;
   Object.assign(existing, v.values, { Modified_Time: state.formatTime(state.now()), Modified_By: state.userRef(state.currentUserId) });
   finish(ctx, module, existing, v);

@@ -16,13 +16,14 @@ import { Accounts, type AccountsOptions } from './accounts';
 import { coqlRoute } from './coql';
 import { associateEmailRoute, attachmentRoute, filesRoute, type FileLimits } from './email';
 import { cancelRoute } from './events';
-import type { FieldSpec } from './field-defs';
+import { NAME_FIELD, type FieldSpec } from './field-defs';
 import { fieldsRoute, orgRoute, profilesRoute, usersRoute } from './metadata';
-import { create, getOne, insert, list, remove, update, upsert, type RecordsContext, type WriteLog } from './records';
+import { apply, create, getOne, insert, list, remove, update, upsert, type RecordsContext, type WriteLog } from './records';
 import { errors, json, type Reply } from './respond';
 import { searchRoute } from './search';
 import { DoubleState, formatZohoDateTime, type DoubleUser, type PermissionRule, type StoredRecord } from './state';
 import { validateRecord } from './validate';
+import { WatchArea } from './watch';
 
 export interface ZohoDoubleOptions extends Partial<AccountsOptions> {
   /** Simultaneous /crm requests allowed before 429; unlimited by default. */
@@ -98,6 +99,7 @@ interface Route {
 
 interface RouteCtx {
   query: URLSearchParams;
+  headers: Record<string, string | undefined>;
   json: Record<string, unknown> | undefined;
   form: FormData | undefined;
   /** Body of an application/x-www-form-urlencoded request. */
@@ -111,6 +113,8 @@ export class ZohoDouble {
   readonly requests: RecordedRequest[] = [];
   /** What each record write asked for (trigger, duplicate_check_fields, record count). */
   readonly writes: WriteLog[] = [];
+  /** Notification channels, their callbacks, and deleted records (watch.ts). */
+  readonly watch: WatchArea;
   /** Highest number of simultaneous /crm requests seen since the last reset. */
   maxInFlight = 0;
   /** Requests refused with 429 because the concurrency limit was exceeded. */
@@ -138,7 +142,9 @@ export class ZohoDouble {
       refreshWindowMs: options.refreshWindowMs ?? 10 * 60_000,
       maxLiveTokens: options.maxLiveTokens ?? 15,
     });
+    this.watch = new WatchArea(this.state);
     this.records = {
+      watch: this.watch,
       state: this.state,
       strictFields: options.strictFields ?? true,
       defaultSendNotification: options.defaultSendNotification ?? true,
@@ -183,6 +189,7 @@ export class ZohoDouble {
   reset(): void {
     this.state.reset();
     this.accounts.reset();
+    this.watch.reset();
     this.requests.length = 0;
     this.writes.length = 0;
     this.faults = [];
@@ -235,7 +242,29 @@ export class ZohoDouble {
   create(module: string, input: Record<string, unknown>): StoredRecord {
     const v = validateRecord(this.state, module, input, 0, 'insert', this.records.strictFields);
     if (!v.ok) throw new Error(`double refused record: ${v.error.code} ${JSON.stringify(v.error.details)}`);
-    return create(this.records, module, v.value);
+    const rec = create(this.records, module, v.value);
+    this.watch.changed(module, 'insert', [rec.id]);
+    return rec;
+  }
+
+  /** A user's edit in Zoho: validated like PUT, Modified_Time moves, channels are notified. */
+  edit(module: string, id: string, patch: Record<string, unknown>): StoredRecord {
+    const existing = this.state.get(module, id);
+    if (!existing) throw new Error(`double: no ${module} record ${id}`);
+    const v = validateRecord(this.state, module, patch, 0, 'update', this.records.strictFields, id);
+    if (!v.ok) throw new Error(`double refused edit: ${v.error.code} ${JSON.stringify(v.error.details)}`);
+    const rec = apply(this.records, module, existing, v.value);
+    this.watch.changed(module, 'update', [id]);
+    return structuredClone(rec);
+  }
+
+  /** A user's delete in Zoho: the record goes to the recycle bin (`/deleted`), channels are notified. */
+  delete(module: string, id: string): void {
+    const existing = this.state.get(module, id);
+    if (!existing) throw new Error(`double: no ${module} record ${id}`);
+    this.watch.recordDeleted(module, existing, NAME_FIELD[module]);
+    this.state.store(module).delete(id);
+    this.watch.changed(module, 'delete', [id]);
   }
 
   /** Copies of the stored records of a module, oldest first. */
@@ -373,7 +402,14 @@ export class ZohoDouble {
     const found = this.match(method, url.pathname);
     const label = found ? found.route.label(found.m) : `${method} ${url.pathname}`;
     const contentType = req.headers['content-type'] ?? '';
-    const ctx: RouteCtx = { query: url.searchParams, json: undefined, form: undefined, urlencoded: undefined };
+    const single = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+    const ctx: RouteCtx = {
+      query: url.searchParams,
+      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, single(v)])),
+      json: undefined,
+      form: undefined,
+      urlencoded: undefined,
+    };
     let bodyForLog: unknown;
     let badJson = false;
     if (contentType.includes('application/json') && raw.length > 0) {
@@ -540,6 +576,16 @@ export class ZohoDouble {
         pattern: new RegExp(`^/crm/v8/${M}/${ID}/Attachments$`),
         label: (m) => `POST /crm/v8/${m[1]}/{id}/Attachments`,
         run: (c, m) => attachmentRoute(s, m[1], decodeURIComponent(m[2]), c.form, c.query, this.fileLimits),
+      },
+      { method: 'POST', pattern: /^\/crm\/v8\/actions\/watch$/, label: () => 'POST /crm/v8/actions/watch', run: (c) => this.watch.enable(c.json) },
+      { method: 'PATCH', pattern: /^\/crm\/v8\/actions\/watch$/, label: () => 'PATCH /crm/v8/actions/watch', run: (c) => this.watch.update(c.json) },
+      { method: 'GET', pattern: /^\/crm\/v8\/actions\/watch$/, label: () => 'GET /crm/v8/actions/watch', run: (c) => this.watch.list(c.query) },
+      { method: 'DELETE', pattern: /^\/crm\/v8\/actions\/watch$/, label: () => 'DELETE /crm/v8/actions/watch', run: (c) => this.watch.disable(c.query) },
+      {
+        method: 'GET',
+        pattern: new RegExp(`^/crm/v8/${M}/deleted$`),
+        label: (m) => `GET /crm/v8/${m[1]}/deleted`,
+        run: (c, m) => this.watch.deletedRoute(m[1], c.query, c.headers['if-modified-since']),
       },
       { method: 'POST', pattern: new RegExp(`^/crm/v8/${M}/upsert$`), label: (m) => `POST /crm/v8/${m[1]}/upsert`, heavy: writeHeavy, run: (c, m) => upsert(r, m[1], c.json) },
       { method: 'GET', pattern: new RegExp(`^/crm/v8/${M}/search$`), label: (m) => `GET /crm/v8/${m[1]}/search`, run: (c, m) => searchRoute(s, m[1], c.query) },
