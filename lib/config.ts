@@ -106,6 +106,12 @@ const schema = z.object({
   MAIL_INTERNAL_DOMAINS: list,
   MAIL_EXCLUDE: list,
   RENEW_SCHEDULE: renewSchedule,
+  /** `GET /api/health` fails when the oldest visible message of `sync-items` is older than this */
+  HEALTH_QUEUE_MAX_AGE_SECONDS: int(1800, 1, 7 * 86400),
+  /** … or when no change notification arrived for this long while subscriptions exist (0 = not checked) */
+  HEALTH_NOTIFICATION_MAX_AGE_HOURS: int(48, 0, 24 * 365),
+  /** in Azure: the app role (Entra, via App Service authentication) the admin page requires */
+  MANAGE_UI_ROLE: optionalString,
 });
 
 /**

@@ -53,6 +53,20 @@ export class StorageQueue<T> implements MessageQueue<T> {
     await this.client.sendMessage(encodeMessage(parsed), { visibilityTimeout: options?.visibilityTimeoutSeconds, messageTimeToLive: -1 });
   }
 
+  /**
+   * When the message at the front of the queue was inserted (undefined when none is visible).
+   * Peeking changes nothing; messages put back for later (deferred) are not visible and not seen.
+   */
+  async oldestInsertedAt(): Promise<Date | undefined> {
+    try {
+      const { peekedMessageItems } = await this.client.peekMessages({ numberOfMessages: 1 });
+      return peekedMessageItems[0]?.insertedOn;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
   /** For tests and tools: the underlying client. */
   raw(): QueueClient {
     return this.client;

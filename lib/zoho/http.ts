@@ -110,6 +110,11 @@ export class ZohoHttp {
     return this.limiter.inFlight;
   }
 
+  /** A usable access token (cached, shared or refreshed); the health check asks for nothing more. */
+  accessToken(): Promise<string> {
+    return this.options.tokens.getToken();
+  }
+
   async send(req: ZohoRequest): Promise<ZohoResponse> {
     const label = `${req.method} ${ZOHO_API_PREFIX}${req.path}`;
     const url = this.url(req);

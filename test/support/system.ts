@@ -1,6 +1,10 @@
 import { QueueClient } from '@azure/storage-queue';
 import { graphLifecycle } from '../../functions/graph-lifecycle';
 import { graphNotifications } from '../../functions/graph-notifications';
+import { health } from '../../functions/health';
+import { resyncItems } from '../../functions/resync-items';
+import { skipped } from '../../functions/skipped';
+import { skippedRetry } from '../../functions/skipped-retry';
 import { syncWorker } from '../../functions/sync-worker';
 import { resync } from '../../functions/resync';
 import { resyncStatus } from '../../functions/resync-status';
@@ -80,6 +84,10 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     { method: 'POST', route: 'graph/lifecycle', handler: graphLifecycle },
     { method: 'POST', route: 'resync', handler: resync },
     { method: 'GET', route: 'resync/{jobId}', handler: resyncStatus, name: 'resync-status' },
+    { method: 'GET', route: 'resync/{jobId}/items', handler: resyncItems, name: 'resync-items' },
+    { method: 'GET', route: 'skipped', handler: skipped },
+    { method: 'POST', route: 'skipped/retry', handler: skippedRetry, name: 'skipped-retry' },
+    { method: 'GET', route: 'health', handler: health },
   ]);
   const logs = new MemoryLogger();
   let current = overrides;
