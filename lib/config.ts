@@ -112,6 +112,8 @@ const schema = z.object({
   HEALTH_NOTIFICATION_MAX_AGE_HOURS: int(48, 0, 24 * 365),
   /** in Azure: the app role (Entra, via App Service authentication) the admin page requires */
   MANAGE_UI_ROLE: optionalString,
+  /** a link to the Application Insights resource in the portal, shown on the admin page */
+  TELEMETRY_PORTAL_URL: z.preprocess(blankToUndefined, z.string().trim().refine((v) => URL.canParse(v) && new URL(v).protocol === 'https:', 'must be an https URL').optional()),
 });
 
 /**

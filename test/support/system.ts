@@ -2,6 +2,8 @@ import { QueueClient } from '@azure/storage-queue';
 import { graphLifecycle } from '../../functions/graph-lifecycle';
 import { graphNotifications } from '../../functions/graph-notifications';
 import { health } from '../../functions/health';
+import { manageStatus } from '../../functions/manage-status';
+import { manageUi } from '../../functions/manage-ui';
 import { resyncItems } from '../../functions/resync-items';
 import { skipped } from '../../functions/skipped';
 import { skippedRetry } from '../../functions/skipped-retry';
@@ -88,6 +90,8 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     { method: 'GET', route: 'skipped', handler: skipped },
     { method: 'POST', route: 'skipped/retry', handler: skippedRetry, name: 'skipped-retry' },
     { method: 'GET', route: 'health', handler: health },
+    { method: 'GET', route: 'manage/status', handler: manageStatus, name: 'manage-status' },
+    { method: 'GET', route: 'manage/ui', handler: manageUi, name: 'manage-ui' },
   ]);
   const logs = new MemoryLogger();
   let current = overrides;

@@ -91,6 +91,7 @@ const expected: Array<{ method: string; route: string; name: string; authLevel: 
   { method: 'GET', route: 'skipped', name: 'skipped', authLevel: 'function' },
   { method: 'POST', route: 'skipped/retry', name: 'skipped-retry', authLevel: 'function' },
   { method: 'GET', route: 'health', name: 'health', authLevel: 'anonymous' },
+  { method: 'GET', route: 'manage/ui', name: 'manage-ui', authLevel: 'admin' },
   { method: 'POST', route: 'mail/add', name: 'mail-add', authLevel: 'function' },
   { method: 'GET', route: 'mail/search', name: 'mail-search', authLevel: 'function' },
   { method: 'POST', route: 'mail/attach', name: 'mail-attach', authLevel: 'function' },
