@@ -1,5 +1,9 @@
 import { app } from '@azure/functions';
 import { ConfigError, getConfig } from '../lib/config';
+import { startTelemetry } from '../lib/telemetry/start';
+
+// Only with APPLICATIONINSIGHTS_CONNECTION_STRING; before any invocation, so every one is traced.
+startTelemetry();
 
 // Settings are checked when the worker starts, so a bad deployment fails at once with every
 // problem listed, not on the first notification with a stack trace.

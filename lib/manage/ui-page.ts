@@ -61,10 +61,12 @@ export function renderPage(opts: PageOptions): string {
 <li>${telemetry}</li>
 <li><a href="../health">Health (JSON, for an availability test)</a></li>
 <li>An item's trail: in Application Insights → Logs, run
-<pre id="kql">union traces, dependencies, requests
-| where timestamp > ago(7d)
-| where customDimensions.itemId == "ITEM-ID" or customDimensions["sync.item_id"] == "ITEM-ID"
-| project timestamp, itemType, message, name, resultCode, operation_Id, customDimensions
+<pre id="kql">let ops = traces
+  | where timestamp > ago(7d) and customDimensions.itemId == "ITEM-ID"
+  | distinct operation_Id;
+union requests, dependencies, traces
+| where timestamp > ago(7d) and operation_Id in (ops)
+| project timestamp, itemType, name, message, resultCode, duration, customDimensions
 | order by timestamp asc</pre></li>
 </ul>
 </section>

@@ -1,5 +1,6 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
+import { count } from '../telemetry/signals';
 import { compositeKey, encodeKey, splitCompositeKey } from './keys';
 import { assertEntityFits, fitProperty, isConflict, isNotFound, isPreconditionFailed, type TableStore } from './tables';
 import { submit, transactionChunks } from './transactions';
@@ -163,6 +164,7 @@ export class RunRepository {
   async putItem(item: ReportItem): Promise<void> {
     const table = await this.table();
     await table.upsertEntity(itemRow(item), 'Replace');
+    count('items', { module: item.module, result: item.result });
   }
 
   /**
@@ -181,6 +183,7 @@ export class RunRepository {
         if (failed) throw failed.reason;
       }
     }
+    for (const item of items) count('items', { module: item.module, result: item.result });
   }
 
   async hasItem(runId: string, userId: string, module: SyncModule, itemId: string): Promise<boolean> {

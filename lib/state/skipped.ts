@@ -1,5 +1,6 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
+import { count } from '../telemetry/signals';
 import { compositeKey, decodeKey, encodeKey, splitCompositeKey } from './keys';
 import type { Page, PageRequest } from './runs';
 import { deleteIfPresent, fitProperty, type TableStore } from './tables';
@@ -38,6 +39,7 @@ export class SkippedRepository {
       },
       'Replace',
     );
+    count('skips', { module: item.module, code: item.code ?? 'none' });
   }
 
   async remove(userId: string, module: SyncModule, itemId: string): Promise<void> {

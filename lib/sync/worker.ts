@@ -54,7 +54,7 @@ export async function processSyncMessage(raw: unknown, dequeueCount: number, dep
   }
   const msg = parsed.data;
   if (msg.subscriptionId && deps.noteNotification) await noteOncePerMinute(msg, deps);
-  const log = { userId: msg.userId, module: msg.module, dequeueCount };
+  const log = { userId: msg.userId, module: msg.module, itemId: msg.itemId, dequeueCount };
   const adapter = deps.adapters[msg.module];
   const handler = deps.handlers?.[msg.module];
   const runId = msg.runId ?? RunRepository.automaticRunId(deps.now());
@@ -84,7 +84,7 @@ export async function processSyncMessage(raw: unknown, dequeueCount: number, dep
     }
   }
   if (report) await record(runId, msg, report, deps);
-  logger.info('item processed', { ...log, result: report?.result ?? 'nothing to do' });
+  logger.info('item processed', { ...log, runId, result: report?.result ?? 'nothing to do', zohoId: report?.zohoId, reason: report?.reason, code: report?.code });
   return { status: 'done', report };
 }
 

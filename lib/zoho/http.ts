@@ -9,6 +9,7 @@
  * COQL) are retried a few times here, since sending them again changes nothing.
  */
 import type { Logger } from '../log';
+import { dependency } from '../telemetry/signals';
 import { silentLogger } from '../log';
 import type { CallCounter } from '../metrics';
 import { parseRetryAfter } from '../vendor';
@@ -187,9 +188,11 @@ export class ZohoHttp {
       body = req.form;
     }
     try {
-      const res = await this.doFetch(url, { method: req.method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
-      const text = await res.text();
-      return { status: res.status, body: parseBody(text), headers: res.headers };
+      return await dependency({ vendor: 'Zoho', method: req.method, label, origin: new URL(url).origin }, async () => {
+        const res = await this.doFetch(url, { method: req.method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+        const text = await res.text();
+        return { status: res.status, body: parseBody(text), headers: res.headers };
+      });
     } catch (err) {
       throw transportError(err, label);
     }

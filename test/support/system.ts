@@ -20,7 +20,7 @@ import { startGraphDouble, type GraphDouble } from '../doubles/graph';
 import { DOUBLE_CREDENTIALS, startZohoDouble, type ZohoDouble } from '../doubles/zoho';
 import { z } from 'zod';
 import { decodeMessage, drainQueue, startAzurite, type Azurite } from './azurite';
-import { startFunctionHost } from './function-host';
+import { startFunctionHost, type FunctionHost } from './function-host';
 import { invocation } from './http';
 import { applySettings, TEST_TENANT_ID, testSettings } from './settings';
 
@@ -35,7 +35,7 @@ export interface System {
   azurite: Azurite;
   graph: GraphDouble;
   zoho: ZohoDouble;
-  host: { url: string; close(): Promise<void> };
+  host: FunctionHost;
   runtime(): Runtime;
   /** replaces settings (merged over the defaults) and rebuilds the runtime */
   configure(overrides?: Record<string, string>): void;
