@@ -11,7 +11,7 @@ import { buildReport } from '../resync/report';
 import type { ReportItem, RunRepository, SyncRun } from '../state/runs';
 import type { SkippedItem, SkippedRepository } from '../state/skipped';
 import type { ProvisionedUserRepository } from '../state/users';
-import { parseReportQuery, parseRetryRequest } from './query';
+import { parseReportQuery, parseRetryRequest, type ReportQuery } from './query';
 
 export interface ReportDeps {
   runs: Pick<RunRepository, 'getRun' | 'listItems' | 'pageItems'>;
@@ -48,8 +48,10 @@ async function runOf(runId: string, deps: ReportDeps): Promise<SyncRun | undefin
   return { id: runId, kind: 'automatic', state: day === today ? 'running' : 'completed', createdAt: at, updatedAt: at, queued: 0, finished: 0, graphCalls: 0, zohoCalls: 0 };
 }
 
-/** `GET /api/resync/{jobId}[?user=&module=&result=]`: the whole report, lists narrowed by the filters. */
-export async function runReport(runId: string | undefined, query: URLSearchParams, deps: ReportDeps): Promise<HttpAnswer> {
+type RunRequest = { run: SyncRun; userId?: string; query: ReportQuery };
+
+/** What both run routes check first: the id, the query, the run, and the user filter. */
+async function runRequest(runId: string | undefined, query: URLSearchParams, deps: ReportDeps): Promise<RunRequest | HttpAnswer> {
   if (!runId || !RUN_ID.test(runId)) return bad('The job id is not valid.');
   const q = parseReportQuery(query);
   if (!q.ok) return bad(q.error);
@@ -57,22 +59,26 @@ export async function runReport(runId: string | undefined, query: URLSearchParam
   if (!run) return notFound('No resync job or automatic run has this id.');
   const who = await userIdOf(q.value.user, deps);
   if (!who) return notFound('No provisioned user has this id or UPN.');
-  const [info, items] = await Promise.all([deps.jobs.info(runId), deps.runs.listItems(runId, { ...who, module: q.value.module, result: q.value.result })]);
-  const filtered = who.userId || q.value.module ? { ...info, parts: info.parts.filter((p) => !who.userId || p.userId === who.userId) } : info;
+  return { run, userId: who.userId, query: q.value };
+}
+
+/** `GET /api/resync/{jobId}[?user=&module=&result=]`: the whole report, lists narrowed by the filters. */
+export async function runReport(runId: string | undefined, query: URLSearchParams, deps: ReportDeps): Promise<HttpAnswer> {
+  const r = await runRequest(runId, query, deps);
+  if (!('run' in r)) return r;
+  const { run, userId, query: q } = r;
+  const [info, items] = await Promise.all([deps.jobs.info(run.id), deps.runs.listItems(run.id, { userId, module: q.module, result: q.result })]);
+  const filtered = userId ? { ...info, parts: info.parts.filter((p) => p.userId === userId) } : info;
   return { status: 200, jsonBody: buildReport(run, filtered, items) };
 }
 
-/** `GET /api/resync/{jobId}/items`: the run's lines, one page at a time, newest state of each item. */
+/** `GET /api/resync/{jobId}/items`: the run's lines, one page at a time. */
 export async function runItems(runId: string | undefined, query: URLSearchParams, deps: ReportDeps): Promise<HttpAnswer> {
-  if (!runId || !RUN_ID.test(runId)) return bad('The job id is not valid.');
-  const q = parseReportQuery(query);
-  if (!q.ok) return bad(q.error);
-  const run = await runOf(runId, deps);
-  if (!run) return notFound('No resync job or automatic run has this id.');
-  const who = await userIdOf(q.value.user, deps);
-  if (!who) return notFound('No provisioned user has this id or UPN.');
-  const page = await deps.runs.pageItems(runId, { ...who, module: q.value.module, result: q.value.result }, { top: q.value.top, continuationToken: q.value.continuationToken });
-  return { status: 200, jsonBody: { runId, kind: run.kind, state: run.state, items: page.items.map(line), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) } };
+  const r = await runRequest(runId, query, deps);
+  if (!('run' in r)) return r;
+  const { run, userId, query: q } = r;
+  const page = await deps.runs.pageItems(run.id, { userId, module: q.module, result: q.result }, { top: q.top, continuationToken: q.continuationToken });
+  return { status: 200, jsonBody: { runId: run.id, kind: run.kind, state: run.state, items: page.items.map(line), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) } };
 }
 
 function line(item: ReportItem) {

@@ -20,10 +20,7 @@ const UPN = 'adele.vance@contoso.com';
 
 beforeAll(async () => {
   sys = await startSystem({ SYNC_BUSY_RETRY_SECONDS: '1' });
-  userId = sys.graph.addUser({ userPrincipalName: UPN, displayName: 'Adele Vance' }).id;
-  sys.zoho.addUser({ email: UPN, last_name: 'Vance' });
-  const at = new Date().toISOString();
-  await sys.runtime().users.put({ userId, upn: UPN, sources: ['ids'], state: 'active', polledLists: [], refusedModules: [], provisionedAt: at, updatedAt: at });
+  userId = await sys.provisionUser(UPN, 'Adele Vance');
   await sys.subscribe(userId, 'contacts');
   const synced = sys.graph.contacts.add(userId, { givenName: 'Ava', surname: 'Synced', emailAddresses: [{ address: 'ava@fabrikam.com' }], categories: ['Zoho'] });
   await sys.change(userId, 'contact', String(synced.id), 'created');

@@ -11,9 +11,7 @@ let userId: string;
 
 beforeAll(async () => {
   sys = await startSystem();
-  const user = sys.graph.addUser({ userPrincipalName: 'adele.vance@contoso.com', displayName: 'Adele Vance' });
-  userId = user.id;
-  sys.zoho.addUser({ email: 'adele.vance@contoso.com', last_name: 'Vance' });
+  userId = await sys.provisionUser('adele.vance@contoso.com', 'Adele Vance');
 });
 
 afterAll(async () => {
@@ -26,16 +24,9 @@ async function health(): Promise<{ status: number; body: Record<string, any>; te
   return { status: res.status, body: JSON.parse(text), text, cache: res.headers.get('cache-control') };
 }
 
-async function provision(): Promise<void> {
-  const rt = sys.runtime();
-  const at = new Date().toISOString();
-  await rt.users.put({ userId, upn: 'adele.vance@contoso.com', sources: ['ids'], state: 'active', polledLists: [], refusedModules: [], provisionedAt: at, updatedAt: at });
-  await sys.subscribe(userId, 'contacts');
-}
-
 describe('GET /api/health', () => {
   it('answers 200 when storage, the Zoho token, subscriptions, the queue and notifications are fine', async () => {
-    await provision();
+    await sys.subscribe(userId, 'contacts');
     await sys.runtime().users.recordNotification(userId, 'contacts', new Date());
     const res = await health();
     expect(res.status).toBe(200);

@@ -14,10 +14,7 @@ const CATEGORY = 'Zoho';
 
 beforeAll(async () => {
   sys = await startSystem({ SYNC_BUSY_RETRY_SECONDS: '1' });
-  userId = sys.graph.addUser({ userPrincipalName: UPN, displayName: 'Adele Vance' }).id;
-  sys.zoho.addUser({ email: UPN, last_name: 'Vance' });
-  const at = new Date().toISOString();
-  await sys.runtime().users.put({ userId, upn: UPN, sources: ['ids'], state: 'active', polledLists: [], refusedModules: [], provisionedAt: at, updatedAt: at });
+  userId = await sys.provisionUser(UPN, 'Adele Vance');
   await sys.subscribe(userId, 'contacts');
 });
 

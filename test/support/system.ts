@@ -73,6 +73,8 @@ export interface System {
    * our webhook) and stored as provisioning stores it; returns its id.
    */
   subscribe(userId: string, module: 'contacts' | 'events' | 'mail' | 'tasks', listId?: string): Promise<string>;
+  /** a mailbox in the Graph double, its Zoho user, and its provisioned-user row (state active); returns its object id */
+  provisionUser(upn: string, displayName?: string): Promise<string>;
   logs: MemoryLogger;
   close(): Promise<void>;
 }
@@ -233,8 +235,17 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     return out;
   };
 
+  const provisionUser = async (upn: string, displayName = upn.split('@')[0]) => {
+    const userId = graph.addUser({ userPrincipalName: upn, displayName }).id;
+    zoho.addUser({ email: upn, last_name: displayName.split(' ').pop()! });
+    const at = new Date().toISOString();
+    await getRuntime().users.put({ userId, upn, sources: ['ids'], state: 'active', polledLists: [], refusedModules: [], provisionedAt: at, updatedAt: at });
+    return userId;
+  };
+
   return {
     azurite,
+    provisionUser,
     subscribe,
     change,
     reportLine,
