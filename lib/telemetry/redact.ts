@@ -68,7 +68,7 @@ export function scrubProperties(props: Record<string, unknown>): Attributes {
 /**
  * Span attributes written by libraries (HTTP and Azure SDK instrumentation): URLs keep scheme,
  * host and path but lose the query, and Table keys in the path (`(PartitionKey='…',RowKey='…')`)
- * are masked, since look-up claims are keyed by address. Returns the keys changed.
+ * are masked, since look-up claims are keyed by address. Changes the attributes in place.
  */
 export function scrubSpanAttributes(attributes: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(attributes)) {

@@ -19,7 +19,6 @@ export function startTelemetry(env: Record<string, string | undefined> = process
   const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim();
   if (!connectionString) return false;
   // Loaded only when used: the distro is large and local runs and most tests never need it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { useAzureMonitor } = require('@azure/monitor-opentelemetry') as typeof import('@azure/monitor-opentelemetry');
   useAzureMonitor({
     azureMonitorExporterOptions: { connectionString, disableOfflineStorage: extras.disableOfflineStorage },
@@ -52,14 +51,12 @@ export function startTelemetry(env: Record<string, string | undefined> = process
  * function files in no set order, so the module may already be loaded: it is then patched here.
  */
 function instrumentFunctions(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { AzureFunctionsInstrumentation } = require('@azure/functions-opentelemetry-instrumentation') as typeof import('@azure/functions-opentelemetry-instrumentation');
   const instrumentation = new AzureFunctionsInstrumentation();
   registerInstrumentations({ tracerProvider: trace.getTracerProvider(), loggerProvider: logs.getLoggerProvider(), instrumentations: [instrumentation] });
   const loaded = Object.keys(require.cache).some((p) => /[\\/]node_modules[\\/]@azure[\\/]functions[\\/]/.test(p));
   if (!loaded) return;
   for (const definition of instrumentation.getModuleDefinitions()) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (definition.name === '@azure/functions') definition.patch?.(require('@azure/functions'));
+      if (definition.name === '@azure/functions') definition.patch?.(require('@azure/functions'));
   }
 }
