@@ -37,8 +37,8 @@ export function renderPage(opts: PageOptions): string {
 <section aria-labelledby="users-h">
 <h2 id="users-h">Users and subscriptions</h2>
 <table id="users"><caption>Provisioned mailboxes, their subscriptions and last notification</caption>
-<thead><tr><th scope="col">User</th><th scope="col">State</th><th scope="col">Subscriptions</th><th scope="col">Soonest expiry</th><th scope="col">Last notification</th><th scope="col">Last error</th><th scope="col">Actions</th></tr></thead>
-<tbody><tr><td colspan="7">Loading…</td></tr></tbody></table>
+<thead><tr><th scope="col">User</th><th scope="col">State</th><th scope="col">Subscriptions</th><th scope="col">Soonest expiry</th><th scope="col">Last notification</th><th scope="col">Last error</th><th scope="col">Telemetry id</th><th scope="col">Actions</th></tr></thead>
+<tbody><tr><td colspan="8">Loading…</td></tr></tbody></table>
 </section>
 <section aria-labelledby="today-h">
 <h2 id="today-h">Today's report</h2>
@@ -60,6 +60,7 @@ export function renderPage(opts: PageOptions): string {
 <ul>
 <li>${telemetry}</li>
 <li><a href="../health">Health (JSON, for an availability test)</a></li>
+<li>A user's lines: <code>traces | where customDimensions.userHash == "TELEMETRY-ID"</code> (the id is in the users table)</li>
 <li>An item's trail: in Application Insights → Logs, run
 <pre id="kql">let ops = traces
   | where timestamp > ago(7d) and customDimensions.itemId == "ITEM-ID"
@@ -128,7 +129,8 @@ const SCRIPT = `
   const today = () => 'auto-' + new Date().toISOString().slice(0, 10);
 
   function fill(tbody, rows, empty) {
-    tbody.replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 7 }, empty))]));
+    const columns = tbody.parentElement.tHead.rows[0].cells.length;
+    tbody.replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: columns }, empty))]));
   }
 
   async function loadHealth() {
@@ -157,6 +159,7 @@ const SCRIPT = `
         el('td', { class: soonest === undefined ? '' : soonest < 1440 ? 'bad' : 'ok' }, soonest === undefined ? '—' : Math.round(soonest / 60) + ' h'),
         el('td', {}, ago(lastNote)),
         el('td', { class: errors ? 'warn' : '' }, errors || '—'),
+        el('td', {}, el('code', {}, u.userHash)),
         el('td', { class: 'actions' }, resync));
     }), 'Nobody is provisioned yet (POST /api/manage/provision).');
   }

@@ -1,4 +1,5 @@
 import type { SyncModule } from '../modules';
+import { userHash } from '../telemetry/redact';
 import type { SubscriptionRecord } from '../state/subscriptions';
 import type { ProvisionedUser, ProvisioningScope } from '../state/users';
 import type { ProvisionDeps } from './deps';
@@ -21,6 +22,8 @@ export interface SubscriptionStatus {
 
 export interface UserStatus {
   user: string;
+  /** how telemetry names this user (customDimensions.userHash) */
+  userHash: string;
   upn?: string;
   sources: string[];
   state: ProvisionedUser['state'];
@@ -77,6 +80,7 @@ export async function provisioningStatus(deps: Pick<ProvisionDeps, 'users' | 'su
     .sort((a, b) => a.userId.localeCompare(b.userId))
     .map((u) => ({
       user: u.userId,
+      userHash: userHash(u.userId),
       upn: u.upn,
       sources: u.sources,
       state: u.state,

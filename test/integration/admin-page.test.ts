@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { userHash } from '../../lib/telemetry/redact';
 import { launchChromium } from '../support/browser';
 import { startSystem, type System } from '../support/system';
 
@@ -52,6 +53,7 @@ describe('GET /api/manage/ui in headless Chromium', () => {
     await page.waitForSelector('body[data-ready="yes"]', { timeout: 20_000 });
     expect(await page.title()).toBe('Outlook → Zoho sync: admin');
     expect(await page.locator('#users tbody th[scope=row]').allTextContents()).toEqual([UPN]);
+    expect(await page.locator('#users tbody td code').allTextContents()).toEqual([userHash(userId)]);
     expect(await page.locator('#counts [data-count=added]').textContent()).toBe('1');
     expect(await page.locator('#counts [data-count=skipped]').textContent()).toBe('1');
     const row = page.locator(`#skipped tr[data-item="${skippedId}"]`);
