@@ -22,8 +22,8 @@ export function startTelemetry(env: Record<string, string | undefined> = process
   const { useAzureMonitor } = require('@azure/monitor-opentelemetry') as typeof import('@azure/monitor-opentelemetry');
   useAzureMonitor({
     azureMonitorExporterOptions: { connectionString, disableOfflineStorage: extras.disableOfflineStorage },
-    // Every trace, whole: the distro's default rate limit (5 traces/s) samples span by span, which
-    // breaks an item's trail into pieces. OTEL_TRACES_SAMPLER(_ARG) still override this.
+    // Every trace, whole: the distro's default rate limit (5 traces/s) decides again under a remote
+    // parent (after each queue hop), which can cut an item's trail in two. OTEL_TRACES_SAMPLER(_ARG) override this.
     samplingRatio: 1,
     tracesPerSecond: 0,
     instrumentationOptions: {
