@@ -59,7 +59,7 @@ export function renderPage(opts: PageOptions): string {
 <h2 id="telemetry-h">Telemetry</h2>
 <ul>
 <li>${telemetry}</li>
-<li><a href="../health">Health (JSON, for an availability test)</a></li>
+<li><a id="health-link" href="../health">Health (JSON, for an availability test)</a></li>
 <li>A user's lines: <code>traces | where customDimensions.userHash == "TELEMETRY-ID"</code> (the id is in the users table)</li>
 <li>An item's trail: in Application Insights → Logs, run
 <pre id="kql">let ops = traces
@@ -100,7 +100,9 @@ const SCRIPT = `
 (() => {
   'use strict';
   const key = new URLSearchParams(location.search).get('code') || '';
-  const apiBase = new URL('../', location.href);
+  // The API root is the page's path without manage/ui (a trailing slash or a custom routePrefix included).
+  const at = location.pathname.toLowerCase().lastIndexOf('manage/ui');
+  const apiBase = new URL(at >= 0 ? location.pathname.slice(0, at) : '/api/', location.origin);
   const users = new Map();
   const $ = (id) => document.getElementById(id);
 
@@ -243,6 +245,7 @@ const SCRIPT = `
     }
   }
 
+  $('health-link').href = new URL('health', apiBase).href;
   $('today-more').addEventListener('click', () => loadToday(true));
   $('skipped-more').addEventListener('click', () => loadSkipped(true));
   document.body.dataset.ready = 'loading';

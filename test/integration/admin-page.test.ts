@@ -60,6 +60,7 @@ describe('GET /api/manage/ui in headless Chromium', () => {
     expect(await row.locator('td').nth(3).textContent()).toBe('no permission (NO_PERMISSION)');
     expect(await row.locator('[data-state]').textContent()).toBe('skipped');
     expect(await page.locator('#health').textContent()).toMatch(/^(Healthy|Unhealthy)/);
+    expect(await page.locator('#health-link').getAttribute('href')).toBe(`${sys.host.url}/api/health`);
     expect(errors).toEqual([]);
   });
 

@@ -27,5 +27,8 @@ describe('renderPage', () => {
     expect(html).toContain('<style nonce="n0nce">');
     expect(html).toContain('href="https://portal.azure.com/#x&quot;>&lt;script>"');
     expect(contentSecurityPolicy('n0nce')).toMatch(/default-src 'none'; script-src 'nonce-n0nce'/);
+    // The script lives in a template string, where escapes are easy to lose: it must still parse.
+    const script = html.slice(html.indexOf('<script nonce="n0nce">') + 22, html.indexOf('</script>'));
+    expect(() => new Function(script)).not.toThrow();
   });
 });
