@@ -47,16 +47,12 @@ export function startTelemetry(env: Record<string, string | undefined> = process
 }
 
 /**
- * The Functions instrumentation patches `@azure/functions` when it is required, but the host loads
- * function files in no set order, so the module may already be loaded: it is then patched here.
+ * The Functions instrumentation patches `@azure/functions` when it is required. The host loads
+ * function files in no set order, so the module may already be loaded when this runs: requiring it
+ * again after the registration is what lets the instrumentation's require hook patch it (once).
  */
 function instrumentFunctions(): void {
   const { AzureFunctionsInstrumentation } = require('@azure/functions-opentelemetry-instrumentation') as typeof import('@azure/functions-opentelemetry-instrumentation');
-  const instrumentation = new AzureFunctionsInstrumentation();
-  registerInstrumentations({ tracerProvider: trace.getTracerProvider(), loggerProvider: logs.getLoggerProvider(), instrumentations: [instrumentation] });
-  const loaded = Object.keys(require.cache).some((p) => /[\\/]node_modules[\\/]@azure[\\/]functions[\\/]/.test(p));
-  if (!loaded) return;
-  for (const definition of instrumentation.getModuleDefinitions()) {
-      if (definition.name === '@azure/functions') definition.patch?.(require('@azure/functions'));
-  }
+  registerInstrumentations({ tracerProvider: trace.getTracerProvider(), loggerProvider: logs.getLoggerProvider(), instrumentations: [new AzureFunctionsInstrumentation()] });
+  require('@azure/functions');
 }
