@@ -1,12 +1,12 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { resyncStatus as status } from '../lib/resync/http';
+import { runReport } from '../lib/reports/http';
 import { ResyncJobRepository } from '../lib/resync/jobs';
 import { getRuntime } from '../lib/runtime';
 
-/** GET /api/resync/{jobId}: state, progress and the sync report of that job. */
+/** GET /api/resync/{jobId}[?user=&module=&result=]: state, progress and the report of a job or of a day's automatic run. */
 export async function resyncStatus(request: HttpRequest): Promise<HttpResponseInit> {
   const rt = getRuntime();
-  return status(request.params.jobId, { runs: rt.runs, jobs: new ResyncJobRepository(rt.tables) });
+  return runReport(request.params.jobId, request.query, { runs: rt.runs, jobs: new ResyncJobRepository(rt.tables), users: rt.users, now: () => new Date() });
 }
 
 app.http('resync-status', { methods: ['GET'], authLevel: 'function', route: 'resync/{jobId}', handler: resyncStatus });

@@ -147,6 +147,14 @@ const schema = z.object({
     (v) => (typeof v === 'string' ? v.split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean) : v ?? []),
     z.array(z.string()),
   ),
+  /** `GET /api/health` fails when the oldest visible message of `sync-items` is older than this */
+  HEALTH_QUEUE_MAX_AGE_SECONDS: int(1800, 1, 7 * 86400),
+  /** … or when no change notification arrived for this long while subscriptions exist (0 = not checked) */
+  HEALTH_NOTIFICATION_MAX_AGE_HOURS: int(48, 0, 24 * 365),
+  /** in Azure: the app role (Entra, via App Service authentication) the admin page requires */
+  MANAGE_UI_ROLE: optionalString,
+  /** a link to the Application Insights resource in the portal, shown on the admin page */
+  TELEMETRY_PORTAL_URL: z.preprocess(blankToUndefined, z.string().trim().refine((v) => URL.canParse(v) && new URL(v).protocol === 'https:', 'must be an https URL').optional()),
 });
 
 /**

@@ -51,6 +51,8 @@ export const graphItemId = z
 
 /** The job ids this app issues: UUIDs (randomUUID). */
 export const jobId = z.string().regex(GUID, 'must be the jobId that POST resync answered (a GUID)');
+/** A report's id: a job id, or `auto-YYYY-MM-DD`, the automatic run of one UTC day. */
+export const runId = z.string().refine((v) => GUID.test(v) || /^auto-\d{4}-\d{2}-\d{2}$/.test(v), 'must be the jobId that POST resync answered (a GUID) or auto-YYYY-MM-DD');
 
 /**
  * Where a zod issue points, as a caller writes it: `users[2]`, `retrySkipped[0]`, `user`.

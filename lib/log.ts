@@ -1,3 +1,5 @@
+import { emitLog, telemetryEnabled } from './telemetry/signals';
+
 /**
  * The logger every lib module receives. Functions pass one built on the InvocationContext so logs
  * stay correlated with the invocation; tests pass a recording one. Properties must never carry
@@ -17,14 +19,24 @@ export interface ContextLike {
   error(...args: unknown[]): void;
 }
 
-/** Structured log lines through the Functions invocation context (one JSON object per line). */
+/**
+ * Structured log lines through the Functions invocation context. With telemetry on, each line is an
+ * OpenTelemetry log record instead: the message as body and the properties as custom dimensions
+ * (user ids hashed, personal and secret properties dropped; lib/telemetry/redact.ts), in the trace
+ * of the current invocation. Without it (local runs), a readable line: the message, then the
+ * properties as JSON.
+ */
 export function contextLogger(context: ContextLike, base: Record<string, unknown> = {}): Logger {
-  const line = (message: string, props?: Record<string, unknown>) => JSON.stringify({ message, ...base, ...props });
+  const write = (level: 'debug' | 'info' | 'warn' | 'error', message: string, props?: Record<string, unknown>) => {
+    const fields = { ...base, ...props };
+    if (telemetryEnabled()) return emitLog(level, message, fields);
+    context[level](Object.keys(fields).length ? `${message} ${JSON.stringify(fields)}` : message);
+  };
   return {
-    debug: (m, p) => context.debug(line(m, p)),
-    info: (m, p) => context.info(line(m, p)),
-    warn: (m, p) => context.warn(line(m, p)),
-    error: (m, p) => context.error(line(m, p)),
+    debug: (m, p) => write('debug', m, p),
+    info: (m, p) => write('info', m, p),
+    warn: (m, p) => write('warn', m, p),
+    error: (m, p) => write('error', m, p),
   };
 }
 

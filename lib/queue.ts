@@ -1,5 +1,6 @@
 import { QueueClient } from '@azure/storage-queue';
 import type { z } from 'zod';
+import { count, currentTraceparent } from './telemetry/signals';
 
 /**
  * A typed queue. Messages are JSON, base64-encoded because that is what the Functions queue
@@ -47,12 +48,31 @@ export class StorageQueue<T> implements MessageQueue<T> {
   async send(message: T, options?: { visibilityTimeoutSeconds?: number }): Promise<void> {
     // Parse on the way in too: a message the worker cannot read would only fail later, far from its cause.
     const parsed = this.schema.parse(message);
+    // The trace of whoever queues travels with the message (W3C traceparent), so the worker's
+    // span continues it; the workers' schemas ignore the field.
+    const traceparent = currentTraceparent();
+    const body = traceparent ? { ...(parsed as object), traceparent } : parsed;
+    if (options?.visibilityTimeoutSeconds) count('deferrals', { queue: this.name });
     this.ready ??= this.client.createIfNotExists().catch((err) => {
       this.ready = undefined;
       throw err;
     });
     await this.ready;
-    await this.client.sendMessage(encodeMessage(parsed), { visibilityTimeout: options?.visibilityTimeoutSeconds, messageTimeToLive: -1 });
+    await this.client.sendMessage(encodeMessage(body), { visibilityTimeout: options?.visibilityTimeoutSeconds, messageTimeToLive: -1 });
+  }
+
+  /**
+   * When the message at the front of the queue was inserted (undefined when none is visible).
+   * Peeking changes nothing; messages put back for later (deferred) are not visible and not seen.
+   */
+  async oldestInsertedAt(): Promise<Date | undefined> {
+    try {
+      const { peekedMessageItems } = await this.client.peekMessages({ numberOfMessages: 1 });
+      return peekedMessageItems[0]?.insertedOn;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
   }
 
   /** For tests and tools: the underlying client. */

@@ -14,6 +14,7 @@ import type { TokenCredential } from '@azure/identity';
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../log';
 import { CallCounter } from '../metrics';
+import { dependency } from '../telemetry/signals';
 import { KeyedSemaphore } from './concurrency';
 import { createCredential, RenewableCredential, tokenError, type GraphCredentialSettings } from './credential';
 import {
@@ -188,7 +189,7 @@ export function createGraphClient(settings: GraphSettings, opts: GraphClientOpti
         const generation = credential.generation;
         let err: GraphApiError;
         try {
-          const res = await attempt(method, path, ver, body, opts?.headers, label);
+          const res = await dependency({ vendor: 'Graph', method, label, origin }, () => attempt(method, path, ver, body, opts?.headers, label));
           if (res.status < 400) return { ...res, label };
           err = GraphApiError.fromResponse(res.status, parseJson(res.text), res.headers, label);
         } catch (e) {

@@ -1,4 +1,5 @@
 import type { SyncModule } from '../modules';
+import { userHash } from '../telemetry/redact';
 import type { SubscriptionRecord } from '../state/subscriptions';
 import type { ProvisionedUser, ProvisioningScope } from '../state/users';
 import type { Config } from '../config';
@@ -24,6 +25,8 @@ export interface SubscriptionStatus {
 
 export interface UserStatus {
   user: string;
+  /** how telemetry names this user (customDimensions.userHash) */
+  userHash: string;
   upn?: string;
   sources: string[];
   state: ProvisionedUser['state'];
@@ -88,6 +91,7 @@ export async function provisioningStatus(deps: StatusDeps, filter: { userId?: st
     .sort((a, b) => a.userId.localeCompare(b.userId))
     .map((u) => ({
       user: u.userId,
+      userHash: userHash(u.userId),
       upn: u.upn,
       sources: u.sources,
       state: u.state,

@@ -1,7 +1,6 @@
 /**
- * The two HTTP entry points of the resync, free of Azure Functions types: `POST /api/resync`
- * validates and queues (the work never runs inside the request), `GET /api/resync/{jobId}` reads
- * the report.
+ * `POST /api/resync`, free of Azure Functions types: validates and queues (the work never runs
+ * inside the request). The report (`GET /api/resync/{jobId}`) is in lib/reports/http.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { jobId as jobIdSchema } from '../ids';
@@ -9,8 +8,6 @@ import type { Logger } from '../log';
 import type { MessageQueue } from '../queue';
 import type { RunRepository } from '../state/runs';
 import type { ResyncJobMessage } from '../sync/messages';
-import type { ResyncJobRepository } from './jobs';
-import { buildReport } from './report';
 import { jobMessage, parseResyncRequest } from './request';
 
 export interface HttpAnswer {
@@ -44,19 +41,4 @@ export async function startResync(bodyText: string, deps: RequestDeps, logger: L
   logger.info('resync queued', { jobId, mode: message.mode, users: message.users?.length ?? 'all', modules: message.modules?.join(',') ?? 'all' });
   const location = `/api/resync/${jobId}`;
   return { status: 202, jsonBody: { jobId, location }, headers: { Location: location } };
-}
-
-export interface StatusDeps {
-  runs: Pick<RunRepository, 'getRun' | 'listItems'>;
-  jobs: Pick<ResyncJobRepository, 'info'>;
-}
-
-export async function resyncStatus(jobIdParam: string | undefined, deps: StatusDeps): Promise<HttpAnswer> {
-  const parsed = jobIdSchema.safeParse(jobIdParam ?? '');
-  if (!parsed.success) return { status: 400, jsonBody: { error: `jobId ${parsed.error.issues[0].message}.` } };
-  const jobId = parsed.data;
-  const run = await deps.runs.getRun(jobId);
-  if (!run) return { status: 404, jsonBody: { error: 'No resync job has this id.' } };
-  const [info, items] = await Promise.all([deps.jobs.info(jobId), deps.runs.listItems(jobId)]);
-  return { status: 200, jsonBody: buildReport(run, info, items) };
 }

@@ -1,5 +1,6 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
+import { count } from '../telemetry/signals';
 import { compositeKey, encodeKey, splitCompositeKey } from './keys';
 import { assertEntityFits, fitProperty, isConflict, isNotFound, isPreconditionFailed, type TableStore } from './tables';
 import { submit, transactionChunks } from './transactions';
@@ -163,6 +164,7 @@ export class RunRepository {
   async putItem(item: ReportItem): Promise<void> {
     const table = await this.table();
     await table.upsertEntity(itemRow(item), 'Replace');
+    count('items', { module: item.module, result: item.result });
   }
 
   /**
@@ -181,6 +183,7 @@ export class RunRepository {
         if (failed) throw failed.reason;
       }
     }
+    for (const item of items) count('items', { module: item.module, result: item.result });
   }
 
   async hasItem(runId: string, userId: string, module: SyncModule, itemId: string): Promise<boolean> {
@@ -194,35 +197,73 @@ export class RunRepository {
     }
   }
 
-  async listItems(runId: string, filter?: { userId?: string; module?: SyncModule }): Promise<ReportItem[]> {
+  async listItems(runId: string, filter?: ItemFilter): Promise<ReportItem[]> {
     const table = await this.table();
     const out: ReportItem[] = [];
-    // Lines are keyed user|module|item: a user (and module) is a RowKey range, read server-side.
-    const prefix = filter?.userId ? `${compositeKey(filter.userId, ...(filter.module ? [filter.module] : []))}|` : undefined;
-    const query = prefix
-      ? odata`PartitionKey eq ${encodeKey(runId)} and RowKey ge ${prefix} and RowKey lt ${`${prefix.slice(0, -1)}}`}`
-      : odata`PartitionKey eq ${encodeKey(runId)} and RowKey ne ${RUN_ROW}`;
-    for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: query } })) {
-      const [userId, module, itemId] = splitCompositeKey(String(row.rowKey));
-      if (filter?.userId && filter.userId !== userId) continue;
-      if (filter?.module && filter.module !== module) continue;
-      out.push({
-        runId,
-        userId,
-        module: module as SyncModule,
-        itemId,
-        result: row.result as ItemResult,
-        label: (row.label as string) || undefined,
-        reason: (row.reason as string) || undefined,
-        code: (row.code as string) || undefined,
-        zohoModule: (row.zohoModule as string) || undefined,
-        zohoId: (row.zohoId as string) || undefined,
-        cutFields: row.cutFields ? String(row.cutFields).split(',') : undefined,
-        notes: row.notes ? (JSON.parse(String(row.notes)) as string[]) : undefined,
-        retriedFromSkip: Boolean(row.retriedFromSkip) || undefined,
-        at: String(row.at),
-      });
+    for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: itemQuery(runId, filter) } })) {
+      const item = toItem(runId, row, filter);
+      if (item) out.push(item);
     }
     return out;
   }
+
+  /**
+   * One page of a run's lines (the reports API). Azure may answer a filtered page with fewer rows
+   * than asked, even none, and a continuation token: callers follow the token, not the count.
+   */
+  async pageItems(runId: string, filter: ItemFilter, page: PageRequest): Promise<Page<ReportItem>> {
+    const table = await this.table();
+    const pages = table.listEntities<Record<string, unknown>>({ queryOptions: { filter: itemQuery(runId, filter) } }).byPage({ maxPageSize: page.top, continuationToken: page.continuationToken });
+    const { value } = await pages.next();
+    const rows = (value ?? []) as Record<string, unknown>[] & { continuationToken?: string };
+    return { items: rows.map((r) => toItem(runId, r, filter)).filter((i): i is ReportItem => i !== undefined), continuationToken: rows.continuationToken };
+  }
+}
+
+export interface ItemFilter {
+  userId?: string;
+  module?: SyncModule;
+  result?: ItemResult;
+}
+
+export interface PageRequest {
+  /** rows per page, at most 1000 (Azure Tables' page size) */
+  top: number;
+  continuationToken?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  continuationToken?: string;
+}
+
+/** Lines are keyed user|module|item: a user (and module) is a RowKey range, read server-side. */
+function itemQuery(runId: string, filter?: ItemFilter): string {
+  const prefix = filter?.userId ? `${compositeKey(filter.userId, ...(filter.module ? [filter.module] : []))}|` : undefined;
+  const base = prefix
+    ? odata`PartitionKey eq ${encodeKey(runId)} and RowKey ge ${prefix} and RowKey lt ${`${prefix.slice(0, -1)}}`}`
+    : odata`PartitionKey eq ${encodeKey(runId)} and RowKey ne ${RUN_ROW}`;
+  return filter?.result ? `${base} and ${odata`result eq ${filter.result}`}` : base;
+}
+
+function toItem(runId: string, row: Record<string, unknown>, filter?: ItemFilter): ReportItem | undefined {
+  const [userId, module, itemId] = splitCompositeKey(String(row.rowKey));
+  if (filter?.userId && filter.userId !== userId) return undefined;
+  if (filter?.module && filter.module !== module) return undefined;
+  return {
+    runId,
+    userId,
+    module: module as SyncModule,
+    itemId,
+    result: row.result as ItemResult,
+    label: (row.label as string) || undefined,
+    reason: (row.reason as string) || undefined,
+    code: (row.code as string) || undefined,
+    zohoModule: (row.zohoModule as string) || undefined,
+    zohoId: (row.zohoId as string) || undefined,
+    cutFields: row.cutFields ? String(row.cutFields).split(',') : undefined,
+    notes: row.notes ? (JSON.parse(String(row.notes)) as string[]) : undefined,
+    retriedFromSkip: Boolean(row.retriedFromSkip) || undefined,
+    at: String(row.at),
+  };
 }

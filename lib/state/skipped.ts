@@ -1,6 +1,8 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
-import { compositeKey, encodeKey, splitCompositeKey } from './keys';
+import { count } from '../telemetry/signals';
+import { compositeKey, decodeKey, encodeKey, splitCompositeKey } from './keys';
+import type { Page, PageRequest } from './runs';
 import { deleteIfPresent, fitProperty, type TableStore } from './tables';
 
 export interface SkippedItem {
@@ -37,6 +39,7 @@ export class SkippedRepository {
       },
       'Replace',
     );
+    count('skips', { module: item.module, code: item.code ?? 'none' });
   }
 
   async remove(userId: string, module: SyncModule, itemId: string): Promise<void> {
@@ -47,19 +50,33 @@ export class SkippedRepository {
   async list(userId: string): Promise<SkippedItem[]> {
     const table = await this.table();
     const out: SkippedItem[] = [];
-    for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${encodeKey(userId)}` } })) {
-      const [module, itemId] = splitCompositeKey(String(row.rowKey));
-      out.push({
-        userId,
-        module: module as SyncModule,
-        itemId,
-        reason: String(row.reason),
-        code: (row.code as string) || undefined,
-        runId: String(row.runId),
-        at: String(row.at),
-        scope: (row.scope as string) || undefined,
-      });
-    }
+    for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${encodeKey(userId)}` } })) out.push(toSkipped(row));
     return out;
   }
+
+  /** One page of skipped items, of one user (and module) or of everybody (the reports API). */
+  async page(filter: { userId?: string; module?: SyncModule }, page: PageRequest): Promise<Page<SkippedItem>> {
+    const table = await this.table();
+    const parts: string[] = [];
+    if (filter.userId) parts.push(odata`PartitionKey eq ${encodeKey(filter.userId)}`);
+    if (filter.module) parts.push(odata`RowKey ge ${`${compositeKey(filter.module)}|`} and RowKey lt ${`${compositeKey(filter.module)}}`}`);
+    const query = parts.length ? { filter: parts.join(' and ') } : undefined;
+    const { value } = await table.listEntities<Record<string, unknown>>({ queryOptions: query }).byPage({ maxPageSize: page.top, continuationToken: page.continuationToken }).next();
+    const rows = (value ?? []) as Record<string, unknown>[] & { continuationToken?: string };
+    return { items: rows.map(toSkipped), continuationToken: rows.continuationToken };
+  }
+}
+
+function toSkipped(row: Record<string, unknown>): SkippedItem {
+  const [module, itemId] = splitCompositeKey(String(row.rowKey));
+  return {
+    userId: decodeKey(String(row.partitionKey)),
+    module: module as SyncModule,
+    itemId,
+    reason: String(row.reason),
+    code: (row.code as string) || undefined,
+    runId: String(row.runId),
+    at: String(row.at),
+    scope: (row.scope as string) || undefined,
+  };
 }

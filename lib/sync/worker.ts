@@ -56,7 +56,7 @@ export async function processSyncMessage(raw: unknown, dequeueCount: number, dep
   }
   const msg = parsed.data;
   if (msg.subscriptionId && deps.noteNotification) await noteOncePerMinute(msg, deps);
-  const log = { userId: msg.userId, module: msg.module, dequeueCount };
+  const log = { userId: msg.userId, module: msg.module, itemId: msg.itemId, dequeueCount };
   const view = await deps.forUser?.(msg.userId);
   // A module the user syncs by hand only (`manual`) gets nothing from notifications.
   if (view && !msg.runId && view.manualOnly(msg.module)) return { status: 'done' };
@@ -89,7 +89,7 @@ export async function processSyncMessage(raw: unknown, dequeueCount: number, dep
     }
   }
   if (report) await record(runId, msg, report, deps);
-  logger.info('item processed', { ...log, result: report?.result ?? 'nothing to do' });
+  logger.info('item processed', { ...log, runId, result: report?.result ?? 'nothing to do', zohoId: report?.zohoId, reason: report?.reason, code: report?.code });
   return { status: 'done', report };
 }
 

@@ -9,6 +9,7 @@
  * COQL) are retried a few times here, since sending them again changes nothing.
  */
 import type { Logger } from '../log';
+import { dependency } from '../telemetry/signals';
 import { silentLogger } from '../log';
 import type { CallCounter } from '../metrics';
 import { parseRetryAfter } from '../vendor';
@@ -112,6 +113,11 @@ export class ZohoHttp {
     return this.limiter.inFlight;
   }
 
+  /** A usable access token (cached, shared or refreshed); the health check asks for nothing more. */
+  accessToken(): Promise<string> {
+    return this.options.tokens.getToken();
+  }
+
   async send(req: ZohoRequest): Promise<ZohoResponse> {
     const label = `${req.method} ${ZOHO_API_PREFIX}${req.path}`;
     const url = this.url(req);
@@ -184,9 +190,11 @@ export class ZohoHttp {
       body = req.form;
     }
     try {
-      const res = await this.doFetch(url, { method: req.method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
-      const text = await res.text();
-      return { status: res.status, body: parseBody(text), headers: res.headers };
+      return await dependency({ vendor: 'Zoho', method: req.method, label, origin: new URL(url).origin }, async () => {
+        const res = await this.doFetch(url, { method: req.method, headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+        const text = await res.text();
+        return { status: res.status, body: parseBody(text), headers: res.headers };
+      });
     } catch (err) {
       throw transportError(err, label);
     }

@@ -19,6 +19,7 @@ import { z } from 'zod';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { CallCounter } from '../metrics';
+import { dependency } from '../telemetry/signals';
 import { REFRESH_THROTTLE_WINDOW_MS, ZohoConnectionError, ZohoOAuthError, ZohoTimeoutError } from './errors';
 import { MemoryTokenStore, type StoredZohoToken, type ZohoTokenStore } from './token-store';
 
@@ -216,13 +217,15 @@ export class ZohoTokenProvider implements ZohoAccessTokenSource {
     let response: Response;
     let text: string;
     try {
-      response = await this.doFetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      text = await response.text();
+      ({ response, text } = await dependency({ vendor: 'Zoho', method: 'POST', label: LABEL, origin: new URL(url).origin }, async () => {
+        const res = await this.doFetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body,
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        return { response: res, text: await res.text(), status: res.status, headers: res.headers };
+      }));
     } catch (err) {
       throw transportError(err, LABEL);
     }

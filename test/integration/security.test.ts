@@ -109,7 +109,7 @@ describe('bad ids answer 4xx before any Graph, Zoho or queue work', () => {
     ['resync user \\ud800', 'POST', 'resync', () => ({ users: ['\ud800'] }), 400, /users\[0\] must be/],
     ['resync retry id <script>', 'POST', 'resync', () => ({ retrySkipped: ['<script>'] }), 400, /retrySkipped\[0\] is not a Microsoft Graph id/],
     ['resync-status job id ..x', 'GET', 'resync/..x', undefined, 400, /^jobId must be/],
-    ['resync-status job id not issued', 'GET', 'resync/auto-2026-01-01', undefined, 400, /^jobId must be/],
+    ['resync-status job id not issued', 'GET', 'resync/auto-2026-1-1', undefined, 400, /^jobId must be/],
   ])('%s: %s %s', async (_name, method, route, body, status, message) => {
     let res!: Awaited<ReturnType<typeof call>>;
     const effects = await sideEffects(async () => {

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { context as otelContext, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 
 /**
  * A loopback stand-in for the Functions host's HTTP front door (the real host cannot run on
@@ -21,7 +23,7 @@ export interface FunctionHost {
   /** http://127.0.0.1:<port> ; a route is at `${url}/api/${route}`. */
   url: string;
   /** Requests served, in order (method, path with query, status answered). */
-  readonly served: { method: string; path: string; status: number }[];
+  readonly served: { method: string; path: string; status: number; traceparent?: string }[];
   close(): Promise<void>;
 }
 
@@ -44,7 +46,11 @@ export async function startFunctionHost(routes: HostRoute[]): Promise<FunctionHo
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
     const method = (req.method ?? 'GET').toUpperCase();
     const parts = url.pathname.split('/').filter(Boolean);
-    const record = { method, path: url.pathname + url.search, status: 404 };
+    // Like the host: each request runs in a trace (the caller's traceparent, or a new one), which the
+    // Functions instrumentation makes the handler's current context.
+    const incoming = req.headers.traceparent;
+    const traceparent = typeof incoming === 'string' ? incoming : `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+    const record = { method, path: url.pathname + url.search, status: 404, traceparent };
     served.push(record);
     if (parts.shift() !== 'api') return finish(res, record, { status: 404 });
     const match = compiled
@@ -68,8 +74,9 @@ export async function startFunctionHost(routes: HostRoute[]): Promise<FunctionHo
       invocationId: `host-${++invocation}`,
       functionName: match.r.name ?? match.r.route,
       logHandler: () => undefined,
+      traceContext: { traceParent: traceparent },
     });
-    const response = await match.r.handler(request, context);
+    const response = await otelContext.with(propagation.extract(ROOT_CONTEXT, { traceparent }), () => match.r.handler(request, context));
     return finish(res, record, response);
   }
 

@@ -25,7 +25,7 @@ export function testSettings(overrides: Record<string, string | undefined> & { A
 /** Replaces the settings of this test process (functions read process.env, as in Azure). */
 export function applySettings(settings: Record<string, string>): void {
   for (const key of Object.keys(process.env)) {
-    if (/^(GRAPH_|ZOHO_|SYNC_|MAIL_|PUBLIC_BASE_URL|AzureWebJobsStorage)/.test(key)) delete process.env[key];
+    if (/^(GRAPH_|ZOHO_|SYNC_|MAIL_|HEALTH_|MANAGE_|TELEMETRY_|APPLICATIONINSIGHTS_|PUBLIC_BASE_URL|AzureWebJobsStorage)/.test(key)) delete process.env[key];
   }
   Object.assign(process.env, settings);
 }

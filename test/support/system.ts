@@ -1,6 +1,12 @@
 import { QueueClient } from '@azure/storage-queue';
 import { graphLifecycle } from '../../functions/graph-lifecycle';
 import { graphNotifications } from '../../functions/graph-notifications';
+import { health } from '../../functions/health';
+import { manageStatus } from '../../functions/manage-status';
+import { manageUi } from '../../functions/manage-ui';
+import { resyncItems } from '../../functions/resync-items';
+import { skipped } from '../../functions/skipped';
+import { skippedRetry } from '../../functions/skipped-retry';
 import { syncWorker } from '../../functions/sync-worker';
 import { resync } from '../../functions/resync';
 import { resyncStatus } from '../../functions/resync-status';
@@ -15,7 +21,7 @@ import { startGraphDouble, type GraphDouble } from '../doubles/graph';
 import { DOUBLE_CREDENTIALS, startZohoDouble, type ZohoDouble } from '../doubles/zoho';
 import { z } from 'zod';
 import { decodeMessage, drainQueue, startAzurite, type Azurite } from './azurite';
-import { startFunctionHost } from './function-host';
+import { startFunctionHost, type FunctionHost } from './function-host';
 import { invocation } from './http';
 import { applySettings, TEST_TENANT_ID, testSettings } from './settings';
 
@@ -30,7 +36,7 @@ export interface System {
   azurite: Azurite;
   graph: GraphDouble;
   zoho: ZohoDouble;
-  host: { url: string; close(): Promise<void> };
+  host: FunctionHost;
   runtime(): Runtime;
   /** replaces settings (merged over the defaults) and rebuilds the runtime */
   configure(overrides?: Record<string, string>): void;
@@ -73,6 +79,8 @@ export interface System {
    * our webhook) and stored as provisioning stores it; returns its id.
    */
   subscribe(userId: string, module: 'contacts' | 'events' | 'mail' | 'tasks', listId?: string): Promise<string>;
+  /** a mailbox in the Graph double, its Zoho user, and its provisioned-user row (state active); returns its object id */
+  provisionUser(upn: string, displayName?: string): Promise<string>;
   logs: MemoryLogger;
   close(): Promise<void>;
 }
@@ -86,6 +94,12 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     { method: 'POST', route: 'graph/lifecycle', handler: graphLifecycle },
     { method: 'POST', route: 'resync', handler: resync },
     { method: 'GET', route: 'resync/{jobId}', handler: resyncStatus, name: 'resync-status' },
+    { method: 'GET', route: 'resync/{jobId}/items', handler: resyncItems, name: 'resync-items' },
+    { method: 'GET', route: 'skipped', handler: skipped },
+    { method: 'POST', route: 'skipped/retry', handler: skippedRetry, name: 'skipped-retry' },
+    { method: 'GET', route: 'health', handler: health },
+    { method: 'GET', route: 'manage/status', handler: manageStatus, name: 'manage-status' },
+    { method: 'GET', route: 'manage/ui', handler: manageUi, name: 'manage-ui' },
   ]);
   const logs = new MemoryLogger();
   let current = overrides;
@@ -236,8 +250,17 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     return out;
   };
 
+  const provisionUser = async (upn: string, displayName = upn.split('@')[0]) => {
+    const userId = graph.addUser({ userPrincipalName: upn, displayName }).id;
+    zoho.addUser({ email: upn, last_name: displayName.split(' ').pop()! });
+    const at = new Date().toISOString();
+    await getRuntime().users.put({ userId, upn, sources: ['ids'], state: 'active', polledLists: [], refusedModules: [], provisionedAt: at, updatedAt: at });
+    return userId;
+  };
+
   return {
     azurite,
+    provisionUser,
     subscribe,
     change,
     reportLine,
