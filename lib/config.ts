@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storageTarget } from './storage';
 
 /**
  * The one place settings are read. Parsed once with zod; every problem is collected so an
@@ -72,7 +73,12 @@ const renewSchedule = z.preprocess(
 const ZOHO_TRIGGERS = ['workflow', 'approval', 'blueprint', 'pathfinder', 'orchestration'] as const;
 
 const schema = z.object({
-  AzureWebJobsStorage: requiredString('storage connection string'),
+  /** Storage (lib/storage.ts): a connection string, or the keyless settings below. Set by the infrastructure. */
+  AzureWebJobsStorage: optionalString,
+  AzureWebJobsStorage__accountName: optionalString,
+  AzureWebJobsStorage__tableServiceUri: baseUrl().optional(),
+  AzureWebJobsStorage__queueServiceUri: baseUrl().optional(),
+  AzureWebJobsStorage__clientId: optionalString,
   PUBLIC_BASE_URL: baseUrl(),
   GRAPH_TENANT_ID: z.preprocess(blankToUndefined, z.string({ error: 'is required (Entra tenant id)' }).regex(GUID, 'must be a GUID')),
   GRAPH_CLIENT_ID: z.preprocess(blankToUndefined, z.string({ error: 'is required (Entra application id)' }).regex(GUID, 'must be a GUID')),
@@ -133,7 +139,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       // Never echo the value: secrets live here.
       problems.push(`${name} ${issue.message}`);
     }
-  } else {
+  }
+  // On the raw values, so a missing storage setting is reported with every other problem.
+  const storage = storageTarget(env);
+  if (storage.kind === 'missing') problems.push(storage.problem);
+  if (result.success) {
     if (!result.data.GRAPH_CLIENT_SECRET && !result.data.GRAPH_CLIENT_CERTIFICATE_PATH && !env.IDENTITY_ENDPOINT && !env.MSI_ENDPOINT) {
       problems.push('GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_PATH is required when the app has no managed identity');
     }

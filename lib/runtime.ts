@@ -11,6 +11,7 @@ import { RunRepository } from './state/runs';
 import { SkippedRepository } from './state/skipped';
 import { SubscriptionRepository } from './state/subscriptions';
 import { TableStore } from './state/tables';
+import { StorageAccount } from './storage';
 import { ProvisionedUserRepository } from './state/users';
 import type { ProvisionDeps } from './provision/deps';
 import { LifecycleMessage, ResyncJobMessage, SyncItemMessage } from './sync/messages';
@@ -56,7 +57,8 @@ export class Runtime {
   private mailService?: MailService;
 
   constructor(readonly config: Config, private readonly logger?: Logger) {
-    this.tables = new TableStore(config.AzureWebJobsStorage);
+    const storage = new StorageAccount(config);
+    this.tables = new TableStore(storage);
     this.subscriptions = new SubscriptionRepository(this.tables);
     this.subscriptionLookup = new CachedSubscriptionLookup(this.subscriptions);
     this.links = new LinkRepository(this.tables);
@@ -64,10 +66,10 @@ export class Runtime {
     this.runs = new RunRepository(this.tables);
     this.skipped = new SkippedRepository(this.tables);
     this.deltaLinks = new DeltaLinkRepository(this.tables);
-    this.syncQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.syncItems, SyncItemMessage);
-    this.lifecycleQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.lifecycle, LifecycleMessage);
+    this.syncQueue = new StorageQueue(storage, QUEUES.syncItems, SyncItemMessage);
+    this.lifecycleQueue = new StorageQueue(storage, QUEUES.lifecycle, LifecycleMessage);
     this.lookupClaims = new LookupClaimRepository(this.tables);
-    this.resyncQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.resyncJobs, ResyncJobMessage);
+    this.resyncQueue = new StorageQueue(storage, QUEUES.resyncJobs, ResyncJobMessage);
     this.users = new ProvisionedUserRepository(this.tables);
   }
 
