@@ -28,6 +28,7 @@ import { BatchedAttendeeDirectory } from './sync/participants';
 import type { WorkerDeps } from './sync/worker';
 import { CachedSubscriptionLookup } from './webhook/subscription-cache';
 import { createZohoClient, type ZohoClient } from './zoho/client';
+import { TableSlotStore } from './zoho/fleet';
 
 /**
  * The composition root: long-lived clients and repositories of this process, built from settings
@@ -100,7 +101,9 @@ export class Runtime {
         tenantId: this.config.GRAPH_TENANT_ID,
         clientId: this.config.GRAPH_CLIENT_ID,
         clientSecret: this.config.GRAPH_CLIENT_SECRET,
+        certificate: this.config.GRAPH_CLIENT_CERTIFICATE,
         certificatePath: this.config.GRAPH_CLIENT_CERTIFICATE_PATH,
+        federatedIdentityClientId: this.config.GRAPH_FEDERATED_IDENTITY_CLIENT_ID,
       },
       { calls: this.graphCalls, logger: this.logger },
     );
@@ -116,6 +119,7 @@ export class Runtime {
       refreshToken: this.config.ZOHO_REFRESH_TOKEN,
       tokenStore: new TableZohoTokenStore(this.tables),
       maxConcurrency: this.config.ZOHO_MAX_CONCURRENCY,
+      slots: new TableSlotStore(this.tables),
       calls: this.zohoCalls,
       logger: this.logger,
     });

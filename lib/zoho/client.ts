@@ -11,6 +11,7 @@ import type { CallCounter } from '../metrics';
 import { COQL_DEFAULT_PAGE, earliestByField, findByField, runCoql, type FindByFieldOptions } from './coql';
 import { addAttachment, associateEmail, uploadFiles } from './email';
 import { cancelEvent } from './events';
+import { FleetSemaphore, type SlotStore } from './fleet';
 import { ZohoHttp, type ZohoHttpOptions } from './http';
 import { fetchFields, getOrg, getUsers, processFieldCache, type ZohoFieldCache, type ZohoUserType } from './metadata';
 import { deleteRecords, getRecord, insertRecords, updateRecords, upsertRecords } from './records';
@@ -123,7 +124,10 @@ export interface ZohoSettings {
   clientSecret: string;
   refreshToken: string;
   tokenStore?: ZohoTokenStore;
+  /** Concurrency limit; with `slots`, for the whole fleet of instances, otherwise per process. */
   maxConcurrency?: number;
+  /** Shared slot leases (Table Storage), so several instances together stay within `maxConcurrency`. */
+  slots?: SlotStore;
   timeoutMs?: number;
   calls?: CallCounter;
   logger?: Logger;
@@ -146,6 +150,7 @@ export function createZohoClient(settings: ZohoSettings): ZohoClient {
     apiDomain: settings.apiDomain,
     tokens,
     maxConcurrency: settings.maxConcurrency,
+    limiter: settings.slots ? new FleetSemaphore({ limit: settings.maxConcurrency ?? 5, store: settings.slots }) : undefined,
     timeoutMs: settings.timeoutMs,
     calls: settings.calls,
     logger: settings.logger,
