@@ -223,6 +223,16 @@ param mailInternalDomains string = ''
 @description('MAIL_EXCLUDE: comma-separated addresses and @domains never captured or created.')
 param mailExclude string = ''
 
+@description('MAIL_ROUTES_AUTH: key-or-token, or token (the keyed mail/... routes also require a bearer token).')
+@allowed([
+  'key-or-token'
+  'token'
+])
+param mailRoutesAuth string = 'key-or-token'
+
+@description('MAIL_TOKEN_AUDIENCES: extra accepted token audiences, comma-separated (e.g. an Office add-in\'s api://host/{client id}).')
+param mailTokenAudiences string = ''
+
 @description('RENEW_SCHEDULE: NCRONTAB (six fields, seconds first) of the subscription renewal timer.')
 param renewSchedule string = '0 */30 * * * *'
 
@@ -345,6 +355,8 @@ var optionalSettings = {
   MAIL_ATTACHMENTS: mailAttachments ? 'true' : 'false'
   MAIL_INTERNAL_DOMAINS: mailInternalDomains
   MAIL_EXCLUDE: mailExclude
+  MAIL_ROUTES_AUTH: mailRoutesAuth
+  MAIL_TOKEN_AUDIENCES: mailTokenAudiences
   RENEW_SCHEDULE: renewSchedule
 }
 
@@ -370,6 +382,8 @@ var optionalDefaults = {
   MAIL_ATTACHMENTS: 'false'
   MAIL_INTERNAL_DOMAINS: ''
   MAIL_EXCLUDE: ''
+  MAIL_ROUTES_AUTH: 'key-or-token'
+  MAIL_TOKEN_AUDIENCES: ''
   RENEW_SCHEDULE: '0 */30 * * * *'
 }
 

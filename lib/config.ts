@@ -116,6 +116,13 @@ const schema = z.object({
   MAIL_INTERNAL_DOMAINS: list,
   MAIL_EXCLUDE: list,
   RENEW_SCHEDULE: renewSchedule,
+  /** `token`: the keyed mail routes also demand a bearer token (key-only access off) */
+  MAIL_ROUTES_AUTH: choice(['key-or-token', 'token'] as const, 'key-or-token'),
+  /** audiences accepted besides the client id and api://{client id}, e.g. an add-in's api://{host}/{client id} */
+  MAIL_TOKEN_AUDIENCES: z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean) : v ?? []),
+    z.array(z.string()),
+  ),
 });
 
 /**

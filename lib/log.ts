@@ -10,7 +10,7 @@ export interface Logger {
   error(message: string, props?: Record<string, unknown>): void;
 }
 
-interface ContextLike {
+export interface ContextLike {
   debug(...args: unknown[]): void;
   info(...args: unknown[]): void;
   warn(...args: unknown[]): void;

@@ -1,3 +1,4 @@
+import { EntraTokenValidator } from './auth/entra-token';
 import { getConfig, type Config } from './config';
 import { createGraphClient, type GraphApi } from './graph/client';
 import type { Logger } from './log';
@@ -56,6 +57,7 @@ export class Runtime {
   private directoryInstance?: Directory;
   private accountResolver?: AccountResolver;
   private mailService?: MailService;
+  private tokenValidator?: EntraTokenValidator;
 
   constructor(readonly config: Config, private readonly logger?: Logger) {
     const storage = new StorageAccount(config);
@@ -108,6 +110,17 @@ export class Runtime {
       { calls: this.graphCalls, logger: this.logger },
     );
     return this.graphClient;
+  }
+
+  /** One per process, so the tenant's signing keys are fetched once and cached by jose. */
+  get tokens(): EntraTokenValidator {
+    this.tokenValidator ??= new EntraTokenValidator({
+      authorityHost: this.config.GRAPH_AUTHORITY_HOST,
+      tenantId: this.config.GRAPH_TENANT_ID,
+      clientId: this.config.GRAPH_CLIENT_ID,
+      extraAudiences: this.config.MAIL_TOKEN_AUDIENCES,
+    });
+    return this.tokenValidator;
   }
 
   get zoho(): ZohoClient {

@@ -3,6 +3,32 @@
  * rules use the very same labels).
  */
 
+/** A value that cannot be one Graph path segment; callers map it to a 400 (it came from input). */
+export class InvalidPathSegmentError extends Error {
+  readonly status = 400;
+  constructor(readonly reason: string) {
+    super(`not a valid identifier for Microsoft Graph: ${reason}`);
+    this.name = 'InvalidPathSegmentError';
+  }
+}
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * One value as one encoded path segment, the only way a value enters a Graph path. `.` and `..`
+ * survive percent-encoding and would be resolved as "this" and "parent" (reading `/users/{id}/`
+ * instead of a message); a lone surrogate makes encodeURIComponent throw.
+ */
+export function pathSegment(value: string | number): string {
+  const s = String(value);
+  if (s === '') throw new InvalidPathSegmentError('empty');
+  if (s === '.' || s === '..') throw new InvalidPathSegmentError('a dot segment');
+  if (CONTROL.test(s)) throw new InvalidPathSegmentError('control characters');
+  if (LONE_SURROGATE.test(s)) throw new InvalidPathSegmentError('an unpaired surrogate');
+  return encodeURIComponent(s);
+}
+
 /**
  * Builds a relative Graph path with every interpolated value percent-encoded as one segment.
  * Outlook ids may contain `/` and `+`, and UPNs contain `@`; pasting them raw would change the
@@ -11,7 +37,7 @@
 export function graphPath(strings: TemplateStringsArray, ...values: (string | number)[]): string {
   let out = strings[0];
   values.forEach((value, i) => {
-    out += encodeURIComponent(String(value)) + strings[i + 1];
+    out += pathSegment(value) + strings[i + 1];
   });
   return out;
 }

@@ -9,12 +9,14 @@
  * that reached Zoho on a day in one report. The answer carries the same lines.
  */
 import { z } from 'zod';
+import { assertOwnAddress, mailboxFor, type MailCaller } from '../auth/mail-access';
 import type { Config } from '../config';
 import type { GraphApi } from '../graph/client';
+import { GraphBadRequestError } from '../graph/errors';
 import type { Logger } from '../log';
 import { normalizeAddress } from '../mapping/address';
 import type { LinkRepository } from '../state/links';
-import { isObjectId } from '../provision/request';
+import { describeIssues, graphItemId, userRef } from '../ids';
 import type { LookupClaimRepository } from '../state/lookup-claims';
 import { RunRepository, type ReportItem } from '../state/runs';
 import type { Directory } from '../sync/directory';
@@ -51,13 +53,9 @@ export interface MailServiceDeps {
   now?: () => Date;
 }
 
-const userField = z
-  .string({ error: 'user is required (object id or UPN)' })
-  .trim()
-  .min(1, 'user is required (object id or UPN)')
-  .max(320)
-  .refine((v) => isObjectId(v) || /^[^\s@/]+@[^\s@/]+$/.test(v), 'user must be an object id or a UPN');
-const messageIdField = z.string({ error: 'messageId is required' }).trim().min(1, 'messageId is required').max(1024);
+/** Optional in the body: a signed-in user's token names the mailbox (mailboxFor decides). */
+const userField = userRef.optional();
+const messageIdField = graphItemId;
 const attachmentsField = z.boolean({ error: 'attachments must be true or false' }).optional();
 
 export const AddInput = z.object({ user: userField, messageId: messageIdField });
@@ -107,9 +105,9 @@ export class MailService {
   }
 
   /** Way 1: attach by the e-mail settings; any folder; for received mail the sender is the counterpart. */
-  async add(body: unknown, logger: Logger): Promise<ActionAnswer> {
+  async add(body: unknown, caller: MailCaller, logger: Logger): Promise<ActionAnswer> {
     const input = parse(AddInput, body);
-    const { identity, message } = await this.load(input.user, input.messageId);
+    const { identity, message } = await this.load(caller, input.user, input.messageId);
     const config = this.deps.config;
     const result = await this.filer.file(
       {
@@ -134,9 +132,9 @@ export class MailService {
   }
 
   /** Way 2, step 2: attach to the chosen record, whatever the e-mail settings say. */
-  async attach(body: unknown, logger: Logger): Promise<ActionAnswer> {
+  async attach(body: unknown, caller: MailCaller, logger: Logger): Promise<ActionAnswer> {
     const input = parse(AttachInput, body);
-    const { identity, message } = await this.load(input.user, input.messageId);
+    const { identity, message } = await this.load(caller, input.user, input.messageId);
     const nameField = input.module === 'Deals' ? 'Deal_Name' : 'Full_Name';
     const record = await this.deps.zoho.getRecord(input.module, input.recordId, [nameField]);
     if (!record) throw new MailActionError(404, `There is no ${input.module} record ${input.recordId} in Zoho`);
@@ -161,9 +159,9 @@ export class MailService {
    * (Internet message id), org-wide: the creation is claimed in the look-up table, so a repeated
    * or concurrent request returns the same Case.
    */
-  async createCase(body: unknown, logger: Logger): Promise<ActionAnswer> {
+  async createCase(body: unknown, caller: MailCaller, logger: Logger): Promise<ActionAnswer> {
     const input = parse(CaseInput, body);
-    const { identity, message } = await this.load(input.user, input.messageId);
+    const { identity, message } = await this.load(caller, input.user, input.messageId);
     const fields = await this.deps.zoho.getFields(CASES_MODULE);
     const status = chooseCaseStatus(fields.find((f) => f.api_name === 'Status'), input.status);
     if (!status.ok) throw new MailActionError(400, `status "${input.status}" is not a Case status of this Zoho org; valid: ${status.valid.join(', ')}`, { valid: status.valid });
@@ -270,10 +268,14 @@ export class MailService {
     return notes;
   }
 
-  private async load(user: string, messageId: string): Promise<{ identity: MailboxIdentity; message: NonNullable<Awaited<ReturnType<MailGraph['readMessage']>>> }> {
-    const identity = await this.mailGraph.identity(user);
+  private async load(caller: MailCaller, user: string | undefined, messageId: string): Promise<{ identity: MailboxIdentity; message: NonNullable<Awaited<ReturnType<MailGraph['readMessage']>>> }> {
+    const target = mailboxFor(caller, user);
+    if (!target) throw new MailActionError(400, 'user is required (an object id or a UPN)');
+    // Graph's 400 here is about the id the caller gave (the only input of these two reads).
+    const identity = await callerId(() => this.mailGraph.identity(target.mailbox), 'Microsoft 365 does not accept this user name');
     if (!identity) throw new MailActionError(404, 'No such user in the directory');
-    const message = await this.mailGraph.readMessage(identity.id, messageId);
+    assertOwnAddress(target.claimedUpn, identity.addresses);
+    const message = await callerId(() => this.mailGraph.readMessage(identity.id, messageId), 'Microsoft 365 does not accept this messageId');
     if (!message) throw new MailActionError(404, 'No such message in that mailbox');
     return { identity, message };
   }
@@ -302,10 +304,19 @@ function outcomeOf(result: FilingResult): FilingOutcome {
   return result.outcome;
 }
 
+async function callerId<T>(read: () => Promise<T>, refusal: string): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof GraphBadRequestError) throw new MailActionError(400, refusal, { code: err.code });
+    throw err;
+  }
+}
+
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value ?? {});
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => i.message);
+  const issues = describeIssues(r.error);
   throw new MailActionError(400, issues.join('; '), { issues });
 }
 

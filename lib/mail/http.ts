@@ -1,10 +1,14 @@
 /**
  * The HTTP face of the operator actions: JSON in, JSON out, and every failure as a status an
  * Outlook add-in or a script can act on. Kept free of Azure Functions types: the functions pass
- * the body text and get an HttpResponseInit-shaped answer back.
+ * the request (structurally) and get an HttpResponseInit-shaped answer back.
  */
+import { AuthError } from '../auth/entra-token';
+import { mailCaller, type MailCaller, type MailRouteAuth } from '../auth/mail-access';
 import { GraphApiError, GraphNotFoundError, GraphPermissionError } from '../graph/errors';
-import type { Logger } from '../log';
+import { InvalidPathSegmentError } from '../graph/path';
+import { contextLogger, type ContextLike, type Logger } from '../log';
+import { getRuntime, type Runtime } from '../runtime';
 import { ItemBusyError, ZohoRecordRefused, zohoReason } from '../sync/outcome';
 import { ZohoApiError } from '../zoho/errors';
 import { MailActionError } from './actions';
@@ -39,7 +43,47 @@ export async function answer(action: string, logger: Logger, run: () => Promise<
   }
 }
 
+/** What a mail route reads of the request; @azure/functions' HttpRequest fits. */
+export interface MailRequest {
+  headers: { get(name: string): string | null };
+  query: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+export type MailAction = (rt: Runtime, caller: MailCaller, request: MailRequest, logger: Logger) => Promise<unknown>;
+
+/** The four mail actions, each served by a keyed route and its token twin. */
+export const MAIL_ACTIONS = {
+  add: (async (rt, caller, request, logger) => rt.mail.add(jsonBody(await request.text()), caller, logger)) as MailAction,
+  attach: (async (rt, caller, request, logger) => rt.mail.attach(jsonBody(await request.text()), caller, logger)) as MailAction,
+  case: (async (rt, caller, request, logger) => rt.mail.createCase(jsonBody(await request.text()), caller, logger)) as MailAction,
+  // Reads Zoho only, no mailbox: any authenticated caller may search.
+  search: (async (rt, _caller, request) => rt.mail.search({ module: request.query.get('module'), q: request.query.get('q') })) as MailAction,
+};
+
+/**
+ * One mail route: who calls (function key or bearer token, lib/auth/mail-access.ts), then the
+ * action; every refusal is an answer, never a thrown error.
+ */
+export function mailRoute(action: keyof typeof MAIL_ACTIONS, auth: MailRouteAuth) {
+  const run = MAIL_ACTIONS[action];
+  return async (request: MailRequest, context: ContextLike & { invocationId: string }): Promise<HttpAnswer> => {
+    const logger = contextLogger(context, { fn: `mail-${action}${auth === 'token' ? '-token' : ''}`, invocationId: context.invocationId });
+    return answer(action, logger, async () => {
+      const rt = getRuntime();
+      const caller = await mailCaller(request.headers.get('authorization'), auth, rt.config.MAIL_ROUTES_AUTH, rt.tokens);
+      return run(rt, caller, request, logger);
+    });
+  };
+}
+
 function failure(err: unknown): HttpAnswer {
+  if (err instanceof AuthError) {
+    const challenge: Record<string, string> | undefined = err.status === 401 ? { 'WWW-Authenticate': 'Bearer error="invalid_token"' } : err.status === 503 ? { 'Retry-After': String(RETRY_SECONDS) } : undefined;
+    return { status: err.status, jsonBody: { error: err.message }, ...(challenge ? { headers: challenge } : {}) };
+  }
+  // Input checks refuse such ids first; this keeps a value that slipped past them a 400, not a 500.
+  if (err instanceof InvalidPathSegmentError) return { status: 400, jsonBody: { error: 'The request names an id that is not valid' } };
   if (err instanceof MailActionError) return { status: err.status, jsonBody: { error: err.message, ...err.details } };
   if (err instanceof ItemBusyError) {
     return { status: 503, jsonBody: { error: 'Another request is filing this e-mail right now; repeat the request in a few seconds' }, headers: { 'Retry-After': String(RETRY_SECONDS) } };

@@ -94,12 +94,15 @@ export async function listSubscriptions(graph: GraphApi): Promise<GraphSubscript
   return out;
 }
 
-/** By object id or UPN; undefined when the directory has no such user. */
+/**
+ * By object id or UPN; undefined when the directory has no such user. Graph's 400 on a name it
+ * cannot parse as a user means the same to the caller: there is no such user.
+ */
 export async function findUser(graph: GraphApi, idOrUpn: string): Promise<DirectoryUser | undefined> {
   try {
     return await graph.get(graphPath`/users/${idOrUpn}`, DirectoryUser, { query: { $select: USER_SELECT } });
   } catch (err) {
-    if (err instanceof GraphNotFoundError) return undefined;
+    if (err instanceof GraphNotFoundError || err instanceof GraphBadRequestError) return undefined;
     throw err;
   }
 }

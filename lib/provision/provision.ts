@@ -314,7 +314,7 @@ async function selectMembers(deps: ProvisionDeps, scope: Pick<ProvisioningScope,
   }
 }
 
-/** `POST /api/admin/provision`: every selected user, side by side, each reported on its own. */
+/** `POST /api/manage/provision`: every selected user, side by side, each reported on its own. */
 export async function provision(deps: ProvisionDeps, request: ProvisionRequest): Promise<ProvisionAnswer> {
   const listed = await readListed(deps);
   const limit = deps.concurrency ?? DEFAULT_CONCURRENCY;
@@ -471,7 +471,7 @@ export async function deprovisionUser(deps: ProvisionDeps, userId: string, opts:
 }
 
 /**
- * The `{user}` of `DELETE admin/provision/{user}`: an object id, a UPN (matched against what we
+ * The `{user}` of `DELETE manage/provision/{user}`: an object id, a UPN (matched against what we
  * stored, then asked of the directory), `group:{groupId}` or `all` (a scope).
  */
 export type DeprovisionTarget = { kind: 'user'; userId: string } | { kind: 'scope'; scope: Pick<ProvisioningScope, 'kind' | 'groupId'> };

@@ -3,7 +3,7 @@ import type { SubscriptionRecord } from '../state/subscriptions';
 import type { ProvisionedUser, ProvisioningScope } from '../state/users';
 import type { ProvisionDeps } from './deps';
 
-/** `GET /api/admin/status`: what is provisioned, what Graph will notify us about, and what went wrong. */
+/** `GET /api/manage/status`: what is provisioned, what Graph will notify us about, and what went wrong. */
 
 export interface SubscriptionStatus {
   id: string;

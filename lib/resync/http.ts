@@ -4,6 +4,7 @@
  * the report.
  */
 import { randomUUID } from 'node:crypto';
+import { jobId as jobIdSchema } from '../ids';
 import type { Logger } from '../log';
 import type { MessageQueue } from '../queue';
 import type { RunRepository } from '../state/runs';
@@ -50,12 +51,12 @@ export interface StatusDeps {
   jobs: Pick<ResyncJobRepository, 'info'>;
 }
 
-const JOB_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-export async function resyncStatus(jobId: string | undefined, deps: StatusDeps): Promise<HttpAnswer> {
-  if (!jobId || !JOB_ID.test(jobId)) return { status: 400, jsonBody: { error: 'The job id is not valid.' } };
+export async function resyncStatus(jobIdParam: string | undefined, deps: StatusDeps): Promise<HttpAnswer> {
+  const parsed = jobIdSchema.safeParse(jobIdParam ?? '');
+  if (!parsed.success) return { status: 400, jsonBody: { error: `jobId ${parsed.error.issues[0].message}.` } };
+  const jobId = parsed.data;
   const run = await deps.runs.getRun(jobId);
-  if (!run || (run.kind === 'automatic' && jobId.startsWith('auto-'))) return { status: 404, jsonBody: { error: 'No resync job has this id.' } };
+  if (!run) return { status: 404, jsonBody: { error: 'No resync job has this id.' } };
   const [info, items] = await Promise.all([deps.jobs.info(jobId), deps.runs.listItems(jobId)]);
   return { status: 200, jsonBody: buildReport(run, info, items) };
 }

@@ -15,7 +15,7 @@ import { GraphApiError } from '../graph/errors';
 import type { Logger } from '../log';
 import type { ScopeMode } from '../mapping/scope';
 import { findUser } from '../provision/graph-ops';
-import { isObjectId } from '../provision/request';
+import { isObjectId } from '../ids';
 import type { SyncModule } from '../modules';
 import type { Link } from '../state/links';
 import type { ReportItem } from '../state/runs';

@@ -3,6 +3,7 @@
  * Everything else happens in the resync worker; the HTTP function only validates and queues.
  */
 import { z } from 'zod';
+import { describeIssues, graphItemId, userRef } from '../ids';
 import { SYNC_MODULES } from '../modules';
 import type { ResyncJobMessage } from '../sync/messages';
 
@@ -12,14 +13,14 @@ const MAX_RETRY_IDS = 1_000;
 export const ResyncRequest = z
   .object({
     /** user object ids or UPNs; absent = every provisioned user */
-    users: z.array(z.string().trim().min(1, 'a user must not be empty').max(256, 'a user id or UPN is at most 256 characters')).min(1, 'users must list at least one user (leave it out for every provisioned user)').max(MAX_USERS).optional(),
+    users: z.array(userRef).min(1, 'users must list at least one user (leave it out for every provisioned user)').max(MAX_USERS).optional(),
     modules: z.array(z.enum(SYNC_MODULES, { error: `each module must be one of ${SYNC_MODULES.join(', ')}` })).min(1, 'modules must list at least one module (leave it out for all)').optional(),
     mode: z.enum(['delta', 'full'], { error: 'mode must be "delta" or "full"' }).default('delta'),
     /**
      * Items skipped in the previous run are retried by every resync (SPEC §2.6). `false` leaves
      * them alone; a list of item ids retries only those items, without reading anything else.
      */
-    retrySkipped: z.union([z.boolean(), z.array(z.string().trim().min(1)).min(1).max(MAX_RETRY_IDS)], { error: 'retrySkipped must be true, false, or a list of item ids' }).optional(),
+    retrySkipped: z.union([z.boolean(), z.array(graphItemId).min(1).max(MAX_RETRY_IDS)], { error: 'retrySkipped must be true, false, or a list of item ids' }).optional(),
     force: z.boolean({ error: 'force must be true or false' }).optional(),
   })
   .strict();
@@ -40,11 +41,7 @@ export function parseResyncRequest(bodyText: string): ParsedRequest {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) return { ok: false, error: 'The body must be a JSON object.' };
   const parsed = ResyncRequest.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
-      const where = issue.path.map(String).join('.');
-      return where && !issue.message.startsWith(String(issue.path[0])) ? `${where}: ${issue.message}` : issue.message;
-    });
+    const problems = describeIssues(parsed.error);
     return { ok: false, error: `Invalid resync request: ${problems.join('; ')}.` };
   }
   const users = parsed.data.users ? [...new Set(parsed.data.users)] : undefined;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { userRef } from '../ids';
 import { SYNC_MODULES } from '../modules';
 
 /**
@@ -42,7 +43,7 @@ export const ResyncJobMessage = z.object({
   v: z.literal(1),
   jobId: z.string().min(1),
   /** user object ids; absent = every provisioned user */
-  users: z.array(z.string().min(1)).optional(),
+  users: z.array(userRef).optional(),
   modules: z.array(z.enum(SYNC_MODULES)).optional(),
   mode: z.enum(['delta', 'full']),
   /** retry items skipped in the previous run (all of them, or the listed item ids) */

@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import { isGraphId, isObjectId } from '../ids';
+
+/**
+ * Anyone can post to the webhooks, so every id that later becomes a Table key, a queue message or
+ * a Graph path is held to Graph's own format here: a subscription id is a GUID, an item id is in
+ * Graph's id alphabet. Anything else is a malformed element (dropped, the rest of the batch kept).
+ */
+const subscriptionId = z.string().refine(isObjectId, 'subscriptionId must be a GUID');
 
 /**
  * Graph's changeNotificationCollection (graph.md §3.1). Only what we use is required; Graph adds
@@ -9,13 +17,13 @@ const ResourceData = z
     '@odata.type': z.string().optional(),
     '@odata.id': z.string().optional(),
     '@odata.etag': z.string().optional(),
-    id: z.string().min(1).optional(),
+    id: z.string().refine(isGraphId, 'resourceData.id is not a Graph id').optional(),
   })
   .loose();
 
 export const ChangeNotification = z
   .object({
-    subscriptionId: z.string().min(1).max(200),
+    subscriptionId,
     subscriptionExpirationDateTime: z.string().optional(),
     changeType: z.string().min(1),
     resource: z.string().min(1).max(4096),
@@ -29,7 +37,7 @@ export type ChangeNotification = z.infer<typeof ChangeNotification>;
 
 export const LifecycleNotification = z
   .object({
-    subscriptionId: z.string().min(1).max(200),
+    subscriptionId,
     subscriptionExpirationDateTime: z.string().optional(),
     lifecycleEvent: z.string().min(1),
     clientState: z.string().max(1024).nullish(),
@@ -88,7 +96,8 @@ export function parseResourcePath(resource: string): ResourcePath | undefined {
   }
   if (names.length === 0 || names[0] !== 'users') return undefined;
   const userId = keys[0]?.split('@')[0] || undefined;
-  const itemId = names.length > 1 ? keys[keys.length - 1] : undefined;
+  const last = names.length > 1 ? keys[keys.length - 1] : undefined;
+  const itemId = last !== undefined && isGraphId(last) ? last : undefined;
   return { names, keys, userId, itemId };
 }
 

@@ -25,12 +25,15 @@ export const SEARCH_MAX_RESULTS = 2000;
 const PER_PAGE = 200;
 
 /**
- * Escapes a value for `criteria`: `(`, `)` and `,` get a backslash, and a trailing backslash is
- * doubled (zoho.md §3). URL encoding is done by the client.
+ * Escapes a value for `criteria` (zoho.md §3): `(`, `)` and `,` get a backslash, and so does every
+ * backslash. Zoho documents only the trailing one, but a typed `x\)` escaped as `x\\)` reads as an
+ * escaped backslash and a closing bracket (the criterion ends early); doubling every backslash
+ * reads back the same under Zoho's rule, where a backslash before any other character is literal.
+ * `:` and `'` need nothing: the value runs from the second `:` to the closing bracket. URL
+ * encoding is done by the client.
  */
 export function searchValue(value: string): string {
-  const escaped = value.replace(/[(),]/g, (c) => `\\${c}`);
-  return value.endsWith('\\') ? `${escaped}\\` : escaped;
+  return value.replace(/[\\(),]/g, (c) => `\\${c}`);
 }
 
 export function searchCriterion(field: string, operator: 'equals' | 'not_equal' | 'starts_with' | 'in', value: string | readonly string[]): string {

@@ -1,6 +1,6 @@
 import type { InvocationContext, Timer } from '@azure/functions';
-import { adminDeprovision } from '../../functions/admin-deprovision';
-import { adminProvision } from '../../functions/admin-provision';
+import { manageDeprovision } from '../../functions/manage-deprovision';
+import { manageProvision } from '../../functions/manage-provision';
 import { lifecycleWorker } from '../../functions/lifecycle-worker';
 import { renewSubscriptionsTimer } from '../../functions/renew-subscriptions';
 import { QUEUES } from '../../lib/queue';
@@ -27,7 +27,7 @@ function ctx(name: string): InvocationContext {
 }
 
 async function provisionGroup(): Promise<void> {
-  const res = await adminProvision(httpRequest({ url: 'http://localhost/api/admin/provision', body: { groupId } }), ctx('admin-provision'));
+  const res = await manageProvision(httpRequest({ url: 'http://localhost/api/manage/provision', body: { groupId } }), ctx('manage-provision'));
   expect(res.status).toBe(200);
 }
 
@@ -166,7 +166,7 @@ describe('renew-subscriptions timer', () => {
 
   it('does not provision again a member the admin deprovisioned', async () => {
     const cat = (await sys.runtime().users.list()).find((u) => u.upn === 'cat@contoso.com')!.userId;
-    const res = await adminDeprovision(httpRequest({ method: 'DELETE', url: `http://localhost/api/admin/provision/${cat}`, params: { user: cat } }), ctx('admin-deprovision'));
+    const res = await manageDeprovision(httpRequest({ method: 'DELETE', url: `http://localhost/api/manage/provision/${cat}`, params: { user: cat } }), ctx('manage-deprovision'));
     expect(res.status).toBe(200);
     const summary = await renew();
     expect(summary.joined).toBe(0);

@@ -57,7 +57,7 @@ afterAll(async () => {
 });
 
 describe('registration', () => {
-  it('every mail route needs a function key (DESIGN: public interface)', () => {
+  it('every mail route needs a function key, and its token/ twin is anonymous at the host and checks the bearer token in code', () => {
     const registered: Record<string, unknown>[] = [];
     jest.isolateModules(() => {
       // The functions register on the @azure/functions instance of this isolated registry.
@@ -65,14 +65,17 @@ describe('registration', () => {
       jest.spyOn(functions.app, 'http').mockImplementation((name, options) => {
         registered.push({ name, authLevel: options.authLevel, methods: options.methods, route: options.route });
       });
-      for (const name of ['mail-add', 'mail-search', 'mail-attach', 'mail-case']) require(`../../functions/${name}`);
+      for (const name of ['mail-add', 'mail-search', 'mail-attach', 'mail-case']) {
+        require(`../../functions/${name}`);
+        require(`../../functions/${name}-token`);
+      }
     });
-    expect(registered).toEqual([
-      { name: 'mail-add', authLevel: 'function', methods: ['POST'], route: 'mail/add' },
-      { name: 'mail-search', authLevel: 'function', methods: ['GET'], route: 'mail/search' },
-      { name: 'mail-attach', authLevel: 'function', methods: ['POST'], route: 'mail/attach' },
-      { name: 'mail-case', authLevel: 'function', methods: ['POST'], route: 'mail/case' },
-    ]);
+    expect(registered).toEqual(
+      ['add', 'search', 'attach', 'case'].flatMap((a) => [
+        { name: `mail-${a}`, authLevel: 'function', methods: [a === 'search' ? 'GET' : 'POST'], route: `mail/${a}` },
+        { name: `mail-${a}-token`, authLevel: 'anonymous', methods: [a === 'search' ? 'GET' : 'POST'], route: `token/mail/${a}` },
+      ]),
+    );
   });
 });
 

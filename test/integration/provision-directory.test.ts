@@ -3,7 +3,7 @@ import { groupMembers, tenantMailboxUsers } from '../../lib/provision/graph-ops'
 import { startGraphDouble, type GraphDouble } from '../doubles/graph';
 
 /**
- * Who `POST admin/provision` selects for a group or `all`, past Graph's largest page (999): the
+ * Who `POST manage/provision` selects for a group or `all`, past Graph's largest page (999): the
  * second page is read through the nextLink, so a big group or tenant is provisioned whole.
  */
 let double: GraphDouble;

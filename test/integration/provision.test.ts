@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { adminDeprovision } from '../../functions/admin-deprovision';
-import { adminProvision } from '../../functions/admin-provision';
-import { adminStatus } from '../../functions/admin-status';
+import { manageDeprovision } from '../../functions/manage-deprovision';
+import { manageProvision } from '../../functions/manage-provision';
+import { manageStatus } from '../../functions/manage-status';
 import { QUEUES } from '../../lib/queue';
 import type { ProvisionAnswer, UserResult } from '../../lib/provision/provision';
 import type { StatusAnswer } from '../../lib/provision/status';
@@ -11,7 +11,7 @@ import { httpRequest, invocation } from '../support/http';
 import { startSystem, type System } from '../support/system';
 
 /**
- * Issue 5, provisioning half: POST/DELETE admin/provision and GET admin/status through the real
+ * Issue 5, provisioning half: POST/DELETE manage/provision and GET manage/status through the real
  * handlers, against the Graph double (which runs Graph's validation handshake against our own
  * webhook functions) and Azurite.
  */
@@ -28,10 +28,10 @@ async function call(handler: Handler, init: { method: string; path: string; body
   return { status: res.status ?? 200, body: res.jsonBody };
 }
 
-const provision = (body: unknown) => call(adminProvision, { method: 'POST', path: 'admin/provision', body: body as object });
-const deprovision = (user: string) => call(adminDeprovision, { method: 'DELETE', path: `admin/provision/${encodeURIComponent(user)}`, params: { user } });
+const provision = (body: unknown) => call(manageProvision, { method: 'POST', path: 'manage/provision', body: body as object });
+const deprovision = (user: string) => call(manageDeprovision, { method: 'DELETE', path: `manage/provision/${encodeURIComponent(user)}`, params: { user } });
 const status = async (user?: string): Promise<StatusAnswer> => {
-  const res = await call(adminStatus, { method: 'GET', path: `admin/status${user ? `?user=${encodeURIComponent(user)}` : ''}` });
+  const res = await call(manageStatus, { method: 'GET', path: `manage/status${user ? `?user=${encodeURIComponent(user)}` : ''}` });
   expect(res.status).toBe(200);
   return res.body as StatusAnswer;
 };
@@ -64,7 +64,7 @@ afterAll(async () => {
   await sys.close();
 });
 
-describe('POST admin/provision with a group of 3 (one without a mailbox)', () => {
+describe('POST manage/provision with a group of 3 (one without a mailbox)', () => {
   let answer: ProvisionAnswer;
   let firstRunCalls: Record<string, number>;
 
@@ -158,7 +158,7 @@ describe('POST admin/provision with a group of 3 (one without a mailbox)', () =>
     await sys.work(queued[0]);
   });
 
-  it('GET admin/status lists users, subscriptions and expiries, and never a secret', async () => {
+  it('GET manage/status lists users, subscriptions and expiries, and never a secret', async () => {
     const s = await status();
     expect(s.summary).toMatchObject({ users: 3, active: 2, refused: 1, failed: 0, subscriptions: 10 });
     expect(s.scopes).toEqual([expect.objectContaining({ kind: 'group', groupId })]);
@@ -211,7 +211,7 @@ describe('POST admin/provision with a group of 3 (one without a mailbox)', () =>
   });
 });
 
-describe('POST admin/provision with users', () => {
+describe('POST manage/provision with users', () => {
   it('accepts object ids and UPNs, reports unknown users and mailboxes outside the RBAC scope per user', async () => {
     const scoped = sys.graph.addUser({ userPrincipalName: 'outside.scope@contoso.com', outsideAppScope: true }).id;
     const res = await provision({ users: ['outside.scope@contoso.com', 'nobody@contoso.com', adele, 'ADELE.VANCE@contoso.com'] });
@@ -314,7 +314,7 @@ describe('POST admin/provision with users', () => {
   });
 });
 
-describe('DELETE admin/provision/{user}', () => {
+describe('DELETE manage/provision/{user}', () => {
   it('removes the subscriptions and every piece of sync state of that user', async () => {
     const rt = sys.runtime();
     await rt.links.claim(adele, 'contacts', 'c1', 't', new Date(), 60_000);
@@ -378,7 +378,7 @@ describe('DELETE admin/provision/{user}', () => {
   });
 });
 
-describe('POST admin/provision with all: true', () => {
+describe('POST manage/provision with all: true', () => {
   it('selects every enabled member account with a mail address, and keeps the tenant as a scope', async () => {
     const guest = sys.graph.addUser({ userPrincipalName: 'guest_fabrikam.com#EXT#@contoso.onmicrosoft.com', mail: 'guest@fabrikam.com', userType: 'Guest' }).id;
     const disabled = sys.graph.addUser({ userPrincipalName: 'former@contoso.com', accountEnabled: false }).id;

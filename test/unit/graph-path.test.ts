@@ -1,5 +1,5 @@
 import { KeyedSemaphore } from '../../lib/graph/concurrency';
-import { endpointLabel, graphPath, mailboxKey, pathTemplate } from '../../lib/graph/path';
+import { endpointLabel, graphPath, InvalidPathSegmentError, mailboxKey, pathSegment, pathTemplate } from '../../lib/graph/path';
 
 describe('endpointLabel', () => {
   it.each([
@@ -36,6 +36,23 @@ describe('mailboxKey', () => {
 describe('graphPath', () => {
   it('encodes each interpolated value as one segment', () => {
     expect(graphPath`/users/${'a@b.c'}/contacts/${'AAMk/a+b='}`).toBe('/users/a%40b.c/contacts/AAMk%2Fa%2Bb%3D');
+    expect(graphPath`/users/${"o'neil@contoso.com"}/messages/${'..x'}`).toBe("/users/o'neil%40contoso.com/messages/..x");
+    expect(graphPath`/users/${'\ud83d\ude00@b.c'}`).toBe('/users/%F0%9F%98%80%40b.c');
+  });
+
+  it.each([
+    ['empty', ''],
+    ['a dot segment', '.'],
+    ['a dot segment', '..'],
+    ['control characters', 'a\u0000b'],
+    ['control characters', 'a\nb'],
+    ['control characters', 'a\u0085b'],
+    ['an unpaired surrogate', '\ud800'],
+    ['an unpaired surrogate', 'x\udfffy'],
+    ['an unpaired surrogate', 'x\ud83d'],
+  ])('refuses %s (%j) with a 400-mapped error, never a path', (reason, value) => {
+    expect(() => graphPath`/users/${value}/messages`).toThrow(new InvalidPathSegmentError(reason));
+    expect(() => pathSegment(value)).toThrow(InvalidPathSegmentError);
   });
 });
 

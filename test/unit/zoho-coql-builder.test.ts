@@ -77,6 +77,7 @@ describe('search criteria', () => {
   test('(, ) and , are escaped; a trailing backslash is doubled', () => {
     expect(searchValue('Zylker (UK), Ltd')).toBe('Zylker \\(UK\\)\\, Ltd');
     expect(searchValue('ends with\\')).toBe('ends with\\\\');
+    expect(searchValue('x\\)or(Email:y')).toBe('x\\\\\\)or\\(Email:y');
     expect(searchCriterion('Account_Name', 'equals', 'Zylker (UK), Ltd')).toBe('(Account_Name:equals:Zylker \\(UK\\)\\, Ltd)');
     expect(searchCriterion('Email', 'in', ['a@x.io', 'b,c@x.io'])).toBe('(Email:in:a@x.io,b\\,c@x.io)');
     expect(() => searchCriterion('Email)', 'equals', 'x')).toThrow(TypeError);

@@ -17,6 +17,7 @@ import { Notifier } from './notifications';
 import { normalisePath, Router } from './router';
 import { GraphStore, type GroupSeed, type UserSeed } from './store';
 import { SubscriptionsArea } from './subscriptions';
+import { TenantSigningKeys } from './signing';
 import { AadError, registerAuthority, TokenIssuer } from './token';
 import { usersArea } from './users';
 
@@ -65,6 +66,8 @@ export class GraphDouble {
   readonly clientSecret: string;
   readonly store: GraphStore;
   readonly tokens: TokenIssuer;
+  /** The tenant's signing keys (OpenID metadata + JWKS) and real RS256 tokens for this app. */
+  readonly signing: TenantSigningKeys;
   readonly faults = new FaultInjector();
   /** Requests received per endpoint label, faults and token calls included. */
   readonly calls = new CallCounter();
@@ -90,6 +93,7 @@ export class GraphDouble {
     this.store = new GraphStore(this.tenantId, options.domains ?? ['contoso.com', 'contoso.onmicrosoft.com']);
     this.tokens = new TokenIssuer(options.tokenLifetimeSeconds ?? 3599);
     this.tokens.registerApp({ clientId: this.clientId, secret: this.clientSecret });
+    this.signing = new TenantSigningKeys(() => ({ issuer: `${this.origin}/${this.tenantId}/v2.0`, audience: this.clientId, tenantId: this.tenantId }));
     const builtInAreas: GraphArea[] = [usersArea, this.subscriptions, this.contacts, this.todo, this.events, this.mail];
     this.areas = [...builtInAreas, ...(options.areas ?? [])];
     this.notifications = new Notifier(() => this.tenantId, this.subscriptions, () => this.areas);
@@ -155,7 +159,7 @@ export class GraphDouble {
       outlookPageSize: this.options.outlookPageSize ?? 10,
       directoryPageSize: this.options.directoryPageSize ?? 100,
     };
-    registerAuthority(this.authorityRouter, { origin: this.originValue, tenantId: this.tenantId, store: this.store, issuer: this.tokens });
+    registerAuthority(this.authorityRouter, { origin: this.originValue, tenantId: this.tenantId, store: this.store, issuer: this.tokens, signing: this.signing });
     for (const area of this.areas) area.register(this.graphRouter, ctx);
     return this;
   }

@@ -2,6 +2,7 @@ import { createPublicKey, randomBytes, randomUUID, verify, constants as cryptoCo
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphHttpError, headerValue, json, type DoubleRequest, type DoubleResponse } from './http';
 import type { Router } from './router';
+import type { TenantSigningKeys } from './signing';
 import type { GraphStore } from './store';
 
 /**
@@ -91,6 +92,7 @@ export interface AuthorityContext {
   tenantId: string;
   store: GraphStore;
   issuer: TokenIssuer;
+  signing: TenantSigningKeys;
 }
 
 export function registerAuthority(router: Router, ctx: AuthorityContext): void {
@@ -121,6 +123,11 @@ export function registerAuthority(router: Router, ctx: AuthorityContext): void {
       cloud_graph_host_name: new URL(ctx.origin).host,
       msgraph_host: new URL(ctx.origin).host,
     });
+  });
+
+  router.get('/{tenant}/discovery/v2.0/keys', (req) => {
+    requireTenant(ctx, req.params.tenant);
+    return json(200, ctx.signing.jwks());
   });
 
   router.get('/common/discovery/instance', () => {

@@ -12,11 +12,17 @@ import type { DoubleState, StoredRecord } from './state';
 export const SEARCH_MAX = 2000;
 const MAX_CRITERIA = 10;
 
-type Crit = { kind: 'and' | 'or'; parts: Crit[] } | { kind: 'crit'; field: string; op: string; value: string };
+type Crit = { kind: 'and' | 'or'; parts: Crit[] } | { kind: 'crit'; field: string; op: string; values: string[] };
 
 class CriteriaError extends Error {}
 
-/** `((A:equals:x)and(B:starts_with:y))`; `\(`, `\)`, `\,` and `\\` are escapes inside values. */
+/**
+ * `((A:equals:x)and(B:starts_with:y))`, by Zoho's documented rules (zoho.md §3): inside a value
+ * `(`, `)` and `,` must be escaped with a backslash, and a backslash that ends a value must be
+ * doubled. So `\\` followed by `(`, `)`, `,` or `\\` is an escape; before any other character it
+ * is a literal backslash. An unescaped `(` inside a value, or an unescaped `,` outside an `in` or
+ * `between` list, is a malformed criterion (INVALID_QUERY), as is a value that never closes.
+ */
 export function parseCriteria(text: string): Crit {
   let i = 0;
   const group = (): Crit => {
@@ -26,20 +32,35 @@ export function parseCriteria(text: string): Crit {
     if (text[i] === '(') {
       node = sequence();
     } else {
-      let raw = '';
+      let head = '';
+      while (i < text.length && (head.match(/:/g) ?? []).length < 2) {
+        if ('()\\,'.includes(text[i])) throw new CriteriaError();
+        head += text[i];
+        i += 1;
+      }
+      const [field, op] = head.split(':');
+      if (!field || !op) throw new CriteriaError();
+      const list = ['in', 'between'].includes(op.toLowerCase());
+      const values: string[] = [];
+      let cur = '';
       while (i < text.length && text[i] !== ')') {
-        if (text[i] === '\\' && i + 1 < text.length) {
-          raw += text.slice(i, i + 2);
+        const ch = text[i];
+        if (ch === '\\' && i + 1 < text.length && '()\\,'.includes(text[i + 1])) {
+          cur += text[i + 1];
           i += 2;
+        } else if (ch === ',' && list) {
+          values.push(cur);
+          cur = '';
+          i += 1;
+        } else if (ch === '(' || ch === ',') {
+          throw new CriteriaError();
         } else {
-          raw += text[i];
+          cur += ch;
           i += 1;
         }
       }
-      const first = raw.indexOf(':');
-      const second = raw.indexOf(':', first + 1);
-      if (first < 1 || second < 0) throw new CriteriaError();
-      node = { kind: 'crit', field: raw.slice(0, first), op: raw.slice(first + 1, second).toLowerCase(), value: raw.slice(second + 1) };
+      values.push(cur);
+      node = { kind: 'crit', field, op: op.toLowerCase(), values };
     }
     if (text[i] !== ')') throw new CriteriaError();
     i += 1;
@@ -68,25 +89,6 @@ function count(c: Crit): number {
   return c.kind === 'crit' ? 1 : c.parts.reduce((n, p) => n + count(p), 0);
 }
 
-/** Splits on unescaped commas and removes the escapes. */
-function values(raw: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  for (let i = 0; i < raw.length; i += 1) {
-    if (raw[i] === '\\' && i + 1 < raw.length) {
-      cur += raw[i + 1];
-      i += 1;
-    } else if (raw[i] === ',') {
-      out.push(cur);
-      cur = '';
-    } else {
-      cur += raw[i];
-    }
-  }
-  out.push(cur);
-  return out;
-}
-
 function fieldText(state: DoubleState, module: string, rec: StoredRecord, field: string): string | undefined {
   const v = rec[field];
   if (v === undefined || v === null) return undefined;
@@ -100,7 +102,7 @@ function fieldText(state: DoubleState, module: string, rec: StoredRecord, field:
 function test(state: DoubleState, module: string, rec: StoredRecord, c: Crit): boolean {
   if (c.kind !== 'crit') return c.kind === 'and' ? c.parts.every((p) => test(state, module, rec, p)) : c.parts.some((p) => test(state, module, rec, p));
   const actual = fieldText(state, module, rec, c.field)?.toLowerCase();
-  const wanted = values(c.value).map((v) => v.toLowerCase());
+  const wanted = c.values.map((v) => v.toLowerCase());
   if (actual === undefined) return c.op === 'not_equal';
   const contains = (w: string) => actual === w || actual.split(/[\s@.,;:()\-_/]+/).includes(w) || actual.includes(w);
   switch (c.op) {

@@ -4,9 +4,9 @@ import { provision, SelectionError } from '../lib/provision/provision';
 import { parseProvisionRequest } from '../lib/provision/request';
 import { getRuntime } from '../lib/runtime';
 
-/** POST /api/admin/provision `{ users } | { groupId } | { all: true }`: category, subscriptions and first sync per user. */
-export async function adminProvision(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const logger = contextLogger(context, { fn: 'admin-provision', invocationId: context.invocationId });
+/** POST /api/manage/provision `{ users } | { groupId } | { all: true }`: category, subscriptions and first sync per user. */
+export async function manageProvision(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const logger = contextLogger(context, { fn: 'manage-provision', invocationId: context.invocationId });
   let body: unknown;
   try {
     body = JSON.parse(await request.text());
@@ -32,4 +32,4 @@ export async function adminProvision(request: HttpRequest, context: InvocationCo
   }
 }
 
-app.http('admin-provision', { methods: ['POST'], authLevel: 'admin', route: 'admin/provision', handler: adminProvision });
+app.http('manage-provision', { methods: ['POST'], authLevel: 'admin', route: 'manage/provision', handler: manageProvision });

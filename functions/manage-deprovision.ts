@@ -2,14 +2,17 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { GraphApiError } from '../lib/graph/errors';
 import { contextLogger } from '../lib/log';
 import { deprovisionUser, DeprovisionError, removeScope, resolveDeprovisionTarget } from '../lib/provision/provision';
+import { refuseTargetName } from '../lib/provision/request';
 import { getRuntime } from '../lib/runtime';
 
-/** DELETE /api/admin/provision/{user}: a user (object id or UPN), or a scope (`group:{groupId}`, `all`). */
-export async function adminDeprovision(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const logger = contextLogger(context, { fn: 'admin-deprovision', invocationId: context.invocationId });
+/** DELETE /api/manage/provision/{user}: a user (object id or UPN), or a scope (`group:{groupId}`, `all`). */
+export async function manageDeprovision(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const logger = contextLogger(context, { fn: 'manage-deprovision', invocationId: context.invocationId });
   const value = request.params.user ?? '';
-  if (value.trim() === '' || value.length > 320) {
-    return { status: 400, jsonBody: { error: 'name a user (object id or UPN), group:{groupId} or all' } };
+  const refused = refuseTargetName('user', value, { scopes: true });
+  if (refused) {
+    logger.warn('deprovision request refused', { reason: refused });
+    return { status: 400, jsonBody: { error: refused } };
   }
   const deps = getRuntime().provisionDeps(logger);
   try {
@@ -29,4 +32,4 @@ export async function adminDeprovision(request: HttpRequest, context: Invocation
   }
 }
 
-app.http('admin-deprovision', { methods: ['DELETE'], authLevel: 'admin', route: 'admin/provision/{user}', handler: adminDeprovision });
+app.http('manage-deprovision', { methods: ['DELETE'], authLevel: 'admin', route: 'manage/provision/{user}', handler: manageDeprovision });
