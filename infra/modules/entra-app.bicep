@@ -34,6 +34,35 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
   uniqueName: uniqueName
   displayName: displayName
   signInAudience: 'AzureADMyOrg'
+  // For the signed-in token/mail/... routes (lib/auth): v2.0 tokens (audience = the client id),
+  // the delegated scope an Outlook add-in asks for, and the app role scripts need.
+  api: {
+    requestedAccessTokenVersion: 2
+    oauth2PermissionScopes: [
+      {
+        id: guid(uniqueName, 'access_as_user')
+        value: 'access_as_user'
+        type: 'User'
+        isEnabled: true
+        adminConsentDisplayName: 'File e-mail in Zoho CRM as the signed-in user'
+        adminConsentDescription: 'Lets the Outlook add-in file the signed-in user\'s own e-mail in Zoho CRM.'
+        userConsentDisplayName: 'File your e-mail in Zoho CRM'
+        userConsentDescription: 'Lets the Outlook add-in file your e-mail in Zoho CRM.'
+      }
+    ]
+  }
+  appRoles: [
+    {
+      id: guid(uniqueName, 'Mail.File.All')
+      value: 'Mail.File.All'
+      allowedMemberTypes: [
+        'Application'
+      ]
+      isEnabled: true
+      displayName: 'File any mailbox\'s e-mail in Zoho CRM'
+      description: 'Scripts with this role may call the token/mail routes for any provisioned mailbox.'
+    }
+  ]
   // Declared (shows on the consent screen and in "API permissions"); granted below.
   requiredResourceAccess: [
     {
