@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseFolderSelection } from './mapping/folders';
+import { storageTarget } from './storage';
 
 /**
  * The one place settings are read. Parsed once with zod; every problem is collected so an
@@ -92,12 +93,21 @@ export type SyncDirection = (typeof SYNC_DIRECTIONS)[number];
 const ZOHO_TRIGGERS = ['workflow', 'approval', 'blueprint', 'pathfinder', 'orchestration'] as const;
 
 const schema = z.object({
-  AzureWebJobsStorage: requiredString('storage connection string'),
+  /** Storage (lib/storage.ts): a connection string, or the keyless settings below. Set by the infrastructure. */
+  AzureWebJobsStorage: optionalString,
+  AzureWebJobsStorage__accountName: optionalString,
+  AzureWebJobsStorage__tableServiceUri: baseUrl().optional(),
+  AzureWebJobsStorage__queueServiceUri: baseUrl().optional(),
+  AzureWebJobsStorage__clientId: optionalString,
   PUBLIC_BASE_URL: baseUrl(),
   GRAPH_TENANT_ID: z.preprocess(blankToUndefined, z.string({ error: 'is required (Entra tenant id)' }).regex(GUID, 'must be a GUID')),
   GRAPH_CLIENT_ID: z.preprocess(blankToUndefined, z.string({ error: 'is required (Entra application id)' }).regex(GUID, 'must be a GUID')),
   GRAPH_CLIENT_SECRET: optionalString,
+  /** PEM key + certificate as text, normally a Key Vault reference to a Key Vault certificate. */
+  GRAPH_CLIENT_CERTIFICATE: optionalString,
   GRAPH_CLIENT_CERTIFICATE_PATH: optionalString,
+  /** client id of the user-assigned managed identity the app registration trusts (federated identity credential) */
+  GRAPH_FEDERATED_IDENTITY_CLIENT_ID: optionalString,
   GRAPH_BASE_URL: baseUrl('https://graph.microsoft.com'),
   GRAPH_AUTHORITY_HOST: baseUrl('https://login.microsoftonline.com'),
   ZOHO_ACCOUNTS_URL: baseUrl(),
@@ -183,9 +193,18 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       // Never echo the value: secrets live here.
       problems.push(`${name} ${issue.message}`);
     }
-  } else {
-    if (!result.data.GRAPH_CLIENT_SECRET && !result.data.GRAPH_CLIENT_CERTIFICATE_PATH && !env.IDENTITY_ENDPOINT && !env.MSI_ENDPOINT) {
-      problems.push('GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_PATH is required when the app has no managed identity');
+  }
+  // On the raw values, so a missing storage setting is reported with every other problem.
+  const storage = storageTarget(env);
+  if (storage.kind === 'missing') problems.push(storage.problem);
+  if (result.success) {
+    const d = result.data;
+    const graphCredential = d.GRAPH_CLIENT_SECRET || d.GRAPH_CLIENT_CERTIFICATE || d.GRAPH_CLIENT_CERTIFICATE_PATH || d.GRAPH_FEDERATED_IDENTITY_CLIENT_ID;
+    if (!graphCredential && !env.IDENTITY_ENDPOINT && !env.MSI_ENDPOINT) {
+      problems.push('GRAPH_FEDERATED_IDENTITY_CLIENT_ID, GRAPH_CLIENT_CERTIFICATE, GRAPH_CLIENT_CERTIFICATE_PATH or GRAPH_CLIENT_SECRET is required when the app has no managed identity');
+    }
+    if (d.GRAPH_CLIENT_CERTIFICATE && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(d.GRAPH_CLIENT_CERTIFICATE)) {
+      problems.push('GRAPH_CLIENT_CERTIFICATE must be PEM text with the private key (a Key Vault certificate created with content type application/x-pem-file)');
     }
     // The host setting can be overridden by an app setting of this name.
     const maxDequeue = Number(env.AzureFunctionsJobHost__extensions__queues__maxDequeueCount) || HOST_MAX_DEQUEUE_COUNT;

@@ -1,4 +1,5 @@
-import { QueueClient } from '@azure/storage-queue';
+import type { QueueClient } from '@azure/storage-queue';
+import { StorageAccount } from './storage';
 import type { z } from 'zod';
 import { count, currentTraceparent } from './telemetry/signals';
 
@@ -40,9 +41,11 @@ export class StorageQueue<T> implements MessageQueue<T> {
   private readonly client: QueueClient;
   private ready?: Promise<unknown>;
 
-  constructor(connectionString: string, readonly name: string, private readonly schema: z.ZodType<T>) {
+  /** `storage`: a connection string, or the account (keyless, lib/storage.ts). */
+  constructor(storage: string | StorageAccount, readonly name: string, private readonly schema: z.ZodType<T>) {
+    const account = typeof storage === 'string' ? new StorageAccount(storage) : storage;
     // Tight retries: the webhook must answer Graph within 3 s, and a 5xx makes Graph redeliver anyway.
-    this.client = new QueueClient(connectionString, name, { retryOptions: { maxTries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 400, tryTimeoutInMs: 2000 } });
+    this.client = account.queue(name, { retryOptions: { maxTries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 400, tryTimeoutInMs: 2000 } });
   }
 
   async send(message: T, options?: { visibilityTimeoutSeconds?: number }): Promise<void> {

@@ -12,6 +12,7 @@ import { RunRepository } from './state/runs';
 import { SkippedRepository } from './state/skipped';
 import { SubscriptionRepository } from './state/subscriptions';
 import { TableStore } from './state/tables';
+import { StorageAccount } from './storage';
 import { ProvisionedUserRepository } from './state/users';
 import { UserSettingsRepository } from './state/user-settings';
 import { TtlCache } from './cache';
@@ -38,6 +39,7 @@ import { OutlookWriter } from './graph/outlook-writes';
 import { PendingZohoChangeRepository, ZohoFeedRepository, type ZohoChannelRecord } from './state/zoho-feed';
 import { ZohoChangeMessage } from './zohofeed/messages';
 import { OwnerMailboxes } from './zohofeed/owners';
+import { TableSlotStore } from './zoho/fleet';
 
 /**
  * The composition root: long-lived clients and repositories of this process, built from settings
@@ -80,7 +82,8 @@ export class Runtime {
   private rightsInstance?: MailboxRights;
 
   constructor(readonly config: Config, private readonly logger?: Logger) {
-    this.tables = new TableStore(config.AzureWebJobsStorage);
+    const storage = new StorageAccount(config);
+    this.tables = new TableStore(storage);
     this.subscriptions = new SubscriptionRepository(this.tables);
     this.subscriptionLookup = new CachedSubscriptionLookup(this.subscriptions);
     this.links = new LinkRepository(this.tables);
@@ -88,14 +91,14 @@ export class Runtime {
     this.runs = new RunRepository(this.tables);
     this.skipped = new SkippedRepository(this.tables);
     this.deltaLinks = new DeltaLinkRepository(this.tables);
-    this.syncQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.syncItems, SyncItemMessage);
-    this.lifecycleQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.lifecycle, LifecycleMessage);
+    this.syncQueue = new StorageQueue(storage, QUEUES.syncItems, SyncItemMessage);
+    this.lifecycleQueue = new StorageQueue(storage, QUEUES.lifecycle, LifecycleMessage);
     this.lookupClaims = new LookupClaimRepository(this.tables);
-    this.resyncQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.resyncJobs, ResyncJobMessage);
+    this.resyncQueue = new StorageQueue(storage, QUEUES.resyncJobs, ResyncJobMessage);
     this.users = new ProvisionedUserRepository(this.tables);
     this.userSettings = new UserSettingsRepository(this.tables);
     this.zohoFeed = new ZohoFeedRepository(this.tables);
-    this.zohoChangesQueue = new StorageQueue(config.AzureWebJobsStorage, QUEUES.zohoChanges, ZohoChangeMessage);
+    this.zohoChangesQueue = new StorageQueue(storage, QUEUES.zohoChanges, ZohoChangeMessage);
     this.pendingZohoChanges = new PendingZohoChangeRepository(this.tables);
   }
 
@@ -161,7 +164,9 @@ export class Runtime {
         tenantId: this.config.GRAPH_TENANT_ID,
         clientId: this.config.GRAPH_CLIENT_ID,
         clientSecret: this.config.GRAPH_CLIENT_SECRET,
+        certificate: this.config.GRAPH_CLIENT_CERTIFICATE,
         certificatePath: this.config.GRAPH_CLIENT_CERTIFICATE_PATH,
+        federatedIdentityClientId: this.config.GRAPH_FEDERATED_IDENTITY_CLIENT_ID,
       },
       { calls: this.graphCalls, logger: this.logger },
     );
@@ -188,6 +193,7 @@ export class Runtime {
       refreshToken: this.config.ZOHO_REFRESH_TOKEN,
       tokenStore: new TableZohoTokenStore(this.tables),
       maxConcurrency: this.config.ZOHO_MAX_CONCURRENCY,
+      slots: new TableSlotStore(this.tables),
       calls: this.zohoCalls,
       logger: this.logger,
     });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: build, check settings, start Azurite (data under .azurite/, git-ignored) and the
-// Functions host. The host comes from azure-functions-core-tools (optional dependency, or a global
-// install); when neither is present we say how to get it instead of failing obscurely.
+// Functions host. The host comes from a global install of azure-functions-core-tools (not a
+// dependency: a remote build would download it into the deployed package); when it is missing we
+// say how to get it instead of failing obscurely.
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');

@@ -1,4 +1,6 @@
-// The Function App on the Flex Consumption plan (FC1), its role assignments and its app settings.
+// The Function App on the Flex Consumption plan (FC1), its identity's role assignments and its
+// app settings. Keyless throughout: storage, deployment, Key Vault references and Application
+// Insights all use the user-assigned managed identity (modules/identity.bicep).
 //
 // Why Flex Consumption and not Consumption (Y1):
 // - Linux Consumption (Y1) is the legacy serverless plan: Microsoft gives it no new language
@@ -28,13 +30,16 @@ param planName string
 @description('azd service name (azure.yaml) this app is tagged with.')
 param serviceName string = 'api'
 
+@description('Existing user-assigned managed identity the app runs as (modules/identity.bicep).')
+param identityName string
+
 @description('Existing storage account (AzureWebJobsStorage, deployment package).')
 param storageAccountName string
 
 @description('Blob container in that account that holds the deployment package.')
 param deploymentContainerName string
 
-@description('Existing Application Insights component.')
+@description('Existing Application Insights component (local authentication off).')
 param applicationInsightsName string
 
 @description('Existing Key Vault (RBAC mode) holding the secrets the app settings reference.')
@@ -56,13 +61,19 @@ param instanceMemoryMB int = 2048
 @description('Always-ready instances for the HTTP function group (0 = scale to zero; each one is billed while idle).')
 @minValue(0)
 @maxValue(20)
-param alwaysReadyHttpInstances int = 0
+param alwaysReadyHttpInstances int = 1
 
 @description('PUBLIC_BASE_URL; empty = https://<default host name>.')
 param publicBaseUrl string = ''
 
-@description('The app\'s own settings (lib/config.ts), secrets already as Key Vault references. Storage, Application Insights and PUBLIC_BASE_URL are added here.')
+@description('Settings that provisioning always writes (required settings, Key Vault references).')
 param appSettings object
+
+@description('Optional settings (lib/config.ts) as strings, with their code defaults in optionalDefaults: a value equal to the default does not replace a value an operator set on the app.')
+param optionalSettings object
+
+@description('The code\'s default of each optional setting, as a string.')
+param optionalDefaults object
 
 // Built-in role definitions.
 var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -76,13 +87,17 @@ var storageRoleIds = [
   storageTableDataContributorRoleId // our Table Storage state
 ]
 
-// 'http' is the function group of all HTTP-triggered functions (webhooks, admin, resync, mail).
+// 'http' is the function group of all HTTP-triggered functions (webhooks, manage, resync, mail, health).
 var alwaysReady = alwaysReadyHttpInstances > 0 ? [
   {
     name: 'http'
     instanceCount: alwaysReadyHttpInstances
   }
 ] : []
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
+  name: identityName
+}
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -94,6 +109,30 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
+}
+
+// Roles first, on the identity (it exists before the app), so nothing waits for propagation
+// after the app starts.
+resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in storageRoleIds: {
+    name: guid(storage.id, identity.id, roleId)
+    scope: storage
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+      principalId: identity.properties.principalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+resource keyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, identity.id, keyVaultSecretsUserRoleId)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUserRoleId)
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+  }
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
@@ -118,12 +157,15 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   })
   kind: 'functionapp,linux'
   identity: {
-    type: 'SystemAssigned'
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identity.id}': {}
+    }
   }
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
-    keyVaultReferenceIdentity: 'SystemAssigned'
+    keyVaultReferenceIdentity: identity.id
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
@@ -138,7 +180,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           type: 'blobContainer'
           value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
           authentication: {
-            type: 'SystemAssignedIdentity'
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identity.id
           }
         }
       }
@@ -153,6 +196,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       }
     }
   }
+  dependsOn: [
+    storageRoleAssignments
+    keyVaultSecretsUser
+  ]
 }
 
 // No FTP and no basic-auth publishing: azd deploys with an Entra token.
@@ -172,57 +219,39 @@ resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
   }
 }
 
-resource storageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for roleId in storageRoleIds: {
-    name: guid(storage.id, site.id, roleId)
-    scope: storage
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
-      principalId: site.identity.principalId
-      principalType: 'ServicePrincipal'
-    }
-  }
-]
-
-resource keyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, site.id, keyVaultSecretsUserRoleId)
-  scope: vault
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUserRoleId)
-    principalId: site.identity.principalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
 // Without a trailing slash, as lib/config.ts normalises it.
 var givenPublicBaseUrl = endsWith(publicBaseUrl, '/') ? take(publicBaseUrl, length(publicBaseUrl) - 1) : publicBaseUrl
 var effectivePublicBaseUrl = empty(givenPublicBaseUrl) ? 'https://${site.properties.defaultHostName}' : givenPublicBaseUrl
 
-// All app settings in one resource, written after the role assignments so that the Key Vault
-// references resolve on the first start. (This resource replaces the whole app-settings list:
-// a setting added by hand in the portal is removed by the next `azd provision`.)
-resource siteAppSettings 'Microsoft.Web/sites/config@2024-04-01' = {
-  parent: site
-  name: 'appsettings'
-  properties: union(appSettings, {
-    // Our own code (lib/state/tables.ts, lib/queue.ts via lib/runtime.ts) reads AzureWebJobsStorage
-    // as a *connection string*, so it is one, built from the account key. The Functions host also
-    // uses it (a connection string wins over the AzureWebJobsStorage__* identity settings below).
-    // Moving to identity-only storage (allowSharedKeyAccess: false, no key here) requires a code
-    // change first: TableStore and StorageQueue must accept an account name/endpoint and use
-    // DefaultAzureCredential (the role assignments above already grant what they need).
-    AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value};EndpointSuffix=${environment().suffixes.storage}'
-    AzureWebJobsStorage__accountName: storage.name
-    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
-    PUBLIC_BASE_URL: effectivePublicBaseUrl
-  })
-  dependsOn: [
-    storageRoleAssignments
-    keyVaultSecretsUser
-  ]
+// Settings of the platform, all keyless. No AzureWebJobsStorage connection string: it would win
+// over the identity settings, in the host and in lib/storage.ts alike.
+var platformSettings = {
+  AzureWebJobsStorage__accountName: storage.name
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.properties.clientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
+  // DefaultAzureCredential (and the Azure SDKs) pick the user-assigned identity by this.
+  AZURE_CLIENT_ID: identity.properties.clientId
+  PUBLIC_BASE_URL: effectivePublicBaseUrl
+  // The remote build's `npm install` reads npm config from the environment: optional dependencies
+  // (azure-functions-core-tools, for `npm start` on a developer's machine) are never installed into
+  // the deployed package.
+  npm_config_omit: 'optional'
+}
+
+// Written by a module, so the app's current settings can be read first (list below) and kept.
+module settings 'appsettings.bicep' = {
+  name: '${name}-appsettings'
+  params: {
+    siteName: site.name
+    currentAppSettings: list('${site.id}/config/appsettings', '2024-04-01').properties
+    managedSettings: union(appSettings, platformSettings)
+    optionalSettings: optionalSettings
+    optionalDefaults: optionalDefaults
+  }
 }
 
 output name string = site.name
 output defaultHostName string = site.properties.defaultHostName
 output publicBaseUrl string = effectivePublicBaseUrl
-output principalId string = site.identity.principalId

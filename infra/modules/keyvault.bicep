@@ -1,4 +1,6 @@
-// Key Vault in RBAC mode holding the three credentials of the app. App settings reference them
+// Key Vault in RBAC mode holding the Zoho credentials (Zoho has no keyless option), and, only when
+// the deployment uses one, the Graph client secret or the Graph certificate (a Key Vault
+// certificate named by graphCertificateName, created by an administrator, see infra/README.md). App settings reference them
 // with @Microsoft.KeyVault(SecretUri=...) (versionless: the platform picks up a new version
 // within 24 hours, or at once on restart). The app's identity gets Key Vault Secrets User in
 // modules/functionapp.bicep; the person or pipeline running azd may get Secrets Officer here.
@@ -14,9 +16,12 @@ param tags object
 @maxLength(24)
 param name string
 
+@description('Store a Graph client secret (graphCredential secret); false = none (the default: federated credential).')
+param storeGraphClientSecret bool = false
+
 @secure()
-@description('Client secret of the Entra app registration (GRAPH_CLIENT_SECRET).')
-param graphClientSecret string
+@description('Client secret of the Entra app registration (GRAPH_CLIENT_SECRET), with storeGraphClientSecret.')
+param graphClientSecret string = ''
 
 @secure()
 @description('Zoho self-client secret (ZOHO_CLIENT_SECRET).')
@@ -52,7 +57,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource graphClientSecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource graphClientSecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeGraphClientSecret) {
   parent: vault
   name: 'graph-client-secret'
   properties: {
@@ -92,6 +97,6 @@ resource secretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = i
 output name string = vault.name
 output vaultUri string = vault.properties.vaultUri
 // Versionless secret URIs (no secret values) for the app settings' Key Vault references.
-output graphClientSecretUri string = graphClientSecretSecret.properties.secretUri
+output graphClientSecretUri string = storeGraphClientSecret ? graphClientSecretSecret!.properties.secretUri : ''
 output zohoClientSecretUri string = zohoClientSecretSecret.properties.secretUri
 output zohoRefreshTokenUri string = zohoRefreshTokenSecret.properties.secretUri

@@ -1,5 +1,8 @@
 // Log Analytics workspace + workspace-based Application Insights. The Functions host sends its
-// logs and request telemetry there through APPLICATIONINSIGHTS_CONNECTION_STRING.
+// logs and request telemetry there through APPLICATIONINSIGHTS_CONNECTION_STRING, authenticated
+// with Microsoft Entra (APPLICATIONINSIGHTS_AUTHENTICATION_STRING = the managed identity): local
+// (instrumentation-key) authentication is off, so the key in the connection string alone cannot
+// write telemetry.
 
 @description('Azure region.')
 param location string
@@ -12,6 +15,9 @@ param logAnalyticsName string
 
 @description('Name of the Application Insights component.')
 param applicationInsightsName string
+
+@description('Principal that sends telemetry (the app\'s managed identity): gets Monitoring Metrics Publisher.')
+param metricsPublisherPrincipalId string
 
 @description('Days Log Analytics keeps data (30 is included in the ingestion price).')
 @minValue(30)
@@ -39,6 +45,19 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
     Application_Type: 'web'
     WorkspaceResourceId: logAnalytics.id
     IngestionMode: 'LogAnalytics'
+    DisableLocalAuth: true
+  }
+}
+
+var monitoringMetricsPublisherRoleId = '3913510d-42f4-4e42-8a64-420c390055eb'
+
+resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, metricsPublisherPrincipalId, monitoringMetricsPublisherRoleId)
+  scope: appInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisherRoleId)
+    principalId: metricsPublisherPrincipalId
+    principalType: 'ServicePrincipal'
   }
 }
 

@@ -29,10 +29,11 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     allowBlobPublicAccess: false
-    // Shared keys stay enabled: lib/state/tables.ts and lib/queue.ts open Table and Queue storage
-    // from the AzureWebJobsStorage *connection string* (see modules/functionapp.bicep). Turning this
-    // off needs those to move to an accountName + managed identity (DefaultAzureCredential) first.
-    allowSharedKeyAccess: true
+    // Keyless: the host, the deployment and our own code (lib/storage.ts) use the managed identity
+    // (AzureWebJobsStorage__accountName + __credential + __clientId), so account keys are refused,
+    // as "storage accounts must disallow shared key access" policies require.
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
     accessTier: 'Hot'
     publicNetworkAccess: 'Enabled'
     networkAcls: {

@@ -1,9 +1,11 @@
 import {
   AuthenticationError,
   AzureAuthorityHosts,
+  ClientAssertionCredential,
   ClientCertificateCredential,
   ClientSecretCredential,
   DefaultAzureCredential,
+  ManagedIdentityCredential,
   type AccessToken,
   type GetTokenOptions,
   type TokenCredential,
@@ -16,14 +18,27 @@ export interface GraphCredentialSettings {
   /** The app registration; with managed identity, the user-assigned identity's client id (or ''). */
   clientId: string;
   clientSecret?: string;
+  /** PEM private key + certificate as text: a Key Vault certificate through a Key Vault reference (Flex has no certificate store). */
+  certificate?: string;
   certificatePath?: string;
+  /**
+   * Client id of the user-assigned managed identity that the app registration trusts through a
+   * federated identity credential: its token is the client assertion, so no secret exists anywhere.
+   */
+  federatedIdentityClientId?: string;
+  /** Replaces that managed identity (tests, tools). */
+  assertionSource?: TokenCredential;
 }
+
+/** The audience a managed identity's token must carry to be a federated assertion (public cloud). */
+export const FEDERATED_ASSERTION_SCOPE = 'api://AzureADTokenExchange/.default';
 
 const MICROSOFT_AUTHORITIES = new Set<string>(Object.values(AzureAuthorityHosts).map((h) => new URL(h).host));
 
 /**
- * Secret, then certificate, then managed identity (DefaultAzureCredential also covers a developer's
- * `az login`). Instance discovery asks login.microsoftonline.com whether the authority is
+ * Secret, then certificate (text, then file), then a managed identity as federated credential of
+ * the app registration, then DefaultAzureCredential (a managed identity that is itself granted the
+ * Graph roles, or a developer's `az login`). Instance discovery asks login.microsoftonline.com whether the authority is
  * known; for any other host (a sovereign proxy, the test double) it must be switched off or the
  * credential fails before reaching the authority.
  */
@@ -34,8 +49,19 @@ export function createCredential(settings: GraphCredentialSettings): TokenCreden
   if (settings.clientSecret) {
     return new ClientSecretCredential(settings.tenantId, settings.clientId, settings.clientSecret, options);
   }
+  if (settings.certificate) {
+    return new ClientCertificateCredential(settings.tenantId, settings.clientId, { certificate: settings.certificate }, options);
+  }
   if (settings.certificatePath) {
     return new ClientCertificateCredential(settings.tenantId, settings.clientId, { certificatePath: settings.certificatePath }, options);
+  }
+  if (settings.federatedIdentityClientId || settings.assertionSource) {
+    const source = settings.assertionSource ?? new ManagedIdentityCredential({ clientId: settings.federatedIdentityClientId! });
+    return new ClientAssertionCredential(settings.tenantId, settings.clientId, async () => {
+      const token = await source.getToken(FEDERATED_ASSERTION_SCOPE);
+      if (!token) throw new Error('the managed identity returned no token for the federated assertion');
+      return token.token;
+    }, options);
   }
   // GRAPH_CLIENT_ID names the app registration, not an identity: a system-assigned identity takes
   // no client id, and a user-assigned one is named by AZURE_CLIENT_ID, which the credential reads.

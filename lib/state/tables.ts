@@ -1,23 +1,24 @@
 import { RestError, TableClient, TableServiceClient, type TableEntity } from '@azure/data-tables';
+import { StorageAccount } from '../storage';
 
 /**
- * Opens tables by name from the storage connection string and creates each one once per process.
- * Azurite speaks plain http, which the SDK refuses unless told so explicitly.
+ * Opens tables by name (from a connection string, or keyless from the storage settings, see
+ * lib/storage.ts) and creates each one once per process.
  */
 export class TableStore {
   private readonly created = new Map<string, Promise<TableClient>>();
 
-  private readonly insecure: boolean;
+  private readonly account: StorageAccount;
 
-  constructor(private readonly connectionString: string, private readonly prefix = '') {
-    this.insecure = /(^|;)\s*(DefaultEndpointsProtocol=http|UseDevelopmentStorage=true|TableEndpoint=http:)/i.test(connectionString);
+  constructor(storage: string | StorageAccount, private readonly prefix = '') {
+    this.account = typeof storage === 'string' ? new StorageAccount(storage) : storage;
   }
 
   table(name: string): Promise<TableClient> {
     const full = `${this.prefix}${name}`;
     let ready = this.created.get(full);
     if (!ready) {
-      const client = TableClient.fromConnectionString(this.connectionString, full, { allowInsecureConnection: this.insecure });
+      const client = this.account.table(full);
       ready = client.createTable().then(
         () => client,
         (err) => {
@@ -31,7 +32,7 @@ export class TableStore {
   }
 
   service(): TableServiceClient {
-    return TableServiceClient.fromConnectionString(this.connectionString, { allowInsecureConnection: this.insecure });
+    return this.account.tableService();
   }
 }
 

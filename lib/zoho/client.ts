@@ -13,6 +13,7 @@ import { addAttachment, associateEmail, uploadFiles } from './email';
 import { getDeletedRecords, type DeletedRecord } from './deleted';
 import { getRecordsByIds, type RecordsById } from './read';
 import { cancelEvent } from './events';
+import { FleetSemaphore, type SlotStore } from './fleet';
 import { ZohoHttp, type ZohoHttpOptions } from './http';
 import { getProfile, type ZohoProfile } from './profiles';
 import { fetchFields, getOrg, getUsers, processFieldCache, type ZohoFieldCache, type ZohoUserType } from './metadata';
@@ -159,7 +160,10 @@ export interface ZohoSettings {
   clientSecret: string;
   refreshToken: string;
   tokenStore?: ZohoTokenStore;
+  /** Concurrency limit; with `slots`, for the whole fleet of instances, otherwise per process. */
   maxConcurrency?: number;
+  /** Shared slot leases (Table Storage), so several instances together stay within `maxConcurrency`. */
+  slots?: SlotStore;
   timeoutMs?: number;
   calls?: CallCounter;
   logger?: Logger;
@@ -182,6 +186,7 @@ export function createZohoClient(settings: ZohoSettings): ZohoClient {
     apiDomain: settings.apiDomain,
     tokens,
     maxConcurrency: settings.maxConcurrency,
+    limiter: settings.slots ? new FleetSemaphore({ limit: settings.maxConcurrency ?? 5, store: settings.slots }) : undefined,
     timeoutMs: settings.timeoutMs,
     calls: settings.calls,
     logger: settings.logger,

@@ -29,6 +29,8 @@ export interface ZohoHttpOptions {
   logger?: Logger;
   /** Simultaneous requests from this process. Default 5 (the Free edition's limit). */
   maxConcurrency?: number;
+  /** Replaces the per-process limit of `maxConcurrency`, e.g. with the fleet-wide FleetSemaphore. */
+  limiter?: CallLimiter;
   /** Per-attempt timeout including reading the body. Default 30 s. */
   timeoutMs?: number;
   /** Retries after a 429 before TOO_MANY_REQUESTS is thrown. Default 2. */
@@ -73,11 +75,17 @@ export interface ZohoResponse {
   headers: Headers;
 }
 
+/** What bounds simultaneous requests: a Semaphore (this process) or a FleetSemaphore (all instances). */
+export interface CallLimiter {
+  run<T>(task: () => Promise<T>): Promise<T>;
+  readonly inFlight: number;
+}
+
 const TOKEN_REJECTED = new Set(['INVALID_TOKEN', 'INVALID_OAUTHTOKEN']);
 
 export class ZohoHttp {
   private readonly base: string;
-  private readonly limiter: Semaphore;
+  private readonly limiter: CallLimiter;
   private readonly heavyLimiter: Semaphore;
   private readonly logger: Logger;
   private readonly doFetch: typeof fetch;
@@ -94,7 +102,7 @@ export class ZohoHttp {
     const url = new URL(options.apiDomain);
     this.base = `${url.origin}${url.pathname.replace(/\/+$/, '')}${ZOHO_API_PREFIX}`;
     const max = options.maxConcurrency ?? 5;
-    this.limiter = new Semaphore(max);
+    this.limiter = options.limiter ?? new Semaphore(max);
     this.heavyLimiter = new Semaphore(Math.min(max, HEAVY_CONCURRENCY));
     this.logger = options.logger ?? silentLogger;
     this.doFetch = options.fetch ?? ((input, init) => fetch(input, init));

@@ -2,7 +2,7 @@
  * Counting semaphore. Zoho limits simultaneous in-flight requests per org and OAuth client
  * (5 on Free up to 25 on Ultimate, and 10 for "heavy" calls in every edition, zoho.md §6); going
  * over gets 429 TOO_MANY_REQUESTS, which costs a retry. Per process only: instances do not
- * coordinate, so size `maxConcurrency` for the whole fleet and let the 429 retry absorb the rest.
+ * coordinate here; lib/zoho/fleet.ts spans instances.
  */
 export class Semaphore {
   private active = 0;

@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
+import path from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
 
 /**
@@ -15,18 +16,31 @@ export const AZURITE_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6
 
 export interface Azurite {
   connectionString: string;
+  /** Service URLs of the account (https when started with `oauth`). */
+  tableServiceUri: string;
+  queueServiceUri: string;
   close(): Promise<void>;
 }
 
-export async function startAzurite(): Promise<Azurite> {
-  const table = new TableServer(new TableConfiguration('127.0.0.1', 0, undefined, 'unused-table.json', false, false, undefined, undefined, false, true, '', '', '', undefined, false, true));
-  const queue = new QueueServer(new QueueConfiguration('127.0.0.1', 0, undefined, 'unused-queue.json', 'unused-extent.json', undefined, false, undefined, false, undefined, false, true, '', '', '', undefined, false, true));
+const TLS_DIR = path.resolve(__dirname, '../fixtures/tls');
+
+/**
+ * `oauth`: https with the test CA's certificate and Azurite's "basic" OAuth, which accepts
+ * Entra bearer tokens (audience and issuer checked, signature not) as Azure Storage does.
+ */
+export async function startAzurite(options: { oauth?: boolean } = {}): Promise<Azurite> {
+  const [cert, key, oauth] = options.oauth ? [path.join(TLS_DIR, 'server.pem'), path.join(TLS_DIR, 'server.key'), 'basic'] : ['', '', undefined];
+  const table = new TableServer(new TableConfiguration('127.0.0.1', 0, undefined, 'unused-table.json', false, false, undefined, undefined, false, true, cert, key, '', oauth, false, true));
+  const queue = new QueueServer(new QueueConfiguration('127.0.0.1', 0, undefined, 'unused-queue.json', 'unused-extent.json', undefined, false, undefined, false, undefined, false, true, cert, key, '', oauth, false, true));
   await table.start();
   await queue.start();
   const t = table.httpServer.address().port;
   const q = queue.httpServer.address().port;
+  const scheme = options.oauth ? 'https' : 'http';
   return {
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_ACCOUNT_KEY};QueueEndpoint=http://127.0.0.1:${q}/devstoreaccount1;TableEndpoint=http://127.0.0.1:${t}/devstoreaccount1;`,
+    connectionString: `DefaultEndpointsProtocol=${scheme};AccountName=devstoreaccount1;AccountKey=${AZURITE_ACCOUNT_KEY};QueueEndpoint=${scheme}://127.0.0.1:${q}/devstoreaccount1;TableEndpoint=${scheme}://127.0.0.1:${t}/devstoreaccount1;`,
+    tableServiceUri: `${scheme}://127.0.0.1:${t}/devstoreaccount1`,
+    queueServiceUri: `${scheme}://127.0.0.1:${q}/devstoreaccount1`,
     close: async () => {
       await Promise.all([table.close(), queue.close()]);
     },

@@ -78,7 +78,9 @@ describe('settings', () => {
 
   it('needs a Graph credential unless a managed identity is present', () => {
     const env = { ...valid(), GRAPH_CLIENT_SECRET: undefined };
-    expect(problems(env)).toEqual(['GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_PATH is required when the app has no managed identity']);
+    expect(problems(env)).toEqual(['GRAPH_FEDERATED_IDENTITY_CLIENT_ID, GRAPH_CLIENT_CERTIFICATE, GRAPH_CLIENT_CERTIFICATE_PATH or GRAPH_CLIENT_SECRET is required when the app has no managed identity']);
+    expect(problems({ ...env, GRAPH_FEDERATED_IDENTITY_CLIENT_ID: 'c0ffee00-0000-4000-8000-000000000001' })).toEqual([]);
+    expect(problems({ ...env, GRAPH_CLIENT_CERTIFICATE: 'not pem' })).toEqual([expect.stringMatching(/^GRAPH_CLIENT_CERTIFICATE must be PEM text/)]);
     expect(problems({ ...env, IDENTITY_ENDPOINT: 'http://localhost:4141/msi/token' })).toEqual([]);
   });
 

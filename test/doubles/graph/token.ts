@@ -19,6 +19,19 @@ export interface AppRegistration {
   secrets: string[];
   /** PEM certificates whose keys may sign client assertions (ClientCertificateCredential). */
   certificates: string[];
+  /**
+   * Federated identity credentials: a token from `issuer` about `subject` for `audience` is the
+   * assertion (a managed identity's token, ClientAssertionCredential). `issuerKeyPem` stands in for
+   * the issuer's published signing key.
+   */
+  federated: FederatedCredential[];
+}
+
+export interface FederatedCredential {
+  issuer: string;
+  subject: string;
+  audience: string;
+  issuerKeyPem: string;
 }
 
 interface IssuedToken {
@@ -35,10 +48,11 @@ export class TokenIssuer {
 
   constructor(private readonly lifetimeSeconds: number) {}
 
-  registerApp(app: { clientId: string; secret?: string; certificatePem?: string }): void {
-    const existing = this.apps.get(app.clientId) ?? { clientId: app.clientId, secrets: [], certificates: [] };
+  registerApp(app: { clientId: string; secret?: string; certificatePem?: string; federated?: FederatedCredential }): void {
+    const existing = this.apps.get(app.clientId) ?? { clientId: app.clientId, secrets: [], certificates: [], federated: [] };
     if (app.secret) existing.secrets.push(app.secret);
     if (app.certificatePem) existing.certificates.push(app.certificatePem);
+    if (app.federated) existing.federated.push(app.federated);
     this.apps.set(app.clientId, existing);
   }
 
@@ -211,16 +225,23 @@ function checkAssertion(assertion: string, app: AppRegistration, audience: strin
   } catch {
     return { code: 50027, message: 'JWT token is invalid or malformed.' };
   }
-  if (payload.sub !== app.clientId || payload.iss !== app.clientId) return { code: 700021, message: 'Client assertion application identifier doesn\'t match \'client_id\' parameter.' };
-  if (payload.aud !== audience) return { code: 700212, message: `No matching federated identity record found for presented assertion audience '${payload.aud}'.` };
-  if (typeof payload.exp === 'number' && payload.exp * 1000 < Date.now()) return { code: 700024, message: 'Client assertion is not within its valid time range.' };
   const data = Buffer.from(`${parts[0]}.${parts[1]}`);
   const signature = Buffer.from(parts[2], 'base64url');
-  const valid = app.certificates.some((pem) => {
+  const signedBy = (pem: string) => {
     const key: KeyObject = createPublicKey(pem);
     if (header.alg === 'PS256') return verify('sha256', data, { key, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
     if (header.alg === 'RS256') return verify('sha256', data, key, signature);
     return false;
-  });
+  };
+  const fic = app.federated.find((f) => f.issuer === payload.iss);
+  if (fic) {
+    if (payload.sub !== fic.subject || payload.aud !== fic.audience) return { code: 700213, message: `No matching federated identity record found for presented assertion subject '${payload.sub}'.` };
+    if (typeof payload.exp === 'number' && payload.exp * 1000 < Date.now()) return { code: 700024, message: 'Client assertion is not within its valid time range.' };
+    return signedBy(fic.issuerKeyPem) ? undefined : { code: 700027, message: 'Client assertion failed signature validation.' };
+  }
+  if (payload.sub !== app.clientId || payload.iss !== app.clientId) return { code: 700021, message: 'Client assertion application identifier doesn\'t match \'client_id\' parameter.' };
+  if (payload.aud !== audience) return { code: 700212, message: `No matching federated identity record found for presented assertion audience '${payload.aud}'.` };
+  if (typeof payload.exp === 'number' && payload.exp * 1000 < Date.now()) return { code: 700024, message: 'Client assertion is not within its valid time range.' };
+  const valid = app.certificates.some(signedBy);
   return valid ? undefined : { code: 700027, message: 'Client assertion failed signature validation.' };
 }
