@@ -6,6 +6,7 @@ import { CallCounter } from './metrics';
 import type { SyncModule } from './modules';
 import { QUEUES, StorageQueue } from './queue';
 import { DeltaLinkRepository } from './state/delta';
+import { HolderRepository } from './state/holders';
 import { LinkRepository } from './state/links';
 import { RunRepository } from './state/runs';
 import { SkippedRepository } from './state/skipped';
@@ -37,6 +38,7 @@ export class Runtime {
   readonly subscriptions: SubscriptionRepository;
   readonly subscriptionLookup: CachedSubscriptionLookup;
   readonly links: LinkRepository;
+  readonly holders: HolderRepository;
   readonly eventSeries: EventSeriesRepository;
   readonly runs: RunRepository;
   readonly skipped: SkippedRepository;
@@ -60,6 +62,7 @@ export class Runtime {
     this.subscriptions = new SubscriptionRepository(this.tables);
     this.subscriptionLookup = new CachedSubscriptionLookup(this.subscriptions);
     this.links = new LinkRepository(this.tables);
+    this.holders = new HolderRepository(this.tables);
     this.eventSeries = new EventSeriesRepository(this.tables);
     this.runs = new RunRepository(this.tables);
     this.skipped = new SkippedRepository(this.tables);
@@ -172,6 +175,7 @@ export class Runtime {
   workerDeps(): WorkerDeps {
     return {
       links: this.links,
+      holders: this.holders,
       zoho: this.zoho,
       config: this.config,
       now: () => new Date(),

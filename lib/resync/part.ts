@@ -228,6 +228,7 @@ async function resolveUser(user: string, deps: ResyncDeps): Promise<string> {
 function batchDeps(deps: ResyncDeps, logger: Logger, links: readonly Link[] | undefined, progress: Progress | undefined): BatchDeps {
   return {
     links: deps.links,
+    holders: deps.holders,
     zoho: deps.zoho,
     config: deps.config,
     logger,

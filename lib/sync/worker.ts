@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
 import type { SyncModule } from '../modules';
 import { messageBody } from '../queue';
+import { LinkConflictError } from '../state/links';
 import { RunRepository } from '../state/runs';
 import type { SkippedRepository } from '../state/skipped';
 import { syncItem, type EngineDeps, type ItemReport, type ModuleAdapter } from './engine';
@@ -94,16 +95,39 @@ async function record(runId: string, msg: SyncItemMessage, report: ItemReport, d
     await deps.runs.ensureRun({ id: runId, kind: 'automatic', state: 'running', createdAt: at });
     knownRuns.add(runId);
   }
-  const { retryable, ...item } = report;
+  const { retryable, wasSkipped, ...item } = report;
   // An item's line says what the run did to it; a later no-op must not overwrite "added" or
-  // "updated" (Outlook re-notifies on mere opens), so "unchanged" only fills an empty line.
-  if (report.result !== 'unchanged' || !(await deps.runs.hasItem(runId, msg.userId, msg.module, msg.itemId))) {
+  // "updated" (Outlook re-notifies on mere opens). A notification's no-op writes nothing at all
+  // (one Table request per no-op: the link read); in a resync's run "unchanged" fills an empty line.
+  const noOp = report.result === 'unchanged';
+  if (!noOp || (msg.runId && !(await deps.runs.hasItem(runId, msg.userId, msg.module, msg.itemId)))) {
     await deps.runs.putItem({ ...item, runId, userId: msg.userId, module: msg.module, itemId: msg.itemId, retriedFromSkip: msg.retryOfSkipped, at });
   }
   if (report.result === 'skipped' && retryable) {
     await deps.skipped.put({ userId: msg.userId, module: msg.module, itemId: msg.itemId, reason: report.reason ?? 'skipped', code: report.code, runId, at, scope: msg.scope });
-  } else if (report.result !== 'unchanged' || msg.retryOfSkipped) {
+    await markSkipped(msg, deps);
+  } else if (msg.retryOfSkipped || wasSkipped || (wasSkipped === undefined && !noOp)) {
+    // The link says whether the item was skipped; reports that do not come from a link (mail) say nothing.
     await deps.skipped.remove(msg.userId, msg.module, msg.itemId);
+  }
+}
+
+/**
+ * A skipped item's link remembers it, so that only items skipped before pay for removing their
+ * skipped row once they go through. A first-seen item gets an ownerless claim row for that.
+ */
+async function markSkipped(msg: SyncItemMessage, deps: WorkerDeps): Promise<void> {
+  if (!deps.adapters[msg.module]) return;
+  const link = await deps.links.get(msg.userId, msg.module, msg.itemId);
+  try {
+    if (link) {
+      if (link.lastResult !== 'skipped') await deps.links.save({ ...link, lastResult: 'skipped' });
+    } else {
+      const c = await deps.links.claim(msg.userId, msg.module, msg.itemId, '', deps.now(), 0);
+      if (c.claimed) await deps.links.save({ ...c.link, claimToken: undefined, claimedAt: undefined, lastResult: 'skipped' });
+    }
+  } catch (err) {
+    if (!(err instanceof LinkConflictError)) throw err;
   }
 }
 

@@ -8,7 +8,7 @@ import { inScope } from '../../mapping/scope';
 import { buildCoql, where } from '../../zoho/coql';
 import type { AccountResolver } from '../accounts';
 import type { Directory } from '../directory';
-import type { DedupAnswer, Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
+import { fieldsOf, type DedupAnswer, type Decision, type Mapped, type Match, type ModuleAdapter, type Resolved } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import type { ZohoPort } from '../ports';
 import type { ZohoRecord, ZohoRecordFailure } from '../../zoho/types';
@@ -68,21 +68,25 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
     const mapped = mapContact(item.contact, { rules });
     item.mapped = mapped;
     const label = [item.contact.givenName, item.contact.surname].filter(Boolean).join(' ') || item.contact.displayName || '(no name)';
-    return { record: mapped.record, hash: contactContentHash(mapped), label, cutFields: mapped.cutFields, notes: mapped.warnings, skipReason: mapped.skipReason };
+    // Look-ups compare by the name they resolve from (the id is Zoho's business).
+    const { Account_Name: _account, Reporting_To: _manager, ...plain } = mapped.record;
+    const fields = { ...plain, Account_Name: mapped.accountName ?? null, Reporting_To: mapped.managerName ?? null };
+    return { record: mapped.record, fields, hash: contactContentHash(mapped), label, cutFields: mapped.cutFields, notes: mapped.warnings, skipReason: mapped.skipReason };
   }
 
-  async resolve(item: ContactItem, mapped: Mapped): Promise<Resolved> {
+  async resolve(item: ContactItem, mapped: Mapped, only?: ReadonlySet<string>): Promise<Resolved> {
     const m = item.mapped!;
+    const wanted = (field: string) => !only || only.has(field);
     const notes: string[] = [];
     const record = { ...mapped.record };
     const ownerId = await this.deps.directory.ownerFor(item.userId);
     if (ownerId) record.Owner = { id: ownerId };
-    if (m.accountName) {
+    if (m.accountName && wanted('Account_Name')) {
       const account = await this.deps.accounts.resolve(m.accountName, ownerId);
       record.Account_Name = { id: account.id };
       if (account.created) notes.push('Account_Name: a new Account was created for the company');
     }
-    if (m.managerName) {
+    if (m.managerName && wanted('Reporting_To')) {
       const managers = await this.deps.zoho.coql(buildCoql({ select: ['Full_Name'], from: CONTACTS_MODULE, where: where.eq('Full_Name', m.managerName), limit: 2 }));
       if (managers.length === 1) record.Reporting_To = { id: String(managers[0].id) };
       else notes.push(managers.length === 0 ? 'Reporting_To: no Zoho contact has the manager\'s name; left unset' : 'Reporting_To: several Zoho contacts have the manager\'s name; left unset');
@@ -90,20 +94,19 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
     return { record, notes };
   }
 
-  async findExisting(_item: ContactItem, mapped: Mapped): Promise<{ id: string; how: string } | undefined> {
+  async findExisting(_item: ContactItem | null, mapped: Mapped): Promise<Match | undefined> {
     const key = contactDedupKey(mapped);
     if (!key) return undefined;
+    // The mapped fields are read too: linking fills only the ones empty in Zoho.
+    const select = selectOf(mapped, key.by === 'email' ? 'Email' : 'Full_Name');
+    const order = [{ field: 'Created_Time', direction: 'asc' as const }, { field: 'id', direction: 'asc' as const }];
     if (key.by === 'email') {
       // Exact, case-insensitive COQL match (not the contains-like search); earliest created wins.
-      const rows = await this.deps.zoho.coql(
-        buildCoql({ select: ['Email', 'Created_Time'], from: CONTACTS_MODULE, where: where.eq('Email', key.email), orderBy: [{ field: 'Created_Time', direction: 'asc' }, { field: 'id', direction: 'asc' }], limit: 1 }),
-      );
-      return rows[0] ? { id: String(rows[0].id), how: 'same e-mail address' } : undefined;
+      const rows = await this.deps.zoho.coql(buildCoql({ select, from: CONTACTS_MODULE, where: where.eq('Email', key.email), orderBy: order, limit: 1 }));
+      return rows[0] ? { id: String(rows[0].id), how: 'same e-mail address', record: rows[0] } : undefined;
     }
-    const rows = await this.deps.zoho.coql(
-      buildCoql({ select: ['Full_Name', 'Created_Time'], from: CONTACTS_MODULE, where: where.eq('Full_Name', key.fullName), orderBy: [{ field: 'Created_Time', direction: 'asc' }, { field: 'id', direction: 'asc' }], limit: 1 }),
-    );
-    return rows[0] ? { id: String(rows[0].id), how: 'same full name' } : undefined;
+    const rows = await this.deps.zoho.coql(buildCoql({ select, from: CONTACTS_MODULE, where: where.eq('Full_Name', key.fullName), orderBy: order, limit: 1 }));
+    return rows[0] ? { id: String(rows[0].id), how: 'same full name', record: rows[0] } : undefined;
   }
 
   /**
@@ -114,13 +117,14 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
     const keys = entries.map((e) => contactDedupKey(e.mapped));
     const emails = keys.flatMap((k) => (k?.by === 'email' ? [k.email] : []));
     const names = keys.flatMap((k) => (k?.by === 'name' ? [k.fullName] : []));
-    const byEmail = emails.length ? await this.deps.zoho.earliestByField(CONTACTS_MODULE, 'Email', emails, []) : new Map<string, ZohoRecord>();
-    const byName = names.length ? await this.deps.zoho.earliestByField(CONTACTS_MODULE, 'Full_Name', names, []) : new Map<string, ZohoRecord>();
+    const fields = [...new Set(entries.flatMap((e) => Object.keys(fieldsOf(e.mapped))))];
+    const byEmail = emails.length ? await this.deps.zoho.earliestByField(CONTACTS_MODULE, 'Email', emails, fields) : new Map<string, ZohoRecord>();
+    const byName = names.length ? await this.deps.zoho.earliestByField(CONTACTS_MODULE, 'Full_Name', names, fields) : new Map<string, ZohoRecord>();
     return keys.map((k): DedupAnswer => {
       if (!k) return {};
       const value = k.by === 'email' ? k.email : k.fullName.toLowerCase();
       const row = (k.by === 'email' ? byEmail : byName).get(value);
-      return { key: `${k.by}:${value}`, match: row ? { id: String(row.id), how: k.by === 'email' ? 'same e-mail address' : 'same full name' } : undefined };
+      return { key: `${k.by}:${value}`, match: row ? { id: String(row.id), how: k.by === 'email' ? 'same e-mail address' : 'same full name', record: row } : undefined };
     });
   }
 
@@ -135,4 +139,9 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
   changeKey(item: ContactItem): string | undefined {
     return item.contact.changeKey ?? undefined;
   }
+}
+
+/** The duplicate look-up's columns: the key, Created_Time, and every mapped field (linking reads what Zoho has). */
+function selectOf(mapped: Mapped, keyField: string): string[] {
+  return [...new Set([keyField, 'Created_Time', ...Object.keys(fieldsOf(mapped))])];
 }

@@ -52,7 +52,9 @@ export type FaultResponse =
   | { kind: 'noPermission' }
   | { kind: 'reply'; status: number; body?: unknown; headers?: Record<string, string> }
   /** The request is carried out, then its answer is lost: a 5xx instead (a write that did happen). */
-  | { kind: 'lostAnswer'; status?: number };
+  | { kind: 'lostAnswer'; status?: number }
+  /** The request waits this long before Zoho carries it out (a slow write that other writes overtake). */
+  | { kind: 'delay'; ms: number };
 
 export interface FaultSpec {
   /** Endpoint label ("POST /crm/v8/Contacts") or a RegExp tested on "METHOD /path". Default: every request. */
@@ -435,7 +437,8 @@ export class ZohoDouble {
       }
     }
     const fault = this.takeFault(label, `${method} ${path}`);
-    if (fault && fault.kind !== 'lostAnswer') return this.faultReply(fault);
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    else if (fault && fault.kind !== 'lostAnswer') return this.faultReply(fault);
     if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     if (!isApi) return found ? found.route.run(ctx, found.m) : errors.invalidUrl();
     const denied = this.accounts.authorize(req.headers.authorization);
@@ -475,6 +478,8 @@ export class ZohoDouble {
         return json(f.status, f.body, f.headers);
       case 'lostAnswer':
         return errors.internal(f.status ?? 500);
+      case 'delay':
+        throw new Error('a delay is not an answer');
     }
   }
 
