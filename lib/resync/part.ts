@@ -142,7 +142,7 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
         summary.outOfScope = work.outOfScope;
         summary.reconciled = work.reconcile;
         progress.addTotal(work.entries.length);
-        const result = await syncBatch(work.entries, adapter, batchDeps(deps, logger, links, progress));
+        const result = await syncBatch(work.entries, adapter, { ...batchDeps(deps, logger, links, progress), verifyLinked: enumeration?.mode === 'full' });
         summary.unchanged += await record(msg.jobId, result, skippedKeys, deps);
         summary.handedOff += result.handedOff.length;
         linked += links.filter((l) => l.state === 'linked').length;

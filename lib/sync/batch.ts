@@ -67,6 +67,11 @@ export interface BatchDeps extends Omit<EngineDeps, 'claimToken'> {
   concurrency?: number;
   /** the user's links of this module, listed once by the caller; otherwise read one by one */
   knownLinks?: Map<string, Link>;
+  /**
+   * A full resync also asks Zoho whether the records of unchanged items still exist (100 ids per
+   * COQL call), so "deleted in Zoho, unchanged in Outlook" is decided by the table, not left linked.
+   */
+  verifyLinked?: boolean;
   onProgress?(finished: number): void;
 }
 
@@ -119,6 +124,7 @@ class BatchRun<Item> {
     const updates: (ToWrite<Item> & { link: Link })[] = [];
     const fresh: ToWrite<Item>[] = [];
     const viaEngine: { msg: SyncItemMessage; item: Item }[] = [];
+    const unchanged: { msg: SyncItemMessage; link: Link; label: string }[] = [];
     const bulk = typeof this.adapter.findExistingMany === 'function';
 
     await mapLimit(entries, this.concurrency, async ({ msg, verifyOnly, preread }) => {
@@ -136,7 +142,10 @@ class BatchRun<Item> {
         if (link?.state === 'linked') {
           // Outlook bumps change keys on mere opens; the mapped content decides, not the change key.
           const change = outlookChange(link, mapped);
-          if (decide('linked', change.state, 'unknown').do === 'nothing') return this.done(msg, { result: 'unchanged', label: mapped.label, zohoModule: link.zohoModule, zohoId: link.zohoId });
+          if (decide('linked', change.state, 'unknown').do === 'nothing') {
+            if (this.deps.verifyLinked) return void unchanged.push({ msg, link, label: mapped.label });
+            return this.done(msg, { result: 'unchanged', label: mapped.label, zohoModule: link.zohoModule, zohoId: link.zohoId });
+          }
           updates.push({ msg, item, mapped, link, keys: change.keys });
         } else {
           fresh.push({ msg, item, mapped });
@@ -146,6 +155,7 @@ class BatchRun<Item> {
       }
     });
 
+    await this.verifyUnchanged(unchanged);
     const again = await this.updateLinked(updates);
     const deferred: { msg: SyncItemMessage; item: Item }[] = [];
     for (const group of chunk([...fresh, ...again], GROUP_SIZE)) {
@@ -158,6 +168,30 @@ class BatchRun<Item> {
     // the first write of that record failed, only one of them creates it.
     await this.viaEngine(deferred, 1);
     return this.out;
+  }
+
+  /** Unchanged items whose record Zoho no longer has: the table says unlink (a later Outlook change adds it again). */
+  private async verifyUnchanged(list: { msg: SyncItemMessage; link: Link; label: string }[]): Promise<void> {
+    if (list.length === 0) return;
+    let present: Map<string, unknown>;
+    try {
+      present = await this.deps.zoho.earliestByField(this.adapter.zohoModule, 'id', list.map((x) => x.link.zohoId!), []);
+    } catch (err) {
+      await mapLimit(list, this.concurrency, (x) => this.fail(x.msg, err));
+      return;
+    }
+    await mapLimit(list, this.concurrency, async ({ msg, link, label }) => {
+      const base = { label, zohoModule: link.zohoModule, zohoId: link.zohoId };
+      const action = decide('linked', 'unchanged', present.has(String(link.zohoId).toLowerCase()) ? 'present' : 'deleted');
+      if (action.do !== 'unlink') return this.done(msg, { result: 'unchanged', ...base });
+      try {
+        await this.deps.holders.release(link.zohoModule!, link.zohoId!, holderKey(link), false);
+        await this.deps.links.delete(link);
+        this.done(msg, { result: 'skipped', reason: action.reason, retryable: false, ...base });
+      } catch (err) {
+        await this.fail(msg, err);
+      }
+    });
   }
 
   async remove(removals: readonly PendingRemoval[]): Promise<BatchResult> {

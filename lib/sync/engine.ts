@@ -274,7 +274,13 @@ async function settle<Item>(row: Link | undefined, adapter: ModuleAdapter<Item>,
   const attempt = parseAttempt(held.attempt);
   // Our own claim carries our attempt; any other attempt is an earlier one whose answer was lost.
   if (!attempt || held.attempt === mine) return held;
-  return resolveDoubt(held, attempt, adapter, deps);
+  try {
+    return await resolveDoubt(held, attempt, adapter, deps);
+  } catch (err) {
+    // Still in doubt: the row goes back ownerless, so the next attempt (anyone's) resolves it.
+    if (!(err instanceof Redecide)) await letGo(held, true, deps);
+    throw err;
+  }
 }
 
 /** The record an earlier attempt may have written, looked up by that attempt's values, never the item's current ones. */

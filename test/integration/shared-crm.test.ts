@@ -1,3 +1,4 @@
+import { DELETED_IN_ZOHO_UNLINKED } from '../../lib/sync/decide';
 import { startSystem, type System } from '../support/system';
 
 /**
@@ -154,6 +155,39 @@ describe('a record deleted in Zoho', () => {
     expect(again[0].id).not.toBe(first.id);
     expect(again[0]).toMatchObject({ Title: 'Designer', Last_Name: 'Archie' });
     expect(await sys.reportLine(adele, id)).toMatchObject({ result: 'added', zohoId: again[0].id, reason: expect.stringMatching(/deleted in Zoho; created again/) });
+  });
+});
+
+async function fullResync(userId: string): Promise<{ skipped: { itemId: string; reason?: string }[]; unchanged?: number }> {
+  const res = await fetch(`${sys.host.url}/api/resync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ users: [userId], modules: ['contacts'], mode: 'full' }) });
+  expect(res.status).toBe(202);
+  const { jobId } = (await res.json()) as { jobId: string };
+  await sys.runResync();
+  const report = (await (await fetch(`${sys.host.url}/api/resync/${jobId}`)).json()) as { users: { modules: { module: string; skipped: { itemId: string; reason?: string }[] }[] }[] };
+  return report.users[0].modules.find((m) => m.module === 'contacts')!;
+}
+
+describe('a record deleted in Zoho, Outlook unchanged', () => {
+  it('a full resync finds it gone and unlinks (not created again), and says so; the next Outlook change adds it again', async () => {
+    const id = addContact(adele, { givenName: 'Miriam', surname: 'Graham', emailAddresses: [{ address: 'miriam.graham@fabrikam.example' }] });
+    await sys.change(adele, 'contact', id, 'created');
+    const [first] = withEmail('miriam.graham@fabrikam.example');
+    sys.zoho.state.store('Contacts').delete(first.id);
+
+    // A notification with nothing new makes no Zoho call, so nothing is known yet.
+    sys.graph.contacts.update(adele, id, {});
+    await sys.change(adele, 'contact', id);
+    expect(await sys.runtime().links.get(adele, 'contacts', id)).toMatchObject({ state: 'linked', zohoId: first.id });
+
+    const contacts = await fullResync(adele);
+    expect(contacts.skipped).toContainEqual(expect.objectContaining({ itemId: id, reason: DELETED_IN_ZOHO_UNLINKED }));
+    expect(withEmail('miriam.graham@fabrikam.example')).toHaveLength(0);
+    expect(await sys.runtime().links.get(adele, 'contacts', id)).toBeUndefined();
+
+    sys.graph.contacts.update(adele, id, { jobTitle: 'Back again' });
+    await sys.change(adele, 'contact', id);
+    expect(withEmail('miriam.graham@fabrikam.example')).toEqual([expect.objectContaining({ Title: 'Back again' })]);
+    expect(await sys.reportLine(adele, id)).toMatchObject({ result: 'added' });
   });
 });
 

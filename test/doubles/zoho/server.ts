@@ -63,7 +63,10 @@ export interface FaultSpec {
   times?: number;
   /** Let this many matching requests through first (e.g. fail only the second chunk). Default 0. */
   skip?: number;
-  response: FaultResponse;
+  /** Each matching request gets the fault with this probability (see setRandom); default 1. */
+  chance?: number;
+  /** The answer; a function picks one per request (random fault mixes). */
+  response: FaultResponse | (() => FaultResponse);
 }
 
 export interface RecordedRequest {
@@ -456,8 +459,16 @@ export class ZohoDouble {
       f.skip -= 1;
       return undefined;
     }
+    if (f.spec.chance !== undefined && this.random() >= f.spec.chance) return undefined;
     f.left -= 1;
-    return f.spec.response;
+    return typeof f.spec.response === 'function' ? f.spec.response() : f.spec.response;
+  }
+
+  private random: () => number = Math.random;
+
+  /** The random source of `chance` faults (a seeded one makes a failing run repeatable). */
+  setRandom(random: () => number): void {
+    this.random = random;
   }
 
   private faultReply(f: FaultResponse): Reply {
