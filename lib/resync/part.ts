@@ -24,7 +24,7 @@ import { mapLimit } from '../pool';
 import { applyRemovals, syncBatch, type BatchDeps, type BatchEntry, type BatchResult, type PendingRemoval } from '../sync/batch';
 import type { ModuleAdapter } from '../sync/engine';
 import type { ResyncJobMessage, SyncItemMessage } from '../sync/messages';
-import { classify, finalReason, type Outcome } from '../sync/outcome';
+import { onFailure, policyFor, type FailureAction } from '../sync/failure';
 import type { ResyncDeps } from './deps';
 import { enumerateModule, type Enumeration } from './enumerate';
 import { massDeleteDecision } from './guard';
@@ -85,9 +85,9 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
   try {
     userId = await resolveUser(user, deps);
   } catch (err) {
-    const outcome: Outcome = err instanceof UserNotFound ? { transient: false, code: err.name, reason: err.message } : classify(err);
-    if (outcome.transient && dequeueCount < deps.config.SYNC_MAX_ATTEMPTS) throw err;
-    await finish(msg.jobId, user, { state: 'failed', message: finalReason(outcome, dequeueCount), modules: [], ...calls() }, deps);
+    const action: FailureAction = err instanceof UserNotFound ? { do: 'give-up', code: err.name, reason: err.message } : onFailure(err, { dequeueCount, deferrals: 0 }, policyFor(deps.config, false));
+    if (action.do !== 'give-up') throw err;
+    await finish(msg.jobId, user, { state: 'failed', message: action.reason, modules: [], ...calls() }, deps);
     return;
   }
   await deps.jobs.update(msg.jobId, user, { userId });
@@ -149,12 +149,12 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
         pending.push({ module, adapter, removals: result.removals, deltaLinks: enumeration?.deltaLinks ?? [], summary });
       }
     } catch (err) {
-      const outcome = classify(err);
+      const action = onFailure(err, { dequeueCount, deferrals: 0 }, policyFor(deps.config, false));
       // The whole part is redelivered: every step is idempotent, and items already synced are found unchanged.
-      if (outcome.transient && dequeueCount < deps.config.SYNC_MAX_ATTEMPTS) throw err;
+      if (action.do !== 'give-up') throw err;
       summary.status = 'failed';
-      summary.note = finalReason(outcome, dequeueCount);
-      logger.warn('resync module failed', { jobId: msg.jobId, module, code: outcome.code });
+      summary.note = action.reason;
+      logger.warn('resync module failed', { jobId: msg.jobId, module, code: action.code });
     } finally {
       const after = calls();
       summary.graphCalls += after.graphCalls - before.graphCalls;

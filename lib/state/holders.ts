@@ -2,6 +2,7 @@ import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import { encodeKey } from './keys';
 import { isConflict, isNotFound, isPreconditionFailed, type TableStore } from './tables';
+import { submit, transactionChunks } from './transactions';
 
 /**
  * Who links a Zoho record besides the mailbox that created it: one row per Zoho record, written
@@ -49,6 +50,37 @@ export class HolderRepository {
   /** This item links the record (it existed before this item's link): one insert, or read-modify-write. */
   async add(zohoModule: string, zohoId: string, key: string): Promise<void> {
     await this.change(zohoModule, zohoId, (h) => (h.holders.includes(key) ? undefined : { ...h, holders: [...h.holders, key] }));
+  }
+
+  /**
+   * `add` for many records of one module (a resync linking what existed): one Table transaction per
+   * 100 new rows; a chunk with a row that exists already is done record by record.
+   */
+  async addMany(zohoModule: string, entries: readonly { zohoId: string; key: string }[]): Promise<PromiseSettledResult<void>[]> {
+    const table = await this.table();
+    const out = new Array<PromiseSettledResult<void>>(entries.length);
+    const byId = new Map<string, number[]>();
+    entries.forEach((e, i) => byId.set(e.zohoId, [...(byId.get(e.zohoId) ?? []), i]));
+    const rows = [...byId.entries()].map(([zohoId, idx]) => ({
+      idx,
+      row: { partitionKey: encodeKey(zohoModule), rowKey: encodeKey(zohoId), holders: JSON.stringify([...new Set(idx.map((i) => entries[i].key))]), createdBySync: false },
+    }));
+    for (const chunk of transactionChunks(rows, (r) => r.row)) {
+      let done = false;
+      try {
+        await submit(table, chunk.map((r) => ['create', r.row]));
+        done = true;
+      } catch {
+        // A row exists (another mailbox links the record too): record by record below.
+      }
+      for (const r of chunk) {
+        const settled = done
+          ? ({ status: 'fulfilled', value: undefined } as const)
+          : await Promise.allSettled(r.idx.map((i) => this.add(zohoModule, entries[i].zohoId, entries[i].key))).then((all) => all.find((a) => a.status === 'rejected') ?? ({ status: 'fulfilled', value: undefined } as const));
+        for (const i of r.idx) out[i] = settled;
+      }
+    }
+    return out;
   }
 
   /**

@@ -22,6 +22,7 @@ import {
   type DedupAnswer, type EngineDeps, type ItemReport, type Mapped, type ModuleAdapter, type Resolved,
 } from './engine';
 import type { SyncItemMessage } from './messages';
+import { DEFAULT_POLICY, onFailure } from './failure';
 import { classify, ItemBusyError, ZohoRecordRefused } from './outcome';
 import type { SyncQueue } from './ports';
 import { attemptOf, parseSnapshot, pickWrite, serializeSnapshot, withWritten } from './snapshot';
@@ -293,15 +294,19 @@ class BatchRun<Item> {
    * and retried by the next manual resync.
    */
   private async fail(msg: SyncItemMessage, err: unknown): Promise<void> {
-    const outcome = classify(err);
-    if (outcome.transient || err instanceof ItemBusyError) {
-      await this.deps.queue.send({ ...msg, deferrals: undefined }, { visibilityTimeoutSeconds: this.deps.busyRetrySeconds });
+    const busyRetryMs = this.deps.busyRetrySeconds * 1000;
+    // The bulk path has made no delivery of its own: anything not permanent goes to the queue,
+    // after the vendor's Retry-After when it asked for one.
+    const action = onFailure(err, { dequeueCount: 0, deferrals: 0 }, { ...DEFAULT_POLICY, maxAttempts: 1, busyRetryMs });
+    if (action.do !== 'give-up') {
+      const delay = action.do === 'defer' ? Math.max(action.ms, busyRetryMs) : busyRetryMs;
+      await this.deps.queue.send({ ...msg, deferrals: undefined }, { visibilityTimeoutSeconds: Math.ceil(delay / 1000) });
       this.out.handedOff.push(msg);
       this.progress();
-      this.deps.logger.info('item handed to the sync worker', { module: msg.module, code: outcome.code });
+      this.deps.logger.info('item handed to the sync worker', { module: msg.module, code: action.code });
       return;
     }
-    this.done(msg, { result: 'skipped', reason: outcome.reason, code: outcome.code, retryable: true });
+    this.done(msg, { result: 'skipped', reason: action.reason, code: action.code, retryable: true });
   }
 
   /** Resolves look-ups in parallel; an item whose look-up another one is creating is tried again after. */
@@ -537,14 +542,13 @@ class BatchRun<Item> {
   private async saveLinked(list: { x: Claimed<Item>; zohoId: string; modifiedTime?: string; filled?: string[] }[], origin: LinkOrigin, release: (x: Claimed<Item>) => Promise<void>): Promise<void> {
     const at = this.deps.now();
     const held: typeof list = [];
-    await mapLimit(list, this.concurrency, async (e) => {
-      try {
-        if (origin === 'linked') await this.deps.holders.add(this.adapter.zohoModule, e.zohoId, holderKey(e.x.claim));
-        held.push(e);
-      } catch (err) {
-        await release(e.x);
-        await this.fail(e.x.msg, err);
-      }
+    // Records that existed are shared: who holds them is written 100 rows per Table transaction.
+    const holders = origin === 'linked' ? await this.deps.holders.addMany(this.adapter.zohoModule, list.map((e) => ({ zohoId: e.zohoId, key: holderKey(e.x.claim) }))) : [];
+    await mapLimit(list, this.concurrency, async (e, i) => {
+      const h = holders[i];
+      if (h?.status !== 'rejected') return void held.push(e);
+      await release(e.x);
+      await this.fail(e.x.msg, h.reason);
     });
     const saved = await this.deps.links.saveMany(
       held.map(({ x, zohoId, modifiedTime }) => linkedRow(x.claim, { zohoModule: this.adapter.zohoModule, zohoId, origin, mapped: x.mapped, changeKey: this.adapter.changeKey(x.item), modifiedTime, at })),
