@@ -3,6 +3,8 @@
  * stay correlated with the invocation; tests pass a recording one. Properties must never carry
  * e-mail addresses, names or bodies at info level: log ids, counts and codes.
  */
+import { enterInvocation } from './invocation';
+
 export interface Logger {
   debug(message: string, props?: Record<string, unknown>): void;
   info(message: string, props?: Record<string, unknown>): void;
@@ -20,12 +22,15 @@ interface ContextLike {
 /** Structured log lines through the Functions invocation context (one JSON object per line). */
 export function contextLogger(context: ContextLike, base: Record<string, unknown> = {}): Logger {
   const line = (message: string, props?: Record<string, unknown>) => JSON.stringify({ message, ...base, ...props });
-  return {
+  const logger: Logger = {
     debug: (m, p) => context.debug(line(m, p)),
     info: (m, p) => context.info(line(m, p)),
     warn: (m, p) => context.warn(line(m, p)),
     error: (m, p) => context.error(line(m, p)),
   };
+  // The shared Graph and Zoho clients log through the invocation that makes each call.
+  enterInvocation(logger);
+  return logger;
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

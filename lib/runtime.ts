@@ -6,6 +6,7 @@ import { CallCounter } from './metrics';
 import type { SyncModule } from './modules';
 import { QUEUES, StorageQueue } from './queue';
 import { DeltaLinkRepository } from './state/delta';
+import { invocationLogger } from './invocation';
 import { HolderRepository } from './state/holders';
 import { LinkRepository } from './state/links';
 import { RunRepository } from './state/runs';
@@ -103,7 +104,7 @@ export class Runtime {
         clientSecret: this.config.GRAPH_CLIENT_SECRET,
         certificatePath: this.config.GRAPH_CLIENT_CERTIFICATE_PATH,
       },
-      { calls: this.graphCalls, logger: this.logger },
+      { calls: this.graphCalls, logger: invocationLogger(this.logger) },
     );
     return this.graphClient;
   }
@@ -118,7 +119,7 @@ export class Runtime {
       tokenStore: new TableZohoTokenStore(this.tables),
       maxConcurrency: this.config.ZOHO_MAX_CONCURRENCY,
       calls: this.zohoCalls,
-      logger: this.logger,
+      logger: invocationLogger(this.logger),
     });
     return this.zohoClient;
   }

@@ -18,13 +18,13 @@ import { findUser } from '../provision/graph-ops';
 import { isObjectId } from '../provision/request';
 import type { SyncModule } from '../modules';
 import type { Link } from '../state/links';
-import type { ReportItem } from '../state/runs';
 import type { SkippedItem } from '../state/skipped';
 import { mapLimit } from '../pool';
 import { applyRemovals, syncBatch, type BatchDeps, type BatchEntry, type BatchResult, type PendingRemoval } from '../sync/batch';
 import type { ModuleAdapter } from '../sync/engine';
 import type { ResyncJobMessage, SyncItemMessage } from '../sync/messages';
 import { onFailure, policyFor, type FailureAction } from '../sync/failure';
+import { writeReports } from '../sync/report-writer';
 import type { ResyncDeps } from './deps';
 import { enumerateModule, type Enumeration } from './enumerate';
 import { massDeleteDecision } from './guard';
@@ -241,36 +241,9 @@ function batchDeps(deps: ResyncDeps, logger: Logger, links: readonly Link[] | un
   };
 }
 
-/**
- * Writes the results as the sync worker does: a report row per item (unchanged items are only
- * counted, unless they were retried from the skipped list), skipped items kept for the next run,
- * items that went through removed from it. Returns how many were unchanged.
- */
-async function record(runId: string, result: BatchResult, skippedKeys: Set<string>, deps: ResyncDeps): Promise<number> {
-  let unchanged = 0;
-  const at = deps.now().toISOString();
-  const lines: ReportItem[] = [];
-  const skippedChanges: (() => Promise<void>)[] = [];
-  for (const { msg, report } of result.results) {
-    const wasSkipped = skippedKeys.has(`${msg.module}|${msg.itemId}`);
-    const forget = () => deps.skipped.remove(msg.userId, msg.module, msg.itemId);
-    if (!report || (report.result === 'unchanged' && !msg.retryOfSkipped)) {
-      if (report) unchanged++;
-      if (wasSkipped && msg.retryOfSkipped) skippedChanges.push(forget);
-      continue;
-    }
-    const { retryable, ...item } = report;
-    lines.push({ ...item, runId, userId: msg.userId, module: msg.module, itemId: msg.itemId, retriedFromSkip: msg.retryOfSkipped, at });
-    if (report.result === 'skipped' && retryable) {
-      skippedChanges.push(() => deps.skipped.put({ userId: msg.userId, module: msg.module, itemId: msg.itemId, reason: report.reason ?? 'skipped', code: report.code, runId, at, scope: msg.scope }));
-    } else if (wasSkipped) {
-      skippedChanges.push(forget);
-    }
-  }
-  // A bulk run writes thousands of lines: 100 per Table transaction. Skipped-list changes are few.
-  await deps.runs.putItems(lines);
-  await mapLimit(skippedChanges, STORE_PARALLELISM, (change) => change());
-  return unchanged;
+/** The run's lines and skipped-list changes (lib/sync/report-writer.ts); returns how many were unchanged. */
+function record(runId: string, result: BatchResult, skippedKeys: Set<string>, deps: ResyncDeps): Promise<number> {
+  return writeReports(runId, result.results, deps, { noOps: 'count', listedAsSkipped: (msg) => skippedKeys.has(`${msg.module}|${msg.itemId}`) });
 }
 
 async function handOffMail(

@@ -8,6 +8,7 @@ import type { SkippedRepository } from '../state/skipped';
 import { syncItem, type EngineDeps, type ItemReport, type ModuleAdapter } from './engine';
 import { SyncItemMessage } from './messages';
 import { DEFAULT_POLICY, onFailure } from './failure';
+import { writeReports } from './report-writer';
 import type { SyncQueue } from './ports';
 
 export interface WorkerDeps extends Omit<EngineDeps, 'claimToken' | 'logger'> {
@@ -83,21 +84,11 @@ async function record(runId: string, msg: SyncItemMessage, report: ItemReport, d
     await deps.runs.ensureRun({ id: runId, kind: 'automatic', state: 'running', createdAt: at });
     knownRuns.add(runId);
   }
-  const { retryable, wasSkipped, ...item } = report;
   // An item's line says what the run did to it; a later no-op must not overwrite "added" or
   // "updated" (Outlook re-notifies on mere opens). A notification's no-op writes nothing at all
   // (one Table request per no-op: the link read); in a resync's run "unchanged" fills an empty line.
-  const noOp = report.result === 'unchanged';
-  if (!noOp || (msg.runId && !(await deps.runs.hasItem(runId, msg.userId, msg.module, msg.itemId)))) {
-    await deps.runs.putItem({ ...item, runId, userId: msg.userId, module: msg.module, itemId: msg.itemId, retriedFromSkip: msg.retryOfSkipped, at });
-  }
-  if (report.result === 'skipped' && retryable) {
-    await deps.skipped.put({ userId: msg.userId, module: msg.module, itemId: msg.itemId, reason: report.reason ?? 'skipped', code: report.code, runId, at, scope: msg.scope });
-    await markSkipped(msg, deps);
-  } else if (msg.retryOfSkipped || wasSkipped || (wasSkipped === undefined && !noOp)) {
-    // The link says whether the item was skipped; reports that do not come from a link (mail) say nothing.
-    await deps.skipped.remove(msg.userId, msg.module, msg.itemId);
-  }
+  await writeReports(runId, [{ msg, report }], deps, { noOps: msg.runId ? 'fill' : 'none' });
+  if (report.result === 'skipped' && report.retryable) await markSkipped(msg, deps);
 }
 
 /**

@@ -239,3 +239,14 @@ describe('writes in doubt', () => {
     expect(withEmail('nestor.wilke@fabrikam.example')).toHaveLength(1);
   });
 });
+
+describe('vendor client logs', () => {
+  it("reach the invocation's log, without e-mail addresses", async () => {
+    const id = addContact(adele, { givenName: 'Isaiah', surname: 'Langer', emailAddresses: [{ address: 'isaiah.langer@fabrikam.example' }] });
+    sys.zoho.fault({ match: 'POST /crm/v8/Contacts', response: { kind: 'rateLimit', retryAfterSeconds: 0 } });
+    const log = await sys.work(message(adele, id, 'created'));
+    expect(withEmail('isaiah.langer@fabrikam.example')).toHaveLength(1);
+    expect(log.text()).toMatch(/zoho rate limited, retrying.*POST \/crm\/v8\/Contacts/);
+    expect(log.text()).not.toMatch(/@/);
+  });
+});
