@@ -396,7 +396,8 @@ class BatchRun<Item> {
           await this.deps.links.save({ ...c.value.link, claimToken: undefined, claimedAt: undefined });
           return void later.push(x);
         }
-        if (c.value.claimed) return void claimed.push({ ...x, claim: c.value.link });
+        // (A claim taken over from a worker that died before attempts existed gets ours with the renewal.)
+        if (c.value.claimed) return void claimed.push({ ...x, claim: { ...c.value.link, attempt: attempts[i] } });
         // Linked meanwhile: the engine compares and updates it; still being created elsewhere: wait.
         if (c.value.link.state === 'linked') return void later.push(x);
         throw new ItemBusyError();

@@ -118,6 +118,21 @@ describe('a record linked from two mailboxes', () => {
     expect(await sys.reportLine(megan, b)).toMatchObject({ result: 'skipped', reason: expect.stringMatching(/existed in Zoho before the sync/) });
   });
 
+  it('updates from two mailboxes are field-level: neither undoes the other\'s field', async () => {
+    const a = addContact(adele, { givenName: 'Diego', surname: 'Siciliani', emailAddresses: [{ address: 'diego.siciliani@fabrikam.example' }], jobTitle: 'Buyer' });
+    const b = addContact(megan, { givenName: 'Diego', surname: 'Siciliani', emailAddresses: [{ address: 'diego.siciliani@fabrikam.example' }], jobTitle: 'Buyer' });
+    await sys.change(adele, 'contact', a, 'created');
+    await sys.change(megan, 'contact', b, 'created');
+    const [record] = withEmail('diego.siciliani@fabrikam.example');
+
+    sys.graph.contacts.update(adele, a, { jobTitle: 'Head of Buying' });
+    await sys.change(adele, 'contact', a);
+    sys.graph.contacts.update(megan, b, { mobilePhone: '+1 425 555 0100' });
+    await sys.change(megan, 'contact', b);
+    expect(sys.zoho.record('Contacts', record.id)).toMatchObject({ Title: 'Head of Buying', Mobile: '+1 425 555 0100' });
+    expect(withEmail('diego.siciliani@fabrikam.example')).toHaveLength(1);
+  });
+
   it('created by the sync: the creator\'s delete keeps it for the other mailbox, whose delete then deletes it', async () => {
     const a = addContact(adele, { givenName: 'Joni', surname: 'Sherman', emailAddresses: [{ address: 'joni.sherman@fabrikam.example' }] });
     await sys.change(adele, 'contact', a, 'created');
