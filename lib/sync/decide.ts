@@ -95,7 +95,7 @@ export function removal(f: RemovalFacts): Removal {
   if (f.cancel) return { do: 'cancel' };
   if (f.deletes === 'unlink') return { do: 'unlink', reason: 'the Zoho record is kept (SYNC_DELETES=unlink)' };
   if (f.otherLinks > 0) return { do: 'unlink', reason: `the Zoho record is kept: still linked from ${f.otherLinks} other mailbox${f.otherLinks === 1 ? '' : 'es'}` };
-  if (!f.createdBySync) return { do: 'unlink', reason: 'the Zoho record is kept: it existed in Zoho before the sync' };
+  if (!f.createdBySync) return { do: 'unlink', reason: 'the Zoho record is kept: it existed in Zoho before the sync linked it' };
   return { do: 'delete' };
 }
 

@@ -81,7 +81,7 @@ describe('removal(facts)', () => {
     [{ createdBySync: true, otherLinks: 0, deletes: 'delete', cancel: false }, { do: 'delete' }],
     [{ createdBySync: true, otherLinks: 2, deletes: 'delete', cancel: false }, { do: 'unlink', reason: 'the Zoho record is kept: still linked from 2 other mailboxes' }],
     [{ createdBySync: true, otherLinks: 1, deletes: 'delete', cancel: false }, { do: 'unlink', reason: 'the Zoho record is kept: still linked from 1 other mailbox' }],
-    [{ createdBySync: false, otherLinks: 0, deletes: 'delete', cancel: false }, { do: 'unlink', reason: 'the Zoho record is kept: it existed in Zoho before the sync' }],
+    [{ createdBySync: false, otherLinks: 0, deletes: 'delete', cancel: false }, { do: 'unlink', reason: 'the Zoho record is kept: it existed in Zoho before the sync linked it' }],
     [{ createdBySync: false, otherLinks: 3, deletes: 'delete', cancel: false }, { do: 'unlink', reason: 'the Zoho record is kept: still linked from 3 other mailboxes' }],
     [{ createdBySync: true, otherLinks: 0, deletes: 'unlink', cancel: false }, { do: 'unlink', reason: 'the Zoho record is kept (SYNC_DELETES=unlink)' }],
     [{ createdBySync: false, otherLinks: 0, deletes: 'unlink', cancel: true }, { do: 'cancel' }],
