@@ -10,57 +10,12 @@
  * requests are counted at the SDK (each entity operation, transaction or listed page is one).
  */
 import { performance } from 'node:perf_hooks';
-import { TableClient } from '@azure/data-tables';
 import { QUEUES } from '../lib/queue';
 import { startSystem, type System } from '../test/support/system';
-import { report, table } from './stats';
+import { countTableRequests, report, table, tableRequests } from './stats';
 
 const SIZES = [500, 2000];
 const BASELINE = 200;
-
-/** Table Storage requests made by the code under test (Azurite answers in the same process). */
-const tableRequests = { n: 0 };
-
-function countTableRequests(): void {
-  const proto = TableClient.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-  // A transaction builds its operations through a TableClient of its own, synchronously, before
-  // its one request: those are not requests.
-  let building = false;
-  for (const name of ['createEntity', 'updateEntity', 'upsertEntity', 'deleteEntity', 'getEntity', 'submitTransaction', 'createTable']) {
-    const original = proto[name];
-    proto[name] = function (this: unknown, ...args: unknown[]) {
-      if (building) return original.apply(this, args);
-      tableRequests.n++;
-      if (name !== 'submitTransaction') return original.apply(this, args);
-      building = true;
-      try {
-        return original.apply(this, args);
-      } finally {
-        building = false;
-      }
-    };
-  }
-  const list = proto.listEntities;
-  proto.listEntities = function (this: unknown, ...args: unknown[]) {
-    const iterator = list.apply(this, args) as AsyncIterableIterator<unknown> & { byPage(settings?: unknown): AsyncIterableIterator<unknown[]> };
-    const byPage = iterator.byPage.bind(iterator);
-    // Entities are read a page (one request) at a time: count pages, whichever way they are consumed.
-    return {
-      ...iterator,
-      byPage: (settings?: unknown) => countPages(byPage(settings)),
-      [Symbol.asyncIterator]: async function* () {
-        for await (const page of countPages(byPage())) yield* page;
-      },
-    };
-  };
-}
-
-async function* countPages<T>(pages: AsyncIterableIterator<T[]>): AsyncIterableIterator<T[]> {
-  for await (const page of pages) {
-    tableRequests.n++;
-    yield page;
-  }
-}
 
 function total(counts: Record<string, number>): number {
   return Object.values(counts).reduce((a, b) => a + b, 0);

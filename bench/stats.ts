@@ -1,3 +1,5 @@
+import { TableClient } from '@azure/data-tables';
+
 /** Small helpers shared by the benchmarks: percentiles, a fixed-width table, and the entry point. */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -26,4 +28,48 @@ export function report(title: string, run: () => Promise<string>): void {
       process.exit(1);
     },
   );
+}
+
+/** Table Storage requests made by the code under test (Azurite answers in the same process). */
+export const tableRequests = { n: 0 };
+
+export function countTableRequests(): void {
+  const proto = TableClient.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  // A transaction builds its operations through a TableClient of its own, synchronously, before
+  // its one request: those are not requests.
+  let building = false;
+  for (const name of ['createEntity', 'updateEntity', 'upsertEntity', 'deleteEntity', 'getEntity', 'submitTransaction', 'createTable']) {
+    const original = proto[name];
+    proto[name] = function (this: unknown, ...args: unknown[]) {
+      if (building) return original.apply(this, args);
+      tableRequests.n++;
+      if (name !== 'submitTransaction') return original.apply(this, args);
+      building = true;
+      try {
+        return original.apply(this, args);
+      } finally {
+        building = false;
+      }
+    };
+  }
+  const list = proto.listEntities;
+  proto.listEntities = function (this: unknown, ...args: unknown[]) {
+    const iterator = list.apply(this, args) as AsyncIterableIterator<unknown> & { byPage(settings?: unknown): AsyncIterableIterator<unknown[]> };
+    const byPage = iterator.byPage.bind(iterator);
+    // Entities are read a page (one request) at a time: count pages, whichever way they are consumed.
+    return {
+      ...iterator,
+      byPage: (settings?: unknown) => countPages(byPage(settings)),
+      [Symbol.asyncIterator]: async function* () {
+        for await (const page of countPages(byPage())) yield* page;
+      },
+    };
+  };
+}
+
+async function* countPages<T>(pages: AsyncIterableIterator<T[]>): AsyncIterableIterator<T[]> {
+  for await (const page of pages) {
+    tableRequests.n++;
+    yield page;
+  }
 }

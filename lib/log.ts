@@ -5,6 +5,8 @@ import { emitLog, telemetryEnabled } from './telemetry/signals';
  * stay correlated with the invocation; tests pass a recording one. Properties must never carry
  * e-mail addresses, names or bodies at info level: log ids, counts and codes.
  */
+import { enterInvocation } from './invocation';
+
 export interface Logger {
   debug(message: string, props?: Record<string, unknown>): void;
   info(message: string, props?: Record<string, unknown>): void;
@@ -32,12 +34,15 @@ export function contextLogger(context: ContextLike, base: Record<string, unknown
     if (telemetryEnabled()) return emitLog(level, message, fields);
     context[level](Object.keys(fields).length ? `${message} ${JSON.stringify(fields)}` : message);
   };
-  return {
+  const logger: Logger = {
     debug: (m, p) => write('debug', m, p),
     info: (m, p) => write('info', m, p),
     warn: (m, p) => write('warn', m, p),
     error: (m, p) => write('error', m, p),
   };
+  // The shared Graph and Zoho clients log through the invocation that makes each call.
+  enterInvocation(logger);
+  return logger;
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -7,6 +7,8 @@ import { CallCounter } from './metrics';
 import type { SyncModule } from './modules';
 import { QUEUES, StorageQueue } from './queue';
 import { DeltaLinkRepository } from './state/delta';
+import { invocationLogger } from './invocation';
+import { HolderRepository } from './state/holders';
 import { LinkRepository } from './state/links';
 import { RunRepository } from './state/runs';
 import { SkippedRepository } from './state/skipped';
@@ -50,6 +52,7 @@ export class Runtime {
   readonly subscriptions: SubscriptionRepository;
   readonly subscriptionLookup: CachedSubscriptionLookup;
   readonly links: LinkRepository;
+  readonly holders: HolderRepository;
   readonly eventSeries: EventSeriesRepository;
   readonly runs: RunRepository;
   readonly skipped: SkippedRepository;
@@ -87,6 +90,7 @@ export class Runtime {
     this.subscriptions = new SubscriptionRepository(this.tables);
     this.subscriptionLookup = new CachedSubscriptionLookup(this.subscriptions);
     this.links = new LinkRepository(this.tables);
+    this.holders = new HolderRepository(this.tables);
     this.eventSeries = new EventSeriesRepository(this.tables);
     this.runs = new RunRepository(this.tables);
     this.skipped = new SkippedRepository(this.tables);
@@ -168,7 +172,7 @@ export class Runtime {
         certificatePath: this.config.GRAPH_CLIENT_CERTIFICATE_PATH,
         federatedIdentityClientId: this.config.GRAPH_FEDERATED_IDENTITY_CLIENT_ID,
       },
-      { calls: this.graphCalls, logger: this.logger },
+      { calls: this.graphCalls, logger: invocationLogger(this.logger) },
     );
     return this.graphClient;
   }
@@ -195,7 +199,7 @@ export class Runtime {
       maxConcurrency: this.config.ZOHO_MAX_CONCURRENCY,
       slots: new TableSlotStore(this.tables),
       calls: this.zohoCalls,
-      logger: this.logger,
+      logger: invocationLogger(this.logger),
     });
     return this.zohoClient;
   }
@@ -266,6 +270,7 @@ export class Runtime {
   workerDeps(): WorkerDeps {
     return {
       links: this.links,
+      holders: this.holders,
       zoho: this.zoho,
       config: this.config,
       now: () => new Date(),

@@ -7,7 +7,7 @@
  * Graph's error code. Graph's own message is kept only after e-mail addresses are redacted,
  * because some Graph messages quote the UPN they could not resolve.
  */
-import { parseRetryAfter, redact } from '../vendor';
+import { parseRetryAfter, redact, VendorApiError } from '../vendor';
 
 export { parseRetryAfter, redact };
 
@@ -23,14 +23,15 @@ export interface GraphErrorInit {
   graphMessage?: string;
 }
 
-export class GraphApiError extends Error {
+export class GraphApiError extends VendorApiError {
+  override readonly vendor = 'graph' as const;
   /** HTTP status; 0 when no response arrived (timeout, connection failure, token endpoint down). */
-  readonly status: number;
+  override readonly status: number;
   /** Graph's `error.code` (e.g. ErrorItemNotFound, MailboxNotEnabledForRESTAPI, syncStateNotFound). */
-  readonly code: string;
+  override readonly code: string;
   readonly requestId?: string;
   /** Server-advised wait (Retry-After), or our own estimate for a queue redelivery. */
-  readonly retryAfterMs?: number;
+  override readonly retryAfterMs?: number;
   /** Endpoint label, e.g. "GET /users/{id}/contacts/{id}". */
   readonly endpoint?: string;
   /** Graph's message with e-mail addresses redacted. */
@@ -48,7 +49,7 @@ export class GraphApiError extends Error {
   }
 
   /** True when the same request may succeed later without any change on our side. */
-  get transient(): boolean {
+  override get transient(): boolean {
     return false;
   }
 

@@ -20,6 +20,7 @@ import { describeIssues, graphItemId, userRef } from '../ids';
 import type { LookupClaimRepository } from '../state/lookup-claims';
 import { RunRepository, type ReportItem } from '../state/runs';
 import type { Directory } from '../sync/directory';
+import { createOnce } from '../sync/create-once';
 import { CLAIM_STALE_MS, type ItemReport } from '../sync/engine';
 import type { SyncItemMessage } from '../sync/messages';
 import { ItemBusyError, ZohoRecordRefused, zohoReason } from '../sync/outcome';
@@ -216,40 +217,25 @@ export class MailService {
     const contactId = String(contact.id);
     const key = messageKey(message);
     const label = (message.subject ?? '').trim() || '(no subject)';
-    const claims = this.deps.lookupClaims;
 
-    let caseId: string | undefined;
-    let created = false;
     const notes: string[] = [];
     let cutFields: string[] = [];
-    const known = await claims.get(CASES_MODULE, key);
-    if (known?.state === 'done') {
-      if (await this.deps.zoho.getRecord(CASES_MODULE, known.zohoId, ['Subject'])) caseId = known.zohoId;
-      else await claims.release(CASES_MODULE, key);
-    }
-    if (!caseId) {
-      if (!(await claims.claim(CASES_MODULE, key, this.now(), CLAIM_STALE_MS))) {
-        const again = await claims.get(CASES_MODULE, key);
-        if (again?.state !== 'done') throw new ItemBusyError();
-        caseId = again.zohoId;
-      } else {
-        try {
-          await assertAllowed(this.deps.rights, identity.id, CASES_MODULE, 'create');
-          const [rules, ownerId] = await Promise.all([this.deps.directory.fieldRules(CASES_MODULE), this.deps.directory.ownerFor(identity.id)]);
-          const built = buildCaseRecord({ message, sender, contactId, status: status.value, originField: fields.find((f) => f.api_name === 'Case_Origin'), rules, ownerId });
-          const [r] = await this.deps.zoho.insertRecords(CASES_MODULE, [built.record], { trigger: this.deps.config.ZOHO_TRIGGER });
-          if (r.status === 'error') throw new ZohoRecordRefused(r, CASES_MODULE);
-          caseId = r.id;
-          created = true;
-          notes.push(...built.notes);
-          cutFields = built.cutFields;
-          await claims.done(CASES_MODULE, key, caseId);
-        } catch (err) {
-          await claims.release(CASES_MODULE, key);
-          throw err;
-        }
-      }
-    }
+    // One Case per e-mail: a Case deleted in Zoho since is made again.
+    const made = await createOnce(this.deps.lookupClaims, CASES_MODULE, key, this.now(), {
+      stillThere: async (id: string) => Boolean(await this.deps.zoho.getRecord(CASES_MODULE, id, ['Subject'])),
+      create: async () => {
+        await assertAllowed(this.deps.rights, identity.id, CASES_MODULE, 'create');
+        const [rules, ownerId] = await Promise.all([this.deps.directory.fieldRules(CASES_MODULE), this.deps.directory.ownerFor(identity.id)]);
+        const built = buildCaseRecord({ message, sender, contactId, status: status.value, originField: fields.find((f) => f.api_name === 'Case_Origin'), rules, ownerId });
+        const [r] = await this.deps.zoho.insertRecords(CASES_MODULE, [built.record], { trigger: this.deps.config.ZOHO_TRIGGER });
+        if (r.status === 'error') throw new ZohoRecordRefused(r, CASES_MODULE);
+        notes.push(...built.notes);
+        cutFields = built.cutFields;
+        return { id: r.id };
+      },
+    });
+    const caseId = made.id;
+    const created = made.created;
     if (input.attachments && message.hasAttachments) notes.push(...(await this.attachToCase(identity.id, message.id, caseId, logger)));
     logger.info('e-mail added as a Case', { created, attachments: input.attachments === true });
     const line: RecordLine = {

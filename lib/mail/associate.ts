@@ -16,6 +16,7 @@ import { contentHash } from '../mapping/hash';
 import { LinkConflictError, type Link, type LinkRepository } from '../state/links';
 import type { LookupClaimRepository } from '../state/lookup-claims';
 import type { Directory } from '../sync/directory';
+import { createOnce } from '../sync/create-once';
 import { CLAIM_STALE_MS } from '../sync/engine';
 import { ItemBusyError, ZohoRecordRefused, zohoReason } from '../sync/outcome';
 import type { MailboxRights } from '../sync/rights';
@@ -234,38 +235,22 @@ export class MailFiler {
    * or it exists in a module MAIL_CAPTURE does not count), and only then inserted.
    */
   async createFor(module: 'Contacts' | 'Leads', address: string, displayName: string, userId: string, extra: ZohoRecord = {}): Promise<{ id: string; created: boolean; name?: string; notes: string[] }> {
-    const claims = this.deps.lookupClaims;
-    const known = await claims.get(module, address);
-    if (known?.state === 'done') return { id: known.zohoId, created: false, notes: [] };
-    if (!(await claims.claim(module, address, this.deps.now(), CLAIM_STALE_MS))) {
-      const again = await claims.get(module, address);
-      if (again?.state === 'done') return { id: again.zohoId, created: false, notes: [] };
-      throw new ItemBusyError();
-    }
-    try {
-      const existing = (await this.deps.zoho.earliestByField(module, 'Email', [address], PERSON_FIELDS)).get(address);
-      if (existing) {
-        await claims.done(module, address, String(existing.id));
-        return { id: String(existing.id), created: false, name: nameOf(existing), notes: [] };
-      }
-      await assertAllowed(this.deps.rights, userId, module, 'create');
-      const [rules, ownerId] = await Promise.all([this.deps.directory.fieldRules(module), this.deps.directory.ownerFor(userId)]);
-      const person = newPersonRecord(module, address, displayName, rules, ownerId);
-      const [r] = await this.deps.zoho.insertRecords(module, [{ ...person.record, ...extra }], { trigger: this.deps.config.ZOHO_TRIGGER });
-      let id: string;
-      if (r.status === 'error') {
-        if (r.code !== 'DUPLICATE_DATA' || !r.duplicateId) throw new ZohoRecordRefused(r, module);
-        id = r.duplicateId;
-      } else {
-        id = r.id;
-      }
-      await claims.done(module, address, id);
-      const name = [person.record.First_Name, person.record.Last_Name].filter(Boolean).join(' ');
-      return { id, created: r.status === 'success', name, notes: person.notes };
-    } catch (err) {
-      await claims.release(module, address);
-      throw err;
-    }
+    const made = await createOnce<{ name?: string; notes: string[] }>(this.deps.lookupClaims, module, address, this.deps.now(), {
+      find: async () => {
+        const existing = (await this.deps.zoho.earliestByField(module, 'Email', [address], PERSON_FIELDS)).get(address);
+        return existing ? { id: String(existing.id), name: nameOf(existing), notes: [] } : undefined;
+      },
+      create: async () => {
+        await assertAllowed(this.deps.rights, userId, module, 'create');
+        const [rules, ownerId] = await Promise.all([this.deps.directory.fieldRules(module), this.deps.directory.ownerFor(userId)]);
+        const person = newPersonRecord(module, address, displayName, rules, ownerId);
+        const [r] = await this.deps.zoho.insertRecords(module, [{ ...person.record, ...extra }], { trigger: this.deps.config.ZOHO_TRIGGER });
+        if (r.status === 'error' && (r.code !== 'DUPLICATE_DATA' || !r.duplicateId)) throw new ZohoRecordRefused(r, module);
+        const id = r.status === 'error' ? r.duplicateId! : r.id;
+        return { id, name: [person.record.First_Name, person.record.Last_Name].filter(Boolean).join(' '), notes: person.notes, existed: r.status === 'error' };
+      },
+    });
+    return { id: made.id, created: made.created, name: made.value?.name, notes: made.value?.notes ?? [] };
   }
 
   /**

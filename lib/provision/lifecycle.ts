@@ -1,4 +1,5 @@
 import { GraphApiError, GraphNotFoundError } from '../graph/errors';
+import { onFailure, type RetryPolicy } from '../sync/failure';
 import { LifecycleMessage } from '../sync/messages';
 import type { SubscriptionRecord } from '../state/subscriptions';
 import { lifecycleAction, type LifecycleAction } from './decisions';
@@ -8,7 +9,26 @@ import { noteSlotOnUser } from './provision';
 import { isLive, recreateSlot, removeSlot } from './slots';
 import { expiryFor } from './specs';
 
-export type LifecycleOutcome = LifecycleAction | 'invalid' | 'renew-failed' | 'recreate-failed' | 'not-provisioned';
+export type LifecycleOutcome = LifecycleAction | 'invalid' | 'renew-failed' | 'recreate-failed' | 'not-provisioned' | 'failed';
+
+/**
+ * The lifecycle-worker: one message, under the workers' one failure policy (lib/sync/failure.ts):
+ * throttling and outages are retried by the queue, anything else (or the last delivery) is logged
+ * as failed instead of going to the poison queue unseen.
+ */
+export async function processLifecycle(deps: ProvisionDeps, raw: unknown, dequeueCount: number, policy: RetryPolicy): Promise<LifecycleOutcome> {
+  try {
+    return await handleLifecycle(deps, raw);
+  } catch (err) {
+    const action = onFailure(err, { dequeueCount, deferrals: 0 }, policy);
+    if (action.do !== 'give-up') {
+      deps.logger.warn('lifecycle event failed; the queue will retry it', { code: action.code, dequeueCount });
+      throw err;
+    }
+    deps.logger.error('lifecycle event failed for good', { code: action.code, reason: action.reason, dequeueCount });
+    return 'failed';
+  }
+}
 
 /** Thrown for a failure worth another delivery (throttling, outage): the queue retries it. */
 export class RetryLater extends Error {

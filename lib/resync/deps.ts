@@ -5,6 +5,7 @@ import type { SyncModule } from '../modules';
 import type { MessageQueue } from '../queue';
 import type { Runtime } from '../runtime';
 import type { DeltaLinkRepository } from '../state/delta';
+import type { HolderRepository } from '../state/holders';
 import type { LinkRepository } from '../state/links';
 import type { RunRepository } from '../state/runs';
 import type { SkippedRepository } from '../state/skipped';
@@ -24,6 +25,7 @@ export interface ResyncDeps {
   graph: GraphApi;
   zoho: ZohoPort;
   links: LinkRepository;
+  holders: HolderRepository;
   runs: RunRepository;
   skipped: SkippedRepository;
   deltaLinks: Pick<DeltaLinkRepository, 'get' | 'put'>;
@@ -53,6 +55,7 @@ export function resyncDeps(rt: Runtime): ResyncDeps {
     graph: rt.graph,
     zoho: rt.zoho,
     links: rt.links,
+    holders: rt.holders,
     runs: rt.runs,
     skipped: rt.skipped,
     deltaLinks: rt.deltaLinks,

@@ -18,13 +18,13 @@ import { findUser } from '../provision/graph-ops';
 import { isObjectId } from '../ids';
 import type { SyncModule } from '../modules';
 import type { Link } from '../state/links';
-import type { ReportItem } from '../state/runs';
 import type { SkippedItem } from '../state/skipped';
 import { mapLimit } from '../pool';
 import { applyRemovals, syncBatch, type BatchDeps, type BatchEntry, type BatchResult, type PendingRemoval } from '../sync/batch';
 import type { ModuleAdapter } from '../sync/engine';
 import type { ResyncJobMessage, SyncItemMessage } from '../sync/messages';
-import { classify, finalReason, type Outcome } from '../sync/outcome';
+import { onFailure, policyFor, type FailureAction } from '../sync/failure';
+import { writeReports } from '../sync/report-writer';
 import type { ResyncDeps } from './deps';
 import { enumerateModule, type Enumeration } from './enumerate';
 import { massDeleteDecision } from './guard';
@@ -86,9 +86,9 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
   try {
     userId = await resolveUser(user, deps);
   } catch (err) {
-    const outcome: Outcome = err instanceof UserNotFound ? { transient: false, code: err.name, reason: err.message } : classify(err);
-    if (outcome.transient && dequeueCount < deps.config.SYNC_MAX_ATTEMPTS) throw err;
-    await finish(msg.jobId, user, { state: 'failed', message: finalReason(outcome, dequeueCount), modules: [], ...calls() }, deps);
+    const action: FailureAction = err instanceof UserNotFound ? { do: 'give-up', code: err.name, reason: err.message } : onFailure(err, { dequeueCount, deferrals: 0 }, policyFor(deps.config, false));
+    if (action.do !== 'give-up') throw err;
+    await finish(msg.jobId, user, { state: 'failed', message: action.reason, modules: [], ...calls() }, deps);
     return;
   }
   await deps.jobs.update(msg.jobId, user, { userId });
@@ -145,19 +145,19 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
         summary.outOfScope = work.outOfScope;
         summary.reconciled = work.reconcile;
         progress.addTotal(work.entries.length);
-        const result = await syncBatch(work.entries, adapter, batchDeps(deps, logger, links, progress));
+        const result = await syncBatch(work.entries, adapter, { ...batchDeps(deps, logger, links, progress), verifyLinked: enumeration?.mode === 'full' });
         summary.unchanged += await record(msg.jobId, result, skippedKeys, deps);
         summary.handedOff += result.handedOff.length;
         linked += links.filter((l) => l.state === 'linked').length;
         pending.push({ module, adapter, removals: result.removals, deltaLinks: enumeration?.deltaLinks ?? [], summary });
       }
     } catch (err) {
-      const outcome = classify(err);
+      const action = onFailure(err, { dequeueCount, deferrals: 0 }, policyFor(deps.config, false));
       // The whole part is redelivered: every step is idempotent, and items already synced are found unchanged.
-      if (outcome.transient && dequeueCount < deps.config.SYNC_MAX_ATTEMPTS) throw err;
+      if (action.do !== 'give-up') throw err;
       summary.status = 'failed';
-      summary.note = finalReason(outcome, dequeueCount);
-      logger.warn('resync module failed', { jobId: msg.jobId, module, code: outcome.code });
+      summary.note = action.reason;
+      logger.warn('resync module failed', { jobId: msg.jobId, module, code: action.code });
     } finally {
       const after = calls();
       summary.graphCalls += after.graphCalls - before.graphCalls;
@@ -231,6 +231,7 @@ async function resolveUser(user: string, deps: ResyncDeps): Promise<string> {
 function batchDeps(deps: ResyncDeps, logger: Logger, links: readonly Link[] | undefined, progress: Progress | undefined): BatchDeps {
   return {
     links: deps.links,
+    holders: deps.holders,
     zoho: deps.zoho,
     config: deps.config,
     logger,
@@ -243,36 +244,9 @@ function batchDeps(deps: ResyncDeps, logger: Logger, links: readonly Link[] | un
   };
 }
 
-/**
- * Writes the results as the sync worker does: a report row per item (unchanged items are only
- * counted, unless they were retried from the skipped list), skipped items kept for the next run,
- * items that went through removed from it. Returns how many were unchanged.
- */
-async function record(runId: string, result: BatchResult, skippedKeys: Set<string>, deps: ResyncDeps): Promise<number> {
-  let unchanged = 0;
-  const at = deps.now().toISOString();
-  const lines: ReportItem[] = [];
-  const skippedChanges: (() => Promise<void>)[] = [];
-  for (const { msg, report } of result.results) {
-    const wasSkipped = skippedKeys.has(`${msg.module}|${msg.itemId}`);
-    const forget = () => deps.skipped.remove(msg.userId, msg.module, msg.itemId);
-    if (!report || (report.result === 'unchanged' && !msg.retryOfSkipped)) {
-      if (report) unchanged++;
-      if (wasSkipped && msg.retryOfSkipped) skippedChanges.push(forget);
-      continue;
-    }
-    const { retryable, ...item } = report;
-    lines.push({ ...item, runId, userId: msg.userId, module: msg.module, itemId: msg.itemId, retriedFromSkip: msg.retryOfSkipped, at });
-    if (report.result === 'skipped' && retryable) {
-      skippedChanges.push(() => deps.skipped.put({ userId: msg.userId, module: msg.module, itemId: msg.itemId, reason: report.reason ?? 'skipped', code: report.code, runId, at, scope: msg.scope }));
-    } else if (wasSkipped) {
-      skippedChanges.push(forget);
-    }
-  }
-  // A bulk run writes thousands of lines: 100 per Table transaction. Skipped-list changes are few.
-  await deps.runs.putItems(lines);
-  await mapLimit(skippedChanges, STORE_PARALLELISM, (change) => change());
-  return unchanged;
+/** The run's lines and skipped-list changes (lib/sync/report-writer.ts); returns how many were unchanged. */
+function record(runId: string, result: BatchResult, skippedKeys: Set<string>, deps: ResyncDeps): Promise<number> {
+  return writeReports(runId, result.results, deps, { noOps: 'count', listedAsSkipped: (msg) => skippedKeys.has(`${msg.module}|${msg.itemId}`) });
 }
 
 async function handOffMail(

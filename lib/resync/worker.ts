@@ -8,7 +8,7 @@ import type { Logger } from '../log';
 import { messageBody } from '../queue';
 import type { SyncRun } from '../state/runs';
 import { ResyncJobMessage } from '../sync/messages';
-import { classify, finalReason } from '../sync/outcome';
+import { onFailure, policyFor } from '../sync/failure';
 import type { ResyncDeps } from './deps';
 import { isFinished } from './jobs';
 import { processPart, syncRunRow } from './part';
@@ -36,15 +36,15 @@ export async function processResyncMessage(raw: unknown, dequeueCount: number, d
     try {
       await processPart(msg, user, dequeueCount, deps, logger);
     } catch (err) {
-      const outcome = classify(err);
-      if (dequeueCount < deps.config.SYNC_MAX_ATTEMPTS) {
-        logger.warn('resync part failed; the queue will retry it', { ...log, code: outcome.code, error: (err as Error).name });
+      const action = onFailure(err, { dequeueCount, deferrals: 0 }, policyFor(deps.config, false));
+      if (action.do !== 'give-up') {
+        logger.warn('resync part failed; the queue will retry it', { ...log, code: action.code, error: (err as Error).name });
         throw err;
       }
-      // Last delivery: say so in the report instead of leaving the user "running" forever.
-      await deps.jobs.update(msg.jobId, user, { state: 'failed', message: finalReason(outcome, dequeueCount), finishedAt: deps.now().toISOString() });
+      // Permanent, or the last delivery: say so in the report instead of leaving the user "running" forever.
+      await deps.jobs.update(msg.jobId, user, { state: 'failed', message: action.reason, finishedAt: deps.now().toISOString() });
       await syncRunRow(msg.jobId, deps);
-      logger.error('resync part failed for good', { ...log, code: outcome.code });
+      logger.error('resync part failed for good', { ...log, code: action.code });
     }
     logger.info('resync part processed', log);
     return 'part';
@@ -53,10 +53,10 @@ export async function processResyncMessage(raw: unknown, dequeueCount: number, d
   try {
     return await plan(msg, deps, logger);
   } catch (err) {
-    const outcome = classify(err);
-    if (dequeueCount < deps.config.SYNC_MAX_ATTEMPTS) throw err;
-    await deps.runs.updateRun(msg.jobId, { state: 'failed', message: `The job could not be split per user: ${finalReason(outcome, dequeueCount)}` });
-    logger.error('resync job could not be planned', { ...log, code: outcome.code });
+    const action = onFailure(err, { dequeueCount, deferrals: 0 }, policyFor(deps.config, false));
+    if (action.do !== 'give-up') throw err;
+    await deps.runs.updateRun(msg.jobId, { state: 'failed', message: `The job could not be split per user: ${action.reason}` });
+    logger.error('resync job could not be planned', { ...log, code: action.code });
     return 'planned';
   }
 }

@@ -19,8 +19,20 @@ export interface Link {
   zohoId?: string;
   origin?: LinkOrigin;
   changeKey?: string;
-  /** hash of the mapped Zoho fields last written; equal hash = nothing to write */
+  /** hash of the mapped Zoho fields last written (rows written before snapshots only have this) */
   hash?: string;
+  /**
+   * The mapped field values last synced to Zoho, JSON of field → compact value (lib/sync/snapshot.ts):
+   * the base of field-level writes. A field whose write is in doubt holds the unknown marker.
+   */
+  snapshot?: string;
+  /** Zoho's Modified_Time after our last write, as Zoho answered it */
+  zohoModifiedAt?: string;
+  /**
+   * A claim's write in doubt: JSON of what the attempt sent (its dedup values, snapshot, origin,
+   * target), stored with the claim before the Zoho call, so a lost answer is resolved from it.
+   */
+  attempt?: string;
   lastResult?: string;
   lastSyncedAt?: string;
   /** extra state per module (e.g. the e-mail association ids of a message), JSON */
@@ -49,7 +61,7 @@ function toLink(row: Row & { etag: string }): Link {
     state: row.state,
     etag: row.etag,
   };
-  for (const key of ['claimToken', 'claimedAt', 'zohoModule', 'zohoId', 'origin', 'changeKey', 'hash', 'lastResult', 'lastSyncedAt', 'extra'] as const) {
+  for (const key of ['claimToken', 'claimedAt', 'zohoModule', 'zohoId', 'origin', 'changeKey', 'hash', 'snapshot', 'zohoModifiedAt', 'attempt', 'lastResult', 'lastSyncedAt', 'extra'] as const) {
     const value = row[key];
     if (value) (link as unknown as Record<string, unknown>)[key] = value;
   }
@@ -70,6 +82,9 @@ function toRow(link: Omit<Link, 'etag'>): Row {
     origin: link.origin,
     changeKey: link.changeKey ?? '',
     hash: link.hash ?? '',
+    snapshot: link.snapshot ?? '',
+    zohoModifiedAt: link.zohoModifiedAt ?? '',
+    attempt: link.attempt ?? '',
     lastResult: fitProperty(link.lastResult ?? '', 1000),
     lastSyncedAt: link.lastSyncedAt ?? '',
     extra: link.extra ?? '',
@@ -111,9 +126,9 @@ export class LinkRepository {
    * Insert-if-absent: the first worker to see an item owns its creation in Zoho. A claim older than
    * `staleAfterMs` belongs to a worker that died mid-way and is taken over (conditionally).
    */
-  async claim(userId: string, module: SyncModule, graphId: string, token: string, now: Date, staleAfterMs: number): Promise<ClaimResult> {
+  async claim(userId: string, module: SyncModule, graphId: string, token: string, now: Date, staleAfterMs: number, attempt?: string): Promise<ClaimResult> {
     const table = await this.table();
-    const fresh: Omit<Link, 'etag'> = { userId, module, graphId, state: 'claimed', claimToken: token, claimedAt: now.toISOString() };
+    const fresh: Omit<Link, 'etag'> = { userId, module, graphId, state: 'claimed', claimToken: token, claimedAt: now.toISOString(), attempt };
     try {
       const res = await table.createEntity(toRow(fresh));
       return { claimed: true, link: { ...fresh, etag: res.etag ?? '' } };
@@ -121,7 +136,7 @@ export class LinkRepository {
       if (!isConflict(err)) throw err;
     }
     const existing = await this.get(userId, module, graphId);
-    if (!existing) return this.claim(userId, module, graphId, token, now, staleAfterMs);
+    if (!existing) return this.claim(userId, module, graphId, token, now, staleAfterMs, attempt);
     if (!isStaleClaim(existing, now, staleAfterMs)) return { claimed: false, link: existing };
     try {
       const taken = { ...existing, claimToken: token, claimedAt: now.toISOString() };
@@ -139,7 +154,7 @@ export class LinkRepository {
    * claimed item by item. One answer per item, in order.
    */
   async claimMany(
-    items: readonly { userId: string; module: SyncModule; graphId: string }[],
+    items: readonly { userId: string; module: SyncModule; graphId: string; attempt?: string }[],
     token: string,
     now: Date,
     staleAfterMs: number,
@@ -147,11 +162,11 @@ export class LinkRepository {
     const table = await this.table();
     const out = new Array<PromiseSettledResult<ClaimResult>>(items.length);
     const fresh = items.map((item, index) => {
-      const link: Omit<Link, 'etag'> = { userId: item.userId, module: item.module, graphId: item.graphId, state: 'claimed', claimToken: token, claimedAt: now.toISOString() };
+      const link: Omit<Link, 'etag'> = { userId: item.userId, module: item.module, graphId: item.graphId, state: 'claimed', claimToken: token, claimedAt: now.toISOString(), attempt: item.attempt };
       return { index, link, row: toRow(link) };
     });
     const one = async (link: Omit<Link, 'etag'>): Promise<ClaimResult> => {
-      const c = await this.claim(link.userId, link.module, link.graphId, token, now, staleAfterMs);
+      const c = await this.claim(link.userId, link.module, link.graphId, token, now, staleAfterMs, link.attempt);
       // A claim with our token is ours: a transaction whose answer was lost wrote it.
       return !c.claimed && c.link.state === 'claimed' && c.link.claimToken === token ? { claimed: true, link: c.link } : c;
     };

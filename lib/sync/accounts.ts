@@ -1,7 +1,7 @@
 import { buildCoql, where } from '../zoho/coql';
 import type { LookupClaimRepository } from '../state/lookup-claims';
-import { CLAIM_STALE_MS } from './engine';
-import { ItemBusyError, ZohoRecordRefused } from './outcome';
+import { createOnce } from './create-once';
+import { ZohoRecordRefused } from './outcome';
 import type { ZohoPort } from './ports';
 
 const MODULE = 'Accounts';
@@ -33,23 +33,20 @@ export class AccountResolver {
   private async lookUp(key: string, name: string, ownerId?: string): Promise<{ id: string; created: boolean }> {
     const known = await this.claims.get(MODULE, key);
     if (known?.state === 'done') return this.remember(key, known.zohoId, false);
-
+    // Most companies exist: found without a claim; only a creation is claimed.
     const found = await this.find(name);
     if (found) {
       await this.claims.done(MODULE, key, found);
       return this.remember(key, found, false);
     }
-    if (!(await this.claims.claim(MODULE, key, this.now(), CLAIM_STALE_MS))) throw new ItemBusyError();
-    try {
-      // Someone may have created it between our search and our claim.
-      const again = await this.find(name);
-      const id = again ?? (await this.create(name, ownerId));
-      await this.claims.done(MODULE, key, id);
-      return this.remember(key, id, !again);
-    } catch (err) {
-      await this.claims.release(MODULE, key);
-      throw err;
-    }
+    const made = await createOnce(this.claims, MODULE, key, this.now(), {
+      find: async () => {
+        const id = await this.find(name);
+        return id ? { id } : undefined;
+      },
+      create: async () => ({ id: await this.create(name, ownerId) }),
+    });
+    return this.remember(key, made.id, made.created);
   }
 
   /**

@@ -11,14 +11,21 @@
  * mass-delete guard over everything a run would delete before deleting anything.
  */
 import { randomUUID } from 'node:crypto';
+import { holderKey } from '../state/holders';
 import { isStaleClaim, LinkConflictError, type Link, type LinkOrigin } from '../state/links';
 import { mapLimit } from '../pool';
 import { chunk, MAX_IDS_PER_DELETE, MAX_RECORDS_PER_WRITE } from '../zoho/records';
 import type { ZohoRecord, ZohoRecordResult } from '../zoho/types';
-import { CLAIM_STALE_MS, mayDelete, recordGone, refusal, releaseClaim, removalReport, removeInZoho, syncItem, type DedupAnswer, type EngineDeps, type ItemReport, type Mapped, type ModuleAdapter, type Resolved } from './engine';
+import { decide } from './decide';
+import {
+  CLAIM_STALE_MS, fieldsOf, fillPlan, linkedRow, linkReport, outlookChange, recordGone, refusal, releaseClaim, removalFor, removalReport, removeInZoho, syncItem,
+  type DedupAnswer, type EngineDeps, type ItemReport, type Mapped, type ModuleAdapter, type Resolved,
+} from './engine';
 import type { SyncItemMessage } from './messages';
+import { DEFAULT_POLICY, onFailure } from './failure';
 import { classify, ItemBusyError, ZohoRecordRefused } from './outcome';
 import type { SyncQueue } from './ports';
+import { attemptOf, parseSnapshot, pickWrite, serializeSnapshot, withWritten } from './snapshot';
 
 export interface BatchEntry {
   msg: SyncItemMessage;
@@ -61,6 +68,11 @@ export interface BatchDeps extends Omit<EngineDeps, 'claimToken'> {
   concurrency?: number;
   /** the user's links of this module, listed once by the caller; otherwise read one by one */
   knownLinks?: Map<string, Link>;
+  /**
+   * A full resync also asks Zoho whether the records of unchanged items still exist (100 ids per
+   * COQL call), so "deleted in Zoho, unchanged in Outlook" is decided by the table, not left linked.
+   */
+  verifyLinked?: boolean;
   onProgress?(finished: number): void;
 }
 
@@ -73,11 +85,13 @@ interface ToWrite<Item> {
   item: Item;
   mapped: Mapped;
   resolved?: Resolved;
+  /** the fields to write (an update: changed in Outlook; a link: empty in Zoho); all when absent */
+  keys?: string[];
 }
 
 interface Claimed<Item> extends ToWrite<Item> {
   claim: Link;
-  target?: { id: string; reason: string };
+  target?: { id: string; how: string; record?: Record<string, unknown> };
 }
 
 /**
@@ -111,6 +125,7 @@ class BatchRun<Item> {
     const updates: (ToWrite<Item> & { link: Link })[] = [];
     const fresh: ToWrite<Item>[] = [];
     const viaEngine: { msg: SyncItemMessage; item: Item }[] = [];
+    const unchanged: { msg: SyncItemMessage; link: Link; label: string }[] = [];
     const bulk = typeof this.adapter.findExistingMany === 'function';
 
     await mapLimit(entries, this.concurrency, async ({ msg, verifyOnly, preread }) => {
@@ -127,8 +142,12 @@ class BatchRun<Item> {
         if (mapped.skipReason) return this.done(msg, { result: 'skipped', label: mapped.label, reason: mapped.skipReason, retryable: false });
         if (link?.state === 'linked') {
           // Outlook bumps change keys on mere opens; the mapped content decides, not the change key.
-          if (link.hash === mapped.hash) return this.done(msg, { result: 'unchanged', label: mapped.label, zohoModule: link.zohoModule, zohoId: link.zohoId });
-          updates.push({ msg, item, mapped, link });
+          const change = outlookChange(link, mapped);
+          if (decide('linked', change.state, 'unknown').do === 'nothing') {
+            if (this.deps.verifyLinked) return void unchanged.push({ msg, link, label: mapped.label });
+            return this.done(msg, { result: 'unchanged', label: mapped.label, zohoModule: link.zohoModule, zohoId: link.zohoId });
+          }
+          updates.push({ msg, item, mapped, link, keys: change.keys });
         } else {
           fresh.push({ msg, item, mapped });
         }
@@ -137,6 +156,7 @@ class BatchRun<Item> {
       }
     });
 
+    await this.verifyUnchanged(unchanged);
     const again = await this.updateLinked(updates);
     const deferred: { msg: SyncItemMessage; item: Item }[] = [];
     for (const group of chunk([...fresh, ...again], GROUP_SIZE)) {
@@ -151,16 +171,41 @@ class BatchRun<Item> {
     return this.out;
   }
 
-  async remove(removals: readonly PendingRemoval[]): Promise<BatchResult> {
-    const allowed = (r: PendingRemoval) => mayDelete(r.link, this.deps.config.SYNC_DELETES, r.cancel);
-    const unlinkOnly = removals.filter((r) => !allowed(r));
-    const toCancel = removals.filter((r) => allowed(r) && r.cancel && this.adapter.cancelRecord);
-    const toDelete = removals.filter((r) => allowed(r) && !toCancel.includes(r));
-
-    await mapLimit(unlinkOnly, this.concurrency, async (r) => {
+  /** Unchanged items whose record Zoho no longer has: the table says unlink (a later Outlook change adds it again). */
+  private async verifyUnchanged(list: { msg: SyncItemMessage; link: Link; label: string }[]): Promise<void> {
+    if (list.length === 0) return;
+    let present: Map<string, unknown>;
+    try {
+      present = await this.deps.zoho.earliestByField(this.adapter.zohoModule, 'id', list.map((x) => x.link.zohoId!), []);
+    } catch (err) {
+      await mapLimit(list, this.concurrency, (x) => this.fail(x.msg, err));
+      return;
+    }
+    await mapLimit(list, this.concurrency, async ({ msg, link, label }) => {
+      const base = { label, zohoModule: link.zohoModule, zohoId: link.zohoId };
+      const action = decide('linked', 'unchanged', present.has(String(link.zohoId).toLowerCase()) ? 'present' : 'deleted');
+      if (action.do !== 'unlink') return this.done(msg, { result: 'unchanged', ...base });
       try {
+        await this.deps.holders.release(link.zohoModule!, link.zohoId!, holderKey(link), false);
+        await this.deps.links.delete(link);
+        this.done(msg, { result: 'skipped', reason: action.reason, retryable: false, ...base });
+      } catch (err) {
+        await this.fail(msg, err);
+      }
+    });
+  }
+
+  async remove(removals: readonly PendingRemoval[]): Promise<BatchResult> {
+    const toCancel: PendingRemoval[] = [];
+    const toDelete: PendingRemoval[] = [];
+    // The engine's removal rule, record by record (shared and pre-existing records only lose the link).
+    await mapLimit(removals, this.concurrency, async (r) => {
+      try {
+        const rule = await removalFor(r.link, r.cancel === true && this.adapter.cancelRecord !== undefined, this.deps);
+        if (rule.do === 'cancel') return void toCancel.push(r);
+        if (rule.do === 'delete') return void toDelete.push(r);
         await this.deps.links.delete(r.link);
-        this.done(r.msg, removalReport(r.link, r.why, 'kept'));
+        this.done(r.msg, removalReport(r.link, r.why, { kept: rule.reason }));
       } catch (err) {
         await this.fail(r.msg, err);
       }
@@ -249,15 +294,19 @@ class BatchRun<Item> {
    * and retried by the next manual resync.
    */
   private async fail(msg: SyncItemMessage, err: unknown): Promise<void> {
-    const outcome = classify(err);
-    if (outcome.transient || err instanceof ItemBusyError) {
-      await this.deps.queue.send({ ...msg, deferrals: undefined }, { visibilityTimeoutSeconds: this.deps.busyRetrySeconds });
+    const busyRetryMs = this.deps.busyRetrySeconds * 1000;
+    // The bulk path has made no delivery of its own: anything not permanent goes to the queue,
+    // after the vendor's Retry-After when it asked for one.
+    const action = onFailure(err, { dequeueCount: 0, deferrals: 0 }, { ...DEFAULT_POLICY, maxAttempts: 1, busyRetryMs });
+    if (action.do !== 'give-up') {
+      const delay = action.do === 'defer' ? Math.max(action.ms, busyRetryMs) : busyRetryMs;
+      await this.deps.queue.send({ ...msg, deferrals: undefined }, { visibilityTimeoutSeconds: Math.ceil(delay / 1000) });
       this.out.handedOff.push(msg);
       this.progress();
-      this.deps.logger.info('item handed to the sync worker', { module: msg.module, code: outcome.code });
+      this.deps.logger.info('item handed to the sync worker', { module: msg.module, code: action.code });
       return;
     }
-    this.done(msg, { result: 'skipped', reason: outcome.reason, code: outcome.code, retryable: true });
+    this.done(msg, { result: 'skipped', reason: action.reason, code: action.code, retryable: true });
   }
 
   /** Resolves look-ups in parallel; an item whose look-up another one is creating is tried again after. */
@@ -266,7 +315,7 @@ class BatchRun<Item> {
     const ok: T[] = [];
     const attempt = async (x: T, retryBusy: boolean) => {
       try {
-        x.resolved = await this.adapter.resolve(x.item, x.mapped);
+        x.resolved = await this.adapter.resolve(x.item, x.mapped, x.keys ? new Set(x.keys) : undefined);
         ok.push(x);
       } catch (err) {
         if (retryBusy && err instanceof ItemBusyError) return void busy.push(x);
@@ -285,17 +334,18 @@ class BatchRun<Item> {
     const recreate: ToWrite<Item>[] = [];
     const ready = await this.resolveAll(updates);
     await Promise.all(chunk(ready, MAX_RECORDS_PER_WRITE).map(async (part) => {
-      const results = await this.write('update', part.map((x) => ({ ...x.resolved!.record, id: x.link.zohoId })), part);
+      const results = await this.write('update', part.map((x) => ({ ...pickWrite(x.resolved!.record, fieldsOf(x.mapped), x.keys!), id: x.link.zohoId })), part);
       if (!results) return;
       const written: (ToWrite<Item> & { link: Link })[] = [];
       await mapLimit(part, this.concurrency, async (x, i) => {
         const r = results[i];
         try {
           if (r.status === 'error') {
-            if (!recordGone(r)) throw await refusal(r, x.item, this.adapter);
+            if (decide('linked', 'changed', recordGone(r) ? 'deleted' : 'unknown').do !== 'recreate') throw await refusal(r, x.item, this.adapter);
             // Someone deleted the record in Zoho: forget it and treat the item as new.
+            await this.deps.holders.release(x.link.zohoModule!, x.link.zohoId!, holderKey(x.link), x.link.origin === 'created');
             await this.deps.links.delete(x.link);
-            recreate.push(x);
+            recreate.push({ msg: x.msg, item: x.item, mapped: x.mapped });
             return;
           }
           written.push(x);
@@ -303,7 +353,15 @@ class BatchRun<Item> {
           await this.fail(x.msg, err);
         }
       });
-      const saved = await this.deps.links.saveMany(written.map((x) => ({ ...x.link, hash: x.mapped.hash, changeKey: this.adapter.changeKey(x.item), lastResult: 'updated', lastSyncedAt: this.deps.now().toISOString() })));
+      const at = this.deps.now().toISOString();
+      const saved = await this.deps.links.saveMany(
+        written.map((x, i) => {
+          const sent = x.keys!.filter((k) => k in pickWrite(x.resolved!.record, fieldsOf(x.mapped), x.keys!));
+          const snapshot = serializeSnapshot(withWritten(parseSnapshot(x.link.snapshot) ?? {}, fieldsOf(x.mapped), sent));
+          const r = results[part.indexOf(written[i])];
+          return { ...x.link, hash: x.mapped.hash, snapshot, zohoModifiedAt: (r.status === 'success' && r.modifiedTime) || x.link.zohoModifiedAt, changeKey: this.adapter.changeKey(x.item), lastResult: 'updated', lastSyncedAt: at };
+        }),
+      );
       await mapLimit(written, this.concurrency, async (x, i) => {
         const s = saved[i];
         if (s.status === 'rejected') return this.fail(x.msg, s.reason);
@@ -314,19 +372,32 @@ class BatchRun<Item> {
   }
 
   /**
-   * First-seen items: claim each (insert-if-absent, 100 per Table transaction), resolve, renew the
-   * claims, one batched dedup look-up, then insert the new ones and update the ones that match an
-   * existing record. Returns the items the engine must take one by one.
+   * First-seen items: claim each (insert-if-absent, 100 per Table transaction, each claim carrying
+   * what its write will send), one batched dedup look-up, resolve (a link only the fields it
+   * fills), renew the claims, then insert the new ones and fill the empty fields of the ones that
+   * match an existing record. Returns the items the engine must take one by one.
    */
   private async createOrLink(group: ToWrite<Item>[]): Promise<{ later: { msg: SyncItemMessage; item: Item }[]; deferred: Claimed<Item>[] }> {
     const later: { msg: SyncItemMessage; item: Item }[] = [];
     const claimed: Claimed<Item>[] = [];
-    const claims = await this.deps.links.claimMany(group.map((x) => ({ userId: x.msg.userId, module: x.msg.module, graphId: x.msg.itemId })), this.token, this.deps.now(), CLAIM_STALE_MS);
+    const attempts = group.map((x) => JSON.stringify(attemptOf(x.mapped.record, fieldsOf(x.mapped), 'created', this.deps.now())));
+    const claims = await this.deps.links.claimMany(
+      group.map((x, i) => ({ userId: x.msg.userId, module: x.msg.module, graphId: x.msg.itemId, attempt: attempts[i] })),
+      this.token,
+      this.deps.now(),
+      CLAIM_STALE_MS,
+    );
     await mapLimit(group, this.concurrency, async (x, i) => {
       const c = claims[i];
       try {
         if (c.status === 'rejected') throw c.reason;
-        if (c.value.claimed) return void claimed.push({ ...x, claim: c.value.link });
+        if (c.value.claimed && c.value.link.attempt && c.value.link.attempt !== attempts[i]) {
+          // Taken over from an attempt whose answer was lost: left in doubt for the engine to resolve.
+          await this.deps.links.save({ ...c.value.link, claimToken: undefined, claimedAt: undefined });
+          return void later.push(x);
+        }
+        // (A claim taken over from a worker that died before attempts existed gets ours with the renewal.)
+        if (c.value.claimed) return void claimed.push({ ...x, claim: { ...c.value.link, attempt: attempts[i] } });
         // Linked meanwhile: the engine compares and updates it; still being created elsewhere: wait.
         if (c.value.link.state === 'linked') return void later.push(x);
         throw new ItemBusyError();
@@ -337,12 +408,11 @@ class BatchRun<Item> {
     if (claimed.length === 0) return { later, deferred: [] };
 
     const release = (x: Claimed<Item>) => releaseClaim(x.claim, this.deps);
-    const ready = await this.renewClaims(await this.resolveAll(claimed, release), release);
     let answers: DedupAnswer[];
     try {
-      answers = await this.adapter.findExistingMany!(ready.map((x) => ({ item: x.item, mapped: x.mapped })));
+      answers = await this.adapter.findExistingMany!(claimed.map((x) => ({ item: x.item, mapped: x.mapped })));
     } catch (err) {
-      await mapLimit(ready, this.concurrency, async (x) => {
+      await mapLimit(claimed, this.concurrency, async (x) => {
         await release(x);
         await this.fail(x.msg, err);
       });
@@ -354,38 +424,39 @@ class BatchRun<Item> {
     // whose own look-up then finds the record the first one created or linked.
     const keys = new Set<string>();
     const targets = new Set<string>();
-    const inserts: Claimed<Item>[] = [];
-    const links: Claimed<Item>[] = [];
+    const first: Claimed<Item>[] = [];
     const deferred: Claimed<Item>[] = [];
-    ready.forEach((x, i) => {
+    claimed.forEach((x, i) => {
       const { key, match } = answers[i] ?? {};
       if ((key && keys.has(key)) || (match && targets.has(match.id))) return void deferred.push(x);
       if (key) keys.add(key);
       if (match) {
         targets.add(match.id);
-        x.target = { id: match.id, reason: `linked to an existing Zoho record (${match.how})` };
-        links.push(x);
-      } else {
-        inserts.push(x);
+        x.target = { id: match.id, how: match.how, record: match.record };
+        // Linking a record that existed: only the fields empty in Zoho are written.
+        x.keys = match.record ? fillPlan(this.adapter, match.record, x.mapped) : [];
       }
+      first.push(x);
     });
+    const ready = await this.renewClaims(await this.resolveAll(first, release), release);
+    const inserts = ready.filter((x) => !x.target);
+    const links = ready.filter((x) => x.target);
 
-    const duplicates: Claimed<Item>[] = [];
     await Promise.all(
       chunk(inserts, MAX_RECORDS_PER_WRITE).map(async (part) => {
-        const results = await this.write('insert', part.map((x) => x.resolved!.record), part, release);
+        const results = await this.write('insert', part.map((x) => x.resolved!.record), part, (x, doubt) => this.letGo(x, doubt));
         if (!results) return;
-        const created: { x: Claimed<Item>; zohoId: string }[] = [];
+        const created: { x: Claimed<Item>; zohoId: string; modifiedTime?: string }[] = [];
         await mapLimit(part, this.concurrency, async (x, i) => {
           const r = results[i];
           try {
-            if (r.status === 'error' && r.code === 'DUPLICATE_DATA' && r.duplicateId && !targets.has(r.duplicateId)) {
-              targets.add(r.duplicateId);
-              x.target = { id: r.duplicateId, reason: `linked to an existing Zoho record (Zoho's duplicate check on ${r.field ?? 'a unique field'})` };
-              return void duplicates.push(x);
+            if (r.status === 'error' && r.code === 'DUPLICATE_DATA' && r.duplicateId) {
+              // Zoho's own duplicate check on another unique field: the engine links it (reading its values).
+              await release(x);
+              return void deferred.push(x);
             }
             if (r.status === 'error') throw await refusal(r, x.item, this.adapter);
-            created.push({ x, zohoId: r.id });
+            created.push({ x, zohoId: r.id, modifiedTime: r.modifiedTime });
           } catch (err) {
             await release(x);
             await this.fail(x.msg, err);
@@ -395,16 +466,20 @@ class BatchRun<Item> {
       }),
     );
 
+    const toFill = links.filter((x) => x.keys!.some((k) => k in pickWrite(x.resolved!.record, fieldsOf(x.mapped), x.keys!)));
+    const nothingToFill = links.filter((x) => !toFill.includes(x));
+    await this.saveLinked(nothingToFill.map((x) => ({ x, zohoId: x.target!.id, filled: [] })), 'linked', release);
     await Promise.all(
-      chunk([...links, ...duplicates], MAX_RECORDS_PER_WRITE).map(async (part) => {
-        const results = await this.write('update', part.map((x) => ({ ...x.resolved!.record, id: x.target!.id })), part, release);
+      chunk(toFill, MAX_RECORDS_PER_WRITE).map(async (part) => {
+        const writes = part.map((x) => pickWrite(x.resolved!.record, fieldsOf(x.mapped), x.keys!));
+        const results = await this.write('update', part.map((x, i) => ({ ...writes[i], id: x.target!.id })), part, release);
         if (!results) return;
-        const linked: { x: Claimed<Item>; zohoId: string }[] = [];
+        const linked: { x: Claimed<Item>; zohoId: string; modifiedTime?: string; filled: string[] }[] = [];
         await mapLimit(part, this.concurrency, async (x, i) => {
           const r = results[i];
           try {
             if (r.status === 'error') throw await refusal(r, x.item, this.adapter);
-            linked.push({ x, zohoId: x.target!.id });
+            linked.push({ x, zohoId: x.target!.id, modifiedTime: r.modifiedTime, filled: x.keys!.filter((k) => k in writes[i]) });
           } catch (err) {
             await release(x);
             await this.fail(x.msg, err);
@@ -416,6 +491,12 @@ class BatchRun<Item> {
 
     await mapLimit(deferred, this.concurrency, release);
     return { later, deferred };
+  }
+
+  /** An insert call whose outcome is unknown keeps its claims in doubt (engine.ts); anything else gives them back. */
+  private async letGo(x: Claimed<Item>, inDoubt: boolean): Promise<void> {
+    if (!inDoubt) return releaseClaim(x.claim, this.deps);
+    await this.deps.links.save({ ...x.claim, claimToken: undefined, claimedAt: undefined }).catch(() => undefined);
   }
 
   /**
@@ -441,53 +522,53 @@ class BatchRun<Item> {
    * One Zoho write call. A request-level failure fails every item of the call: a 5xx or timeout may
    * have been applied, so those items go to the queue, whose retry runs the dedup look-up again.
    */
-  private async write<T extends ToWrite<Item>>(kind: 'insert' | 'update', records: ZohoRecord[], part: T[], release?: (x: T) => Promise<void>): Promise<ZohoRecordResult[] | undefined> {
+  private async write<T extends ToWrite<Item>>(kind: 'insert' | 'update', records: ZohoRecord[], part: T[], release?: (x: T, inDoubt: boolean) => Promise<void>): Promise<ZohoRecordResult[] | undefined> {
     const trigger = { trigger: this.deps.config.ZOHO_TRIGGER };
     try {
       return kind === 'insert'
         ? await this.deps.zoho.insertRecords(this.adapter.zohoModule, records, trigger)
         : await this.deps.zoho.updateRecords(this.adapter.zohoModule, records, trigger);
     } catch (err) {
+      // A 5xx or timeout may have been applied: such items are in doubt, and their retry resolves it.
+      const inDoubt = classify(err).transient;
       await mapLimit(part, this.concurrency, async (x) => {
-        await release?.(x);
+        await release?.(x, inDoubt);
         await this.fail(x.msg, err);
       });
       return undefined;
     }
   }
 
-  /** Links the records written (100 link rows per Table transaction), then reports each item. */
-  private async saveLinked(list: { x: Claimed<Item>; zohoId: string }[], origin: LinkOrigin, release: (x: Claimed<Item>) => Promise<void>): Promise<void> {
-    const at = this.deps.now().toISOString();
+  /** Links the records written (100 link rows per Table transaction; holder rows for linked records), then reports each item. */
+  private async saveLinked(list: { x: Claimed<Item>; zohoId: string; modifiedTime?: string; filled?: string[] }[], origin: LinkOrigin, release: (x: Claimed<Item>) => Promise<void>): Promise<void> {
+    const at = this.deps.now();
+    const held: typeof list = [];
+    // Records that existed are shared: who holds them is written 100 rows per Table transaction.
+    const holders = origin === 'linked' ? await this.deps.holders.addMany(this.adapter.zohoModule, list.map((e) => ({ zohoId: e.zohoId, key: holderKey(e.x.claim) }))) : [];
+    await mapLimit(list, this.concurrency, async (e, i) => {
+      const h = holders[i];
+      if (h?.status !== 'rejected') return void held.push(e);
+      await release(e.x);
+      await this.fail(e.x.msg, h.reason);
+    });
     const saved = await this.deps.links.saveMany(
-      list.map(({ x, zohoId }) => ({
-        ...x.claim,
-        state: 'linked',
-        claimToken: undefined,
-        claimedAt: undefined,
-        zohoModule: this.adapter.zohoModule,
-        zohoId,
-        origin,
-        hash: x.mapped.hash,
-        changeKey: this.adapter.changeKey(x.item),
-        lastResult: origin === 'created' ? 'added' : 'updated',
-        lastSyncedAt: at,
-      })),
+      held.map(({ x, zohoId, modifiedTime }) => linkedRow(x.claim, { zohoModule: this.adapter.zohoModule, zohoId, origin, mapped: x.mapped, changeKey: this.adapter.changeKey(x.item), modifiedTime, at })),
     );
-    await mapLimit(list, this.concurrency, async ({ x, zohoId }, i) => {
+    await mapLimit(held, this.concurrency, async ({ x, zohoId, filled }, i) => {
       const s = saved[i];
       if (s.status === 'rejected') {
         await release(x);
         return this.fail(x.msg, s.reason);
       }
+      const words = origin === 'linked' ? linkReport(x.target!.how, filled ?? []) : undefined;
       this.done(x.msg, {
         result: origin === 'created' ? 'added' : 'updated',
         label: x.mapped.label,
-        reason: origin === 'linked' ? x.target?.reason : undefined,
+        reason: words?.reason,
         zohoModule: this.adapter.zohoModule,
         zohoId,
         cutFields: x.mapped.cutFields,
-        notes: [...x.mapped.notes, ...(x.resolved?.notes ?? [])],
+        notes: [...(words?.notes ?? []), ...x.mapped.notes, ...(x.resolved?.notes ?? [])],
       });
     });
   }

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
 import type { SyncModule } from '../modules';
 import { messageBody } from '../queue';
+import { LinkConflictError } from '../state/links';
 import { RunRepository } from '../state/runs';
 import type { SkippedRepository } from '../state/skipped';
 import { syncItem, type EngineDeps, type ItemReport, type ModuleAdapter } from './engine';
 import { SyncItemMessage } from './messages';
-import { classify, finalReason, ItemBusyError } from './outcome';
+import { DEFAULT_POLICY, onFailure } from './failure';
+import { writeReports } from './report-writer';
 import type { SyncQueue } from './ports';
 
 export interface WorkerDeps extends Omit<EngineDeps, 'claimToken' | 'logger'> {
@@ -28,16 +30,6 @@ export interface WorkerDeps extends Omit<EngineDeps, 'claimToken' | 'logger'> {
   /** how long an item another worker is creating waits before it is looked at again */
   busyRetrySeconds: number;
 }
-
-/** Times one item may be put back for later (busy elsewhere, or a vendor's long Retry-After). */
-const MAX_DEFERRALS = 20;
-/**
- * The host redelivers a thrown message after host.json's `visibilityTimeout` (10 s). A vendor that
- * asks for a longer wait (Graph's Retry-After, Zoho's ten-minute refresh throttle) gets it through a
- * delayed copy instead, so the item's attempts are not spent in a minute. Capped at 15 minutes.
- */
-const QUEUE_RETRY_MS = 10_000;
-const MAX_DEFER_MS = 15 * 60_000;
 
 export type WorkerOutcome = { status: 'done'; report?: ItemReport } | { status: 'invalid' } | { status: 'deferred' };
 
@@ -71,21 +63,19 @@ export async function processSyncMessage(raw: unknown, dequeueCount: number, dep
     try {
       report = handler ? await handler(msg, logger) : await syncItem(msg, adapter!, { ...deps, zoho: view?.zoho ?? deps.zoho, logger, claimToken: randomUUID() });
     } catch (err) {
-      const outcome = classify(err);
-      const busy = err instanceof ItemBusyError;
-      const waitMs = busy ? deps.busyRetrySeconds * 1000 : outcome.transient && (outcome.retryAfterMs ?? 0) > QUEUE_RETRY_MS ? Math.min(outcome.retryAfterMs!, MAX_DEFER_MS) : undefined;
-      const deferrals = msg.deferrals ?? 0;
-      if (waitMs !== undefined && deferrals < MAX_DEFERRALS) {
-        await deps.queue.send({ ...msg, deferrals: deferrals + 1 }, { visibilityTimeoutSeconds: Math.ceil(waitMs / 1000) });
-        logger.info(busy ? 'item busy in another worker; deferred' : 'asked to wait; deferred', { ...log, code: outcome.code, delaySeconds: Math.ceil(waitMs / 1000) });
+      const action = onFailure(err, { dequeueCount, deferrals: msg.deferrals ?? 0 }, { ...DEFAULT_POLICY, maxAttempts: deps.maxAttempts, busyRetryMs: deps.busyRetrySeconds * 1000 });
+      if (action.do === 'defer') {
+        const delaySeconds = Math.ceil(action.ms / 1000);
+        await deps.queue.send({ ...msg, deferrals: (msg.deferrals ?? 0) + 1 }, { visibilityTimeoutSeconds: delaySeconds });
+        logger.info(action.busy ? 'item busy in another worker; deferred' : 'asked to wait; deferred', { ...log, code: action.code, delaySeconds });
         return { status: 'deferred' };
       }
-      if (outcome.transient && dequeueCount < deps.maxAttempts) {
-        logger.warn('transient failure; the queue will retry', { ...log, code: outcome.code, error: (err as Error).name });
+      if (action.do === 'retry') {
+        logger.warn('transient failure; the queue will retry', { ...log, code: action.code, error: (err as Error).name });
         throw err;
       }
-      logger.warn('item skipped', { ...log, code: outcome.code });
-      report = { result: 'skipped', reason: finalReason(outcome, dequeueCount), code: outcome.code, retryable: true };
+      logger.warn('item skipped', { ...log, code: action.code });
+      report = { result: 'skipped', reason: action.reason, code: action.code, retryable: true };
     }
   }
   if (report) await record(runId, msg, report, deps);
@@ -99,16 +89,29 @@ async function record(runId: string, msg: SyncItemMessage, report: ItemReport, d
     await deps.runs.ensureRun({ id: runId, kind: 'automatic', state: 'running', createdAt: at });
     knownRuns.add(runId);
   }
-  const { retryable, ...item } = report;
   // An item's line says what the run did to it; a later no-op must not overwrite "added" or
-  // "updated" (Outlook re-notifies on mere opens), so "unchanged" only fills an empty line.
-  if (report.result !== 'unchanged' || !(await deps.runs.hasItem(runId, msg.userId, msg.module, msg.itemId))) {
-    await deps.runs.putItem({ ...item, runId, userId: msg.userId, module: msg.module, itemId: msg.itemId, retriedFromSkip: msg.retryOfSkipped, at });
-  }
-  if (report.result === 'skipped' && retryable) {
-    await deps.skipped.put({ userId: msg.userId, module: msg.module, itemId: msg.itemId, reason: report.reason ?? 'skipped', code: report.code, runId, at, scope: msg.scope });
-  } else if (report.result !== 'unchanged' || msg.retryOfSkipped) {
-    await deps.skipped.remove(msg.userId, msg.module, msg.itemId);
+  // "updated" (Outlook re-notifies on mere opens). A notification's no-op writes nothing at all
+  // (one Table request per no-op: the link read); in a resync's run "unchanged" fills an empty line.
+  await writeReports(runId, [{ msg, report }], deps, { noOps: msg.runId ? 'fill' : 'none' });
+  if (report.result === 'skipped' && report.retryable) await markSkipped(msg, deps);
+}
+
+/**
+ * A skipped item's link remembers it, so that only items skipped before pay for removing their
+ * skipped row once they go through. A first-seen item gets an ownerless claim row for that.
+ */
+async function markSkipped(msg: SyncItemMessage, deps: WorkerDeps): Promise<void> {
+  if (!deps.adapters[msg.module]) return;
+  const link = await deps.links.get(msg.userId, msg.module, msg.itemId);
+  try {
+    if (link) {
+      if (link.lastResult !== 'skipped') await deps.links.save({ ...link, lastResult: 'skipped' });
+    } else {
+      const c = await deps.links.claim(msg.userId, msg.module, msg.itemId, '', deps.now(), 0);
+      if (c.claimed) await deps.links.save({ ...c.link, claimToken: undefined, claimedAt: undefined, lastResult: 'skipped' });
+    }
+  } catch (err) {
+    if (!(err instanceof LinkConflictError)) throw err;
   }
 }
 

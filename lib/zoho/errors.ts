@@ -11,7 +11,7 @@
  * removed. `details` is kept as data, never put in the message: for COQL it can quote the query
  * (`near`), which may contain an address.
  */
-import { parseRetryAfter, redact } from '../vendor';
+import { parseRetryAfter, redact, VendorApiError } from '../vendor';
 import type { ZohoRecordResult } from './types';
 
 export { parseRetryAfter, redact };
@@ -28,17 +28,18 @@ export interface ZohoErrorInit {
   zohoMessage?: string;
 }
 
-export class ZohoApiError extends Error {
+export class ZohoApiError extends VendorApiError {
+  override readonly vendor = 'zoho' as const;
   /** HTTP status; 0 when no answer arrived (timeout, connection failure). */
-  readonly status: number;
+  override readonly status: number;
   /** Zoho's machine-readable code: INVALID_TOKEN, NO_PERMISSION, INVALID_DATA, LIMIT_EXCEEDED... */
-  readonly code: string;
+  override readonly code: string;
   /** Zoho's `details` object (may quote request data: log `apiName`, not this). */
   readonly details: ZohoErrorDetails;
   /** `details.api_name` when Zoho names the offending field or parameter. */
   readonly apiName?: string;
   /** Server-advised wait (Retry-After) in milliseconds. */
-  readonly retryAfterMs?: number;
+  override readonly retryAfterMs?: number;
   /** Endpoint label, e.g. "POST /crm/v8/Contacts". */
   readonly endpoint?: string;
   /** Zoho's own message text, e-mail addresses removed. */
@@ -62,7 +63,7 @@ export class ZohoApiError extends Error {
   }
 
   /** True when the same request may succeed later without any change on our side. */
-  get transient(): boolean {
+  override get transient(): boolean {
     return TRANSIENT_CODES.has(this.code);
   }
 

@@ -127,7 +127,8 @@ describe('bulk contacts', () => {
     const contacts = sys.zoho.recordsOf('Contacts').filter((c) => String(c.Email).toLowerCase().startsWith('bulk'));
     expect(contacts).toHaveLength(2000);
     expect(new Set(contacts.map((c) => String(c.Email).toLowerCase())).size).toBe(2000);
-    for (const id of existing) expect(sys.zoho.record('Contacts', id)).toMatchObject({ Last_Name: expect.stringMatching(/^Bulk\d+$/) });
+    // Linked records keep what Zoho has (Last_Name) and get what it lacked (First_Name).
+    for (const id of existing) expect(sys.zoho.record('Contacts', id)).toMatchObject({ Last_Name: expect.stringMatching(/^Old\d+$/), First_Name: expect.any(String) });
     const links = await sys.runtime().links.list(userId, 'contacts');
     expect(links.filter((l) => l.state === 'linked')).toHaveLength(2000);
     expect(new Set(links.map((l) => l.zohoId)).size).toBe(2000);
@@ -221,7 +222,8 @@ describe('the bulk path beyond the common case', () => {
     const c = sys.graph.contacts.add(userId, { givenName: 'Uma', surname: 'Unique', mobilePhone: '+1 555 0199', emailAddresses: [{ address: 'uma@fabrikam.example' }], categories: [CATEGORY] });
     const r = await resync({ users: [userId], modules: ['contacts'], mode: 'full' });
     expect(contactsOf(r, userId).updated[0]).toMatchObject({ itemId: String(c.id), zohoId: existing, reason: "linked to an existing Zoho record (Zoho's duplicate check on Mobile)" });
-    expect(sys.zoho.record('Contacts', existing)).toMatchObject({ First_Name: 'Uma', Email: 'uma@fabrikam.example' });
+    // Only empty Zoho fields are filled: the record's own e-mail address stays.
+    expect(sys.zoho.record('Contacts', existing)).toMatchObject({ First_Name: 'Uma', Email: 'other.address@fabrikam.example' });
   });
 
   it('creates a record again when it was deleted in Zoho', async () => {

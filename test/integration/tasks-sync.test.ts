@@ -109,7 +109,8 @@ describe('duplicates already in Zoho', () => {
     const id = addTask({ title: 'Quarterly review', dueDateTime: { dateTime: '2027-01-14T15:00:00.0000000', timeZone: 'UTC' }, status: 'inProgress' });
     await change(id, 'created');
     expect(zohoTasks().length).toBe(count);
-    expect(sys.zoho.record('Tasks', existing)).toMatchObject({ Status: 'In Progress' });
+    // Linking never replaces a value Zoho has: its Status stays.
+    expect(sys.zoho.record('Tasks', existing)).toMatchObject({ Status: 'Not Started' });
     expect(sys.zoho.record('Tasks', otherDay)).toMatchObject({ Status: 'Not Started' });
     expect(await report(id)).toMatchObject({ result: 'updated', zohoId: existing, reason: expect.stringMatching(/same subject and due date/) });
   });

@@ -10,7 +10,7 @@ import { buildCoql, createdBefore, where } from '../../zoho/coql';
 import type { FolderScopes } from '../../graph/folders';
 import type { AccountResolver } from '../accounts';
 import { ownerNotes, type Directory } from '../directory';
-import type { DedupAnswer, Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
+import { fieldsOf, type DedupAnswer, type Decision, type Mapped, type Match, type ModuleAdapter, type Resolved } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import type { ZohoPort } from '../ports';
 import type { ZohoRecord, ZohoRecordFailure } from '../../zoho/types';
@@ -77,21 +77,25 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
     const mapped = mapContact(item.contact, { rules });
     item.mapped = mapped;
     const label = [item.contact.givenName, item.contact.surname].filter(Boolean).join(' ') || item.contact.displayName || '(no name)';
-    return { record: mapped.record, hash: contactContentHash(mapped), label, cutFields: mapped.cutFields, notes: mapped.warnings, skipReason: mapped.skipReason };
+    // Look-ups compare by the name they resolve from (the id is Zoho's business).
+    const { Account_Name: _account, Reporting_To: _manager, ...plain } = mapped.record;
+    const fields = { ...plain, Account_Name: mapped.accountName ?? null, Reporting_To: mapped.managerName ?? null };
+    return { record: mapped.record, fields, hash: contactContentHash(mapped), label, cutFields: mapped.cutFields, notes: mapped.warnings, skipReason: mapped.skipReason };
   }
 
-  async resolve(item: ContactItem, mapped: Mapped): Promise<Resolved> {
+  async resolve(item: ContactItem, mapped: Mapped, only?: ReadonlySet<string>): Promise<Resolved> {
     const m = item.mapped!;
+    const wanted = (field: string) => !only || only.has(field);
     const record = { ...mapped.record };
     const ownerId = await this.deps.directory.ownerFor(item.userId);
     const notes = ownerNotes(ownerId);
     if (ownerId) record.Owner = { id: ownerId };
-    if (m.accountName) {
+    if (m.accountName && wanted('Account_Name')) {
       const account = await this.deps.accounts.resolve(m.accountName, ownerId);
       record.Account_Name = { id: account.id };
       if (account.created) notes.push('Account_Name: a new Account was created for the company');
     }
-    if (m.managerName) {
+    if (m.managerName && wanted('Reporting_To')) {
       // Outlook holds the manager as one string: every reading of it, never Zoho's composed Full_Name.
       const managers = await this.deps.zoho.coql(buildCoql({ select: ['Last_Name'], from: CONTACTS_MODULE, where: nameCondition(nameCandidates(null, m.managerName)), limit: 2 }));
       if (managers.length === 1) record.Reporting_To = { id: String(managers[0].id) };
@@ -100,20 +104,21 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
     return { record, notes };
   }
 
-  async findExisting(_item: ContactItem, mapped: Mapped): Promise<{ id: string; how: string } | undefined> {
+  async findExisting(_item: ContactItem | null, mapped: Mapped): Promise<Match | undefined> {
     const key = contactDedupKey(mapped);
     if (!key) return undefined;
-    // Exact, case-insensitive COQL match (not the contains-like search); earliest created wins.
+    // Exact, case-insensitive COQL match (not the contains-like search); earliest created wins. The
+    // mapped fields are read too: linking fills only the ones empty in Zoho.
     const rows = await this.deps.zoho.coql(
       buildCoql({
-        select: ['Created_Time'],
+        select: selectOf(mapped, key.by === 'email' ? 'Email' : 'Last_Name'),
         from: CONTACTS_MODULE,
         where: key.by === 'email' ? where.eq('Email', key.email) : nameCondition(key.candidates),
         orderBy: EARLIEST_FIRST,
         limit: 1,
       }),
     );
-    return rows[0] ? { id: String(rows[0].id), how: key.by === 'email' ? 'same e-mail address' : 'same name' } : undefined;
+    return rows[0] ? { id: String(rows[0].id), how: key.by === 'email' ? 'same e-mail address' : 'same name', record: rows[0] } : undefined;
   }
 
   /**
@@ -125,16 +130,17 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
     const keys = entries.map((e) => contactDedupKey(e.mapped));
     const emails = keys.flatMap((k) => (k?.by === 'email' ? [k.email] : []));
     const lastNames = keys.flatMap((k) => (k?.by === 'name' ? k.candidates.map((c) => c.last) : []));
-    const byEmail = emails.length ? await this.deps.zoho.earliestByField(CONTACTS_MODULE, 'Email', emails, []) : new Map<string, ZohoRecord>();
-    const named = lastNames.length ? await this.deps.zoho.findByField(CONTACTS_MODULE, 'Last_Name', lastNames, ['First_Name', 'Last_Name', 'Created_Time']) : [];
+    const fields = [...new Set(entries.flatMap((e) => Object.keys(fieldsOf(e.mapped))))];
+    const byEmail = emails.length ? await this.deps.zoho.earliestByField(CONTACTS_MODULE, 'Email', emails, fields) : new Map<string, ZohoRecord>();
+    const named = lastNames.length ? await this.deps.zoho.findByField(CONTACTS_MODULE, 'Last_Name', lastNames, [...new Set(['First_Name', 'Last_Name', 'Created_Time', ...fields])]) : [];
     return keys.map((k): DedupAnswer => {
       if (!k) return {};
       if (k.by === 'email') {
         const row = byEmail.get(k.email);
-        return { key: `email:${k.email}`, match: row ? { id: String(row.id), how: 'same e-mail address' } : undefined };
+        return { key: `email:${k.email}`, match: row ? { id: String(row.id), how: 'same e-mail address', record: row } : undefined };
       }
       const row = named.filter((r) => nameMatches(r, k.candidates)).reduce<ZohoRecord | undefined>((best, r) => (!best || createdBefore(r, best) ? r : best), undefined);
-      return { key: `name:${k.identity}`, match: row ? { id: String(row.id), how: 'same name' } : undefined };
+      return { key: `name:${k.identity}`, match: row ? { id: String(row.id), how: 'same name', record: row } : undefined };
     });
   }
 
@@ -149,4 +155,9 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
   changeKey(item: ContactItem): string | undefined {
     return item.contact.changeKey ?? undefined;
   }
+}
+
+/** The duplicate look-up's columns: the key, Created_Time, and every mapped field (linking reads what Zoho has). */
+function selectOf(mapped: Mapped, keyField: string): string[] {
+  return [...new Set([keyField, 'Created_Time', ...Object.keys(fieldsOf(mapped))])];
 }

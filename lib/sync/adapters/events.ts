@@ -36,7 +36,7 @@ import type { ZohoRecordResult } from '../../zoho/types';
 import { z } from 'zod';
 import type { FolderScopes } from '../../graph/folders';
 import { ownerNotes, type Directory } from '../directory';
-import type { Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
+import type { Decision, Mapped, Match, ModuleAdapter, Resolved } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import { eventParticipants, type AttendeeDirectory } from '../participants';
 import type { SyncQueue, ZohoPort } from '../ports';
@@ -81,6 +81,8 @@ const eventWithCalendar = eventSchema.extend({ calendar: z.looseObject({ id: z.s
 export class EventsAdapter implements ModuleAdapter<EventItem> {
   readonly module = 'events' as const;
   readonly zohoModule = EVENTS_MODULE;
+  /** COQL cannot read Participants: linking an existing meeting never replaces its participants */
+  readonly unreadable = ['Participants'] as const;
 
   constructor(private readonly deps: EventsAdapterDeps) {}
 
@@ -182,7 +184,7 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
       const label = event.seriesMasterId ? `${mapping.record.Event_Title} (${mapping.record.Start_DateTime.slice(0, 10)})` : mapping.record.Event_Title;
       // Participants come from Zoho look-ups, so the hash covers the addresses they are resolved from.
       const hash = contentHash({ record: mapping.record, attendees: mapping.attendeeEmails });
-      return { record: { ...mapping.record }, hash, label, cutFields: mapping.cutFields, notes: mapping.warnings };
+      return { record: { ...mapping.record }, fields: { ...mapping.record, Participants: mapping.attendeeEmails }, hash, label, cutFields: mapping.cutFields, notes: mapping.warnings };
     } catch (err) {
       if (!(err instanceof EventMappingError)) throw err;
       return { record: {}, hash: '', label: title, cutFields: [], notes: [], skipReason: err.message };
@@ -199,13 +201,13 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
     return { record: withoutInvitations(record), notes: [...ownerNotes(ownerId), ...notes] };
   }
 
-  async findExisting(_item: EventItem, mapped: Mapped): Promise<{ id: string; how: string } | undefined> {
+  async findExisting(_item: EventItem | null, mapped: Mapped): Promise<Match | undefined> {
     const key = eventDedupKey(mapped.record);
     if (!key) return undefined;
     const record = mapped.record as { Event_Title: string; Start_DateTime: string; End_DateTime: string };
     const rows = await this.deps.zoho.coql(
       buildCoql({
-        select: ['Event_Title', 'Start_DateTime', 'End_DateTime', 'Created_Time'],
+        select: [...new Set(['Event_Title', 'Start_DateTime', 'End_DateTime', 'Created_Time', ...Object.keys(mapped.record).filter((k) => !k.startsWith('$'))])],
         from: EVENTS_MODULE,
         where: where.and(where.eq('Event_Title', record.Event_Title), where.eq('Start_DateTime', record.Start_DateTime), where.eq('End_DateTime', record.End_DateTime)),
         orderBy: [{ field: 'Created_Time', direction: 'asc' }, { field: 'id', direction: 'asc' }],
@@ -214,7 +216,7 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
     );
     // COQL compares text without case; the rule wants the same title, compared exactly.
     const match = rows.find((row) => sameEventKey(key, eventDedupKey(row)));
-    return match ? { id: String(match.id), how: 'same title, start and end' } : undefined;
+    return match ? { id: String(match.id), how: 'same title, start and end', record: match } : undefined;
   }
 
   changeKey(item: EventItem): string | undefined {

@@ -10,7 +10,7 @@ import { listTodoLists } from '../../provision/graph-ops';
 import { buildCoql, where } from '../../zoho/coql';
 import type { FolderScopes } from '../../graph/folders';
 import { ownerNotes, type Directory } from '../directory';
-import type { Decision, Mapped, ModuleAdapter, Resolved } from '../engine';
+import type { Decision, Mapped, Match, ModuleAdapter, Resolved } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import type { ZohoPort } from '../ports';
 
@@ -77,20 +77,20 @@ export class TasksAdapter implements ModuleAdapter<TaskItem> {
     return { record, notes: ownerNotes(ownerId) };
   }
 
-  async findExisting(_item: TaskItem, mapped: Mapped): Promise<{ id: string; how: string } | undefined> {
+  async findExisting(_item: TaskItem | null, mapped: Mapped): Promise<Match | undefined> {
     const key = taskDedupKey(mapped);
     if (!key) return undefined;
     const due = key.dueDate === null ? where.isNull('Due_Date') : where.eq('Due_Date', key.dueDate);
     const rows = await this.deps.zoho.coql(
       buildCoql({
-        select: ['Subject', 'Due_Date', 'Created_Time'],
+        select: [...new Set(['Subject', 'Due_Date', 'Created_Time', ...Object.keys(mapped.record).filter((k) => !k.startsWith('$'))])],
         from: TASKS_MODULE,
         where: where.and(where.eq('Subject', key.subject), due),
         orderBy: [{ field: 'Created_Time', direction: 'asc' }, { field: 'id', direction: 'asc' }],
         limit: 1,
       }),
     );
-    return rows[0] ? { id: String(rows[0].id), how: key.dueDate === null ? 'same subject, no due date' : 'same subject and due date' } : undefined;
+    return rows[0] ? { id: String(rows[0].id), how: key.dueDate === null ? 'same subject, no due date' : 'same subject and due date', record: rows[0] } : undefined;
   }
 
   changeKey(item: TaskItem): string | undefined {

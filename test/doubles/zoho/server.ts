@@ -53,7 +53,9 @@ export type FaultResponse =
   | { kind: 'noPermission' }
   | { kind: 'reply'; status: number; body?: unknown; headers?: Record<string, string> }
   /** The request is carried out, then its answer is lost: a 5xx instead (a write that did happen). */
-  | { kind: 'lostAnswer'; status?: number };
+  | { kind: 'lostAnswer'; status?: number }
+  /** The request waits this long before Zoho carries it out (a slow write that other writes overtake). */
+  | { kind: 'delay'; ms: number };
 
 export interface FaultSpec {
   /** Endpoint label ("POST /crm/v8/Contacts") or a RegExp tested on "METHOD /path". Default: every request. */
@@ -62,7 +64,10 @@ export interface FaultSpec {
   times?: number;
   /** Let this many matching requests through first (e.g. fail only the second chunk). Default 0. */
   skip?: number;
-  response: FaultResponse;
+  /** Each matching request gets the fault with this probability (see setRandom); default 1. */
+  chance?: number;
+  /** The answer; a function picks one per request (random fault mixes). */
+  response: FaultResponse | (() => FaultResponse);
 }
 
 export interface RecordedRequest {
@@ -486,7 +491,8 @@ export class ZohoDouble {
       }
     }
     const fault = this.takeFault(label, `${method} ${path}`);
-    if (fault && fault.kind !== 'lostAnswer') return this.faultReply(fault);
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    else if (fault && fault.kind !== 'lostAnswer') return this.faultReply(fault);
     if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     if (!isApi) return found ? found.route.run(ctx, found.m) : errors.invalidUrl();
     const denied = this.accounts.authorize(req.headers.authorization);
@@ -504,8 +510,16 @@ export class ZohoDouble {
       f.skip -= 1;
       return undefined;
     }
+    if (f.spec.chance !== undefined && this.random() >= f.spec.chance) return undefined;
     f.left -= 1;
-    return f.spec.response;
+    return typeof f.spec.response === 'function' ? f.spec.response() : f.spec.response;
+  }
+
+  private random: () => number = Math.random;
+
+  /** The random source of `chance` faults (a seeded one makes a failing run repeatable). */
+  setRandom(random: () => number): void {
+    this.random = random;
   }
 
   private faultReply(f: FaultResponse): Reply {
@@ -526,6 +540,8 @@ export class ZohoDouble {
         return json(f.status, f.body, f.headers);
       case 'lostAnswer':
         return errors.internal(f.status ?? 500);
+      case 'delay':
+        throw new Error('a delay is not an answer');
     }
   }
 
