@@ -25,7 +25,7 @@ import { Directory } from './sync/directory';
 import type { ModuleAdapter } from './sync/engine';
 import { BatchedAttendeeDirectory } from './sync/participants';
 import type { WorkerDeps } from './sync/worker';
-import { CachedSubscriptionLookup } from './webhook/subscription-cache';
+import { forgetSubscription, resetWebhookRuntime } from './webhook/runtime';
 import { createZohoClient, type ZohoClient } from './zoho/client';
 
 /**
@@ -35,7 +35,6 @@ import { createZohoClient, type ZohoClient } from './zoho/client';
 export class Runtime {
   readonly tables: TableStore;
   readonly subscriptions: SubscriptionRepository;
-  readonly subscriptionLookup: CachedSubscriptionLookup;
   readonly links: LinkRepository;
   readonly eventSeries: EventSeriesRepository;
   readonly runs: RunRepository;
@@ -58,7 +57,6 @@ export class Runtime {
   constructor(readonly config: Config, private readonly logger?: Logger) {
     this.tables = new TableStore(config.AzureWebJobsStorage);
     this.subscriptions = new SubscriptionRepository(this.tables);
-    this.subscriptionLookup = new CachedSubscriptionLookup(this.subscriptions);
     this.links = new LinkRepository(this.tables);
     this.eventSeries = new EventSeriesRepository(this.tables);
     this.runs = new RunRepository(this.tables);
@@ -84,7 +82,8 @@ export class Runtime {
       skipped: this.skipped,
       runs: this.runs,
       resyncQueue: this.resyncQueue,
-      forgetSubscription: (id) => this.subscriptionLookup.forget(id),
+      // the webhook's cache of subscriptions lives in its own light runtime (lib/webhook/runtime)
+      forgetSubscription,
       logger,
       now: () => new Date(),
     };
@@ -198,4 +197,5 @@ export function getRuntime(): Runtime {
 /** Tests point settings at fresh doubles and storage between files. */
 export function resetRuntime(): void {
   current = undefined;
+  resetWebhookRuntime();
 }

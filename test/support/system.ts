@@ -1,6 +1,7 @@
 import { QueueClient } from '@azure/storage-queue';
 import { graphLifecycle } from '../../functions/graph-lifecycle';
 import { graphNotifications } from '../../functions/graph-notifications';
+import { notificationFanout } from '../../functions/notification-fanout';
 import { syncWorker } from '../../functions/sync-worker';
 import { resync } from '../../functions/resync';
 import { resyncStatus } from '../../functions/resync-status';
@@ -33,10 +34,13 @@ export interface System {
   runtime(): Runtime;
   /** replaces settings (merged over the defaults) and rebuilds the runtime */
   configure(overrides?: Record<string, string>): void;
-  /** messages currently in a queue, removed from it */
+  /** messages currently in a queue, removed from it (for `sync-items`, after the fan-out ran) */
   drain(queue?: string): Promise<unknown[]>;
+  /** runs notification-fanout on every message of `notification-batches`; returns the batches seen */
+  fanOut(): Promise<unknown[]>;
   /**
-   * runs sync-worker on every queued message until the queue is empty; returns the messages seen.
+   * runs sync-worker on every queued message until the queue is empty (fanning out the webhook's
+   * batches first, as the host would run both); returns the sync-items messages seen.
    * With `includeDelayed`, messages put back for later (a busy item, after SYNC_BUSY_RETRY_SECONDS)
    * are waited for, up to 10 s, so tests that use it set that setting to 1.
    */
@@ -111,12 +115,34 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
 
   const queueClient = (name: string) => new QueueClient(azurite.connectionString, name);
 
-  const drain = (name: string = QUEUES.syncItems): Promise<unknown[]> => drainQueue(azurite.connectionString, name);
 
   const work = async (message: unknown, dequeueCount = 1): Promise<MemoryLogger> => {
     const { context, logs: local } = invocation('sync-worker', { triggerMetadata: { dequeueCount }, alsoInto: [logs] });
     await syncWorker(message, context);
     return local;
+  };
+
+  const fanOut = async (): Promise<unknown[]> => {
+    const seen: unknown[] = [];
+    const client = queueClient(QUEUES.notificationBatches);
+    await client.createIfNotExists();
+    for (;;) {
+      const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
+      if (receivedMessageItems.length === 0) return seen;
+      for (const m of receivedMessageItems) {
+        const body = decodeMessage(m.messageText);
+        seen.push(body);
+        const { context } = invocation('notification-fanout', { triggerMetadata: { dequeueCount: m.dequeueCount }, alsoInto: [logs] });
+        await notificationFanout(body, context);
+        await client.deleteMessage(m.messageId, m.popReceipt);
+      }
+    }
+  };
+
+  /** `sync-items` is drained after the webhook's batches are fanned out into it, as the host would have. */
+  const drain = async (name: string = QUEUES.syncItems): Promise<unknown[]> => {
+    if (name === QUEUES.syncItems) await fanOut();
+    return drainQueue(azurite.connectionString, name);
   };
 
   /** `dequeueCount` simulates the host's redelivery count. */
@@ -126,6 +152,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     await client.createIfNotExists();
     const deadline = Date.now() + 10_000;
     for (let round = 0; round < (opts.maxRounds ?? 1000); round++) {
+      await fanOut();
       const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
       if (receivedMessageItems.length === 0) {
         if (!opts.includeDelayed || Date.now() > deadline) break;
@@ -234,6 +261,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     runtime: () => getRuntime(),
     configure,
     drain,
+    fanOut,
     runQueue,
     runResync,
     work,
