@@ -1,5 +1,5 @@
 import { getConfig, type Config } from './config';
-import { createGraphClient, type GraphApi } from './graph/client';
+import type { GraphApi } from './graph/client';
 import type { Logger } from './log';
 import { MailService } from './mail/actions';
 import { CallCounter } from './metrics';
@@ -90,6 +90,10 @@ export class Runtime {
   }
 
   get graph(): GraphApi {
+    // Loaded on first use, not with this file: @azure/identity and the Graph SDK are about half of a
+    // function file's load time, and the functions that never call Graph should not pay it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createGraphClient } = require('./graph/client') as typeof import('./graph/client');
     this.graphClient ??= createGraphClient(
       {
         baseUrl: this.config.GRAPH_BASE_URL,
