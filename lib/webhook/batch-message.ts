@@ -8,8 +8,11 @@ import type { SyncItemMessage } from '../sync/messages';
  * it into `sync-items` messages. Items are grouped by subscription because the user, module, list
  * and subscription id repeat for every item of a mailbox.
  */
+/** Graph's ids are ~150 characters; the cap keeps any single item far inside one queue message. */
+export const MAX_ITEM_ID_LENGTH = 4096;
+
 const BatchItem = z.object({
-  itemId: z.string().min(1).max(4096),
+  itemId: z.string().min(1).max(MAX_ITEM_ID_LENGTH),
   changeType: z.enum(['created', 'updated', 'deleted']),
 });
 

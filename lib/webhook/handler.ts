@@ -3,7 +3,7 @@ import { mapLimit } from '../pool';
 import type { MessageQueue } from '../queue';
 import type { SubscriptionRecord } from '../state/subscriptions';
 import type { LifecycleMessage } from '../sync/messages';
-import { toBatchMessages, type NotificationBatchMessage, type NotificationHint } from './batch-message';
+import { MAX_ITEM_ID_LENGTH, toBatchMessages, type NotificationBatchMessage, type NotificationHint } from './batch-message';
 import { ChangeNotification, LifecycleNotification, NotificationCollection, parseResourcePath } from './notifications';
 import type { SubscriptionLookup } from './subscription-cache';
 import { verifyNotification, type DropReason } from './verify';
@@ -138,7 +138,7 @@ export async function handleChangeNotifications(req: WebhookRequest, deps: Notif
     const path = parseResourcePath(n.resource);
     const itemId = n.resourceData?.id ?? path?.itemId;
     const changeType = n.changeType.toLowerCase();
-    if (!itemId || !['created', 'updated', 'deleted'].includes(changeType)) {
+    if (!itemId || itemId.length > MAX_ITEM_ID_LENGTH || !['created', 'updated', 'deleted'].includes(changeType)) {
       countDrop(dropped, 'unsupported');
       continue;
     }

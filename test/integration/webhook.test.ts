@@ -179,6 +179,7 @@ describe('change notifications', () => {
     ["another subscription's clientState", { ...good, clientState: SUB_A.clientState }, 'client-state-mismatch'],
     ['another tenant', { ...good, tenantId: '11111111-2222-3333-4444-555555555555' }, 'tenant-mismatch'],
     ['a malformed element', { ...good, subscriptionId: 42 }, 'malformed'],
+    ['an item id no queue message could hold', { ...good, resourceData: { id: 'x'.repeat(5000) } }, 'unsupported'],
   ])('drops %s, logs why without the secret, and keeps the rest of the batch', async (_name, forged, reason) => {
     const { run, logs } = notify({ value: [forged, { ...good, resourceData: { id: 'KEPT=' } }] });
     const res = await run();
