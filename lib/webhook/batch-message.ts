@@ -59,6 +59,7 @@ export function toBatchMessages(items: readonly NotificationHint[], maxChars = M
   let groups: Group[] = [];
   let open = new Map<string, Group>();
   let size = envelope;
+  const headerSizes = new Map<string, number>();
   const close = () => {
     if (groups.length > 0) out.push({ v: 1, groups });
     groups = [];
@@ -69,8 +70,10 @@ export function toBatchMessages(items: readonly NotificationHint[], maxChars = M
     const key = `${m.userId}\u0000${m.module}\u0000${m.scope ?? ''}\u0000${m.subscriptionId}`;
     const item: Item = { itemId: m.itemId, changeType: m.changeType };
     const itemBytes = bytes(item);
-    const header: Group = { userId: m.userId, module: m.module, ...(m.scope === undefined ? {} : { scope: m.scope }), subscriptionId: m.subscriptionId, items: [] };
-    const cost = (group: Group | undefined) => (group ? itemBytes + (group.items.length > 0 ? 1 : 0) : bytes(header) + itemBytes + (groups.length > 0 ? 1 : 0));
+    const header = (): Group => ({ userId: m.userId, module: m.module, ...(m.scope === undefined ? {} : { scope: m.scope }), subscriptionId: m.subscriptionId, items: [] });
+    let headerBytes = headerSizes.get(key);
+    if (headerBytes === undefined) headerSizes.set(key, (headerBytes = bytes(header())));
+    const cost = (group: Group | undefined) => (group ? itemBytes + (group.items.length > 0 ? 1 : 0) : headerBytes + itemBytes + (groups.length > 0 ? 1 : 0));
     if (size + cost(open.get(key)) > budget) {
       close();
       if (size + cost(undefined) > budget) throw new Error(`one notification (${itemBytes} bytes) does not fit a queue message`);
@@ -78,7 +81,7 @@ export function toBatchMessages(items: readonly NotificationHint[], maxChars = M
     size += cost(open.get(key));
     let group = open.get(key);
     if (!group) {
-      group = header;
+      group = header();
       groups.push(group);
       open.set(key, group);
     }

@@ -135,8 +135,8 @@ export async function handleChangeNotifications(req: WebhookRequest, deps: Notif
 
   const hints = new Map<string, NotificationHint>();
   for (const { notification: n, subscription: sub } of kept) {
-    const path = parseResourcePath(n.resource);
-    const itemId = n.resourceData?.id ?? path?.itemId;
+    // The path is parsed only when resourceData has no id (Outlook's notifications all have one).
+    const itemId = n.resourceData?.id ?? parseResourcePath(n.resource)?.itemId;
     const changeType = n.changeType.toLowerCase();
     if (!itemId || itemId.length > MAX_ITEM_ID_LENGTH || !['created', 'updated', 'deleted'].includes(changeType)) {
       countDrop(dropped, 'unsupported');
