@@ -319,6 +319,9 @@ describe('bounded work per anonymous request', () => {
     expect(proxy.requests.length).toBeGreaterThan(0);
     expect(proxy.requests.length).toBeLessThanOrEqual(10);
     expect(logs.lines.length).toBeLessThanOrEqual(10);
+    // As built: the table's create-if-absent (a fresh runtime) and one listing; the drop summary and the 202 line.
+    expect(proxy.requests.map((r) => r.method)).toEqual(['POST', 'GET']);
+    expect(logs.lines).toHaveLength(2);
     expect(logs.text()).toContain('"unknown-subscription":10000');
     expect(await queuedItems()).toEqual([]);
   });
