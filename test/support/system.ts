@@ -122,22 +122,27 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     return local;
   };
 
-  const fanOut = async (): Promise<unknown[]> => {
+  /** Runs `handle` on every message of a queue, as the host's trigger would, until the queue is empty. */
+  const runEach = async (name: string, opts: { batch: number; visibilityTimeout: number }, handle: (body: unknown, dequeueCount: number) => Promise<unknown>): Promise<unknown[]> => {
     const seen: unknown[] = [];
-    const client = queueClient(QUEUES.notificationBatches);
+    const client = queueClient(name);
     await client.createIfNotExists();
     for (;;) {
-      const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
+      const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: opts.batch, visibilityTimeout: opts.visibilityTimeout });
       if (receivedMessageItems.length === 0) return seen;
       for (const m of receivedMessageItems) {
         const body = decodeMessage(m.messageText);
         seen.push(body);
-        const { context } = invocation('notification-fanout', { triggerMetadata: { dequeueCount: m.dequeueCount }, alsoInto: [logs] });
-        await notificationFanout(body, context);
+        await handle(body, m.dequeueCount);
         await client.deleteMessage(m.messageId, m.popReceipt);
       }
     }
   };
+
+  const fanOut = (): Promise<unknown[]> =>
+    runEach(QUEUES.notificationBatches, { batch: 32, visibilityTimeout: 60 }, (body, dequeueCount) =>
+      notificationFanout(body, invocation('notification-fanout', { triggerMetadata: { dequeueCount }, alsoInto: [logs] }).context),
+    );
 
   /** `sync-items` is drained after the webhook's batches are fanned out into it, as the host would have. */
   const drain = async (name: string = QUEUES.syncItems): Promise<unknown[]> => {
@@ -171,22 +176,10 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     return seen;
   };
 
-  const runResync = async (opts: { dequeueCount?: number } = {}): Promise<unknown[]> => {
-    const seen: unknown[] = [];
-    const client = queueClient(QUEUES.resyncJobs);
-    await client.createIfNotExists();
-    for (;;) {
-      const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 8, visibilityTimeout: 300 });
-      if (receivedMessageItems.length === 0) return seen;
-      for (const m of receivedMessageItems) {
-        const body = decodeMessage(m.messageText);
-        seen.push(body);
-        const { context } = invocation('resync-worker', { triggerMetadata: { dequeueCount: opts.dequeueCount ?? m.dequeueCount }, alsoInto: [logs] });
-        await resyncWorker(body, context);
-        await client.deleteMessage(m.messageId, m.popReceipt);
-      }
-    }
-  };
+  const runResync = (opts: { dequeueCount?: number } = {}): Promise<unknown[]> =>
+    runEach(QUEUES.resyncJobs, { batch: 8, visibilityTimeout: 300 }, (body, dequeueCount) =>
+      resyncWorker(body, invocation('resync-worker', { triggerMetadata: { dequeueCount: opts.dequeueCount ?? dequeueCount }, alsoInto: [logs] }).context),
+    );
 
   const subscribe = async (userId: string, module: 'contacts' | 'events' | 'mail' | 'tasks', listId?: string): Promise<string> => {
     const rt = getRuntime();
