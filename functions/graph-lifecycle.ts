@@ -1,17 +1,17 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { contextLogger } from '../lib/log';
-import { getRuntime } from '../lib/runtime';
 import { answerValidation, handleLifecycleNotifications } from '../lib/webhook/handler';
+import { getWebhookRuntime } from '../lib/webhook/runtime';
 
 export async function graphLifecycle(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const req = { validationToken: request.query.get('validationToken'), bodyText: () => request.text() };
   const handshake = answerValidation(req);
   if (handshake) return handshake;
-  const rt = getRuntime();
+  const rt = await getWebhookRuntime();
   return handleLifecycleNotifications(req, {
-    subscriptions: rt.subscriptionLookup,
+    subscriptions: rt.subscriptions,
     queue: rt.lifecycleQueue,
-    tenantId: rt.config.GRAPH_TENANT_ID,
+    tenantId: rt.tenantId,
     logger: contextLogger(context, { fn: 'graph-lifecycle' }),
   });
 }

@@ -11,13 +11,7 @@ export interface MessageQueue<T> {
   send(message: T, options?: { visibilityTimeoutSeconds?: number }): Promise<void>;
 }
 
-export const QUEUES = {
-  syncItems: 'sync-items',
-  lifecycle: 'graph-lifecycle',
-  resyncJobs: 'resync-jobs',
-  /** Zoho → Outlook change hints (callbacks and the sweep) */
-  zohoChanges: 'zoho-changes',
-} as const;
+export { QUEUES } from './queue-names';
 
 export function encodeMessage(message: unknown): string {
   return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');

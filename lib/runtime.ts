@@ -1,6 +1,6 @@
 import { EntraTokenValidator } from './auth/entra-token';
 import { getConfig, type Config } from './config';
-import { createGraphClient, type GraphApi } from './graph/client';
+import type { GraphApi } from './graph/client';
 import type { Logger } from './log';
 import { MailService } from './mail/actions';
 import { CallCounter } from './metrics';
@@ -32,7 +32,7 @@ import { Directory } from './sync/directory';
 import type { ModuleAdapter } from './sync/engine';
 import { BatchedAttendeeDirectory } from './sync/participants';
 import type { WorkerDeps } from './sync/worker';
-import { CachedSubscriptionLookup } from './webhook/subscription-cache';
+import { forgetSubscription, resetWebhookRuntime } from './webhook/runtime';
 import { createZohoClient, type ZohoClient } from './zoho/client';
 import { FolderScopes } from './graph/folders';
 import { MailboxRights, rightsChecked } from './sync/rights';
@@ -50,7 +50,6 @@ import { TableSlotStore } from './zoho/fleet';
 export class Runtime {
   readonly tables: TableStore;
   readonly subscriptions: SubscriptionRepository;
-  readonly subscriptionLookup: CachedSubscriptionLookup;
   readonly links: LinkRepository;
   readonly holders: HolderRepository;
   readonly eventSeries: EventSeriesRepository;
@@ -88,7 +87,6 @@ export class Runtime {
     const storage = new StorageAccount(config);
     this.tables = new TableStore(storage);
     this.subscriptions = new SubscriptionRepository(this.tables);
-    this.subscriptionLookup = new CachedSubscriptionLookup(this.subscriptions);
     this.links = new LinkRepository(this.tables);
     this.holders = new HolderRepository(this.tables);
     this.eventSeries = new EventSeriesRepository(this.tables);
@@ -154,13 +152,18 @@ export class Runtime {
       skipped: this.skipped,
       runs: this.runs,
       resyncQueue: this.resyncQueue,
-      forgetSubscription: (id) => this.subscriptionLookup.forget(id),
+      // the webhook's cache of subscriptions lives in its own light runtime (lib/webhook/runtime)
+      forgetSubscription,
       logger,
       now: () => new Date(),
     };
   }
 
   get graph(): GraphApi {
+    // Loaded on first use, not with this file: @azure/identity and the Graph SDK are about half of a
+    // function file's load time, and the functions that never call Graph should not pay it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createGraphClient } = require('./graph/client') as typeof import('./graph/client');
     this.graphClient ??= createGraphClient(
       {
         baseUrl: this.config.GRAPH_BASE_URL,
@@ -308,4 +311,5 @@ export function getRuntime(): Runtime {
 /** Tests point settings at fresh doubles and storage between files. */
 export function resetRuntime(): void {
   current = undefined;
+  resetWebhookRuntime();
 }

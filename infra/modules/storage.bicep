@@ -1,5 +1,5 @@
 // The storage account behind AzureWebJobsStorage: the Functions host's own state (keys, timer
-// locks, queue-trigger poison queues), our queues (sync-items, graph-lifecycle, resync-jobs) and
+// locks, queue-trigger poison queues), our queues (notification-batches, sync-items, graph-lifecycle, resync-jobs) and
 // our tables (subscriptions, links, delta links, runs, skipped). It also holds the blob container
 // that the Flex Consumption plan deploys the app package from.
 

@@ -83,6 +83,8 @@ it('0 duplicates and 0 lost changes with 30% Zoho faults, 5 deliveries of each n
 
   const notify = async (id: string, changeType: 'created' | 'updated' | 'deleted') => {
     await sys.graph.notifications.changes({ userId, kind: 'contact', id, changeType }, { duplicates: 4 });
+    // The webhook queued one batch per request; the host's notification-fanout turns it into sync-items.
+    await sys.fanOut();
   };
 
   const ids: string[] = [];

@@ -1,14 +1,19 @@
+import { QueueClient } from '@azure/storage-queue';
 import { graphLifecycle } from '../../functions/graph-lifecycle';
 import { graphNotifications } from '../../functions/graph-notifications';
+import { notificationFanout } from '../../functions/notification-fanout';
 import { resetConfigCache } from '../../lib/config';
-import { QUEUES } from '../../lib/queue';
+import { encodeMessage, QUEUES } from '../../lib/queue';
 import { getRuntime, resetRuntime } from '../../lib/runtime';
 import type { SubscriptionRecord } from '../../lib/state/subscriptions';
 import messageCreated from '../fixtures/graph-notifications/message-created.json';
 import messageCreatedOutlook from '../fixtures/graph-notifications/message-created-outlook.json';
 import lifecycleMissed from '../fixtures/graph-notifications/lifecycle-missed.json';
 import lifecycleReauth from '../fixtures/graph-notifications/lifecycle-reauthorization-required.json';
+import { NotificationBatchMessage } from '../../lib/webhook/batch-message';
+import { SyncItemMessage } from '../../lib/sync/messages';
 import { drainQueue, startAzurite, type Azurite } from '../support/azurite';
+import { endpointOf, startStorageProxy, viaProxy, type StorageProxy } from '../support/storage-proxy';
 import { httpRequest, invocation, responseText } from '../support/http';
 import { applySettings, TEST_TENANT_ID, testSettings } from '../support/settings';
 
@@ -28,6 +33,26 @@ const SUB_B: SubscriptionRecord = { ...SUB_A, id: 'e3898f08-5cd0-4a6a-80fc-6addb
 let azurite: Azurite;
 
 const drain = (queue: string) => drainQueue(azurite.connectionString, queue);
+
+/** What the webhook queued, after the fan-out ran on each of its batch messages, as the host would. */
+async function queuedItems(): Promise<unknown[]> {
+  for (const batch of await drain(QUEUES.notificationBatches)) await notificationFanout(batch, invocation('notification-fanout').context);
+  return drain(QUEUES.syncItems);
+}
+
+/** Points the runtime at other storage (e.g. through a proxy) for the length of `run`. */
+async function withStorage<T>(connectionString: string, run: () => Promise<T>): Promise<T> {
+  applySettings(testSettings({ AzureWebJobsStorage: connectionString }));
+  resetConfigCache();
+  resetRuntime();
+  try {
+    return await run();
+  } finally {
+    applySettings(testSettings({ AzureWebJobsStorage: azurite.connectionString }));
+    resetConfigCache();
+    resetRuntime();
+  }
+}
 
 function notify(body: unknown, path = 'graph/notifications', query = '') {
   const { context, logs } = invocation(path);
@@ -56,12 +81,13 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
+  await drain(QUEUES.notificationBatches);
   await drain(QUEUES.syncItems);
   await drain(QUEUES.lifecycle);
 });
 
 describe.each([
-  ['graph/notifications', QUEUES.syncItems],
+  ['graph/notifications', QUEUES.notificationBatches],
   ['graph/lifecycle', QUEUES.lifecycle],
 ])('validation handshake on %s', (path, queue) => {
   it('echoes the URL-decoded token as text/plain before anything else', async () => {
@@ -103,7 +129,7 @@ describe('change notifications', () => {
     });
     const res = await notify(body).run();
     expect(res.status).toBe(202);
-    expect(await drain(QUEUES.syncItems)).toEqual([
+    expect(await queuedItems()).toEqual([
       { v: 1, userId: USER_A, module: 'mail', itemId: 'AAMkAGUwNjQ4ZjIxAAA=', changeType: 'created', subscriptionId: SUB_A.id },
     ]);
   });
@@ -121,7 +147,7 @@ describe('change notifications', () => {
     };
     const res = await notify(body).run();
     expect(res.status).toBe(202);
-    const queued = (await drain(QUEUES.syncItems)) as { userId: string; module: string; itemId: string }[];
+    const queued = (await queuedItems()) as { userId: string; module: string; itemId: string }[];
     expect(queued.map((m) => [m.userId, m.module, m.itemId]).sort()).toEqual(
       [
         [USER_A, 'mail', 'AAMkMSG1='],
@@ -135,14 +161,14 @@ describe('change notifications', () => {
   it('prefers resourceData.id over the id in the path', async () => {
     const body = { value: [{ subscriptionId: SUB_B.id, clientState: SUB_B.clientState, tenantId: TEST_TENANT_ID, changeType: 'updated', resource: `Users/${USER_B}/Contacts/PATH-ID=`, resourceData: { id: 'DATA-ID=' } }] };
     expect((await notify(body).run()).status).toBe(202);
-    expect(((await drain(QUEUES.syncItems)) as { itemId: string }[]).map((m) => m.itemId)).toEqual(['DATA-ID=']);
+    expect(((await queuedItems()) as { itemId: string }[]).map((m) => m.itemId)).toEqual(['DATA-ID=']);
   });
 
   it('queues a notification delivered twice in one request once', async () => {
     const n = { subscriptionId: SUB_B.id, clientState: SUB_B.clientState, tenantId: TEST_TENANT_ID, changeType: 'created', resource: `Users/${USER_B}/Contacts/DUP=`, resourceData: { id: 'DUP=' } };
     const res = await notify({ value: [n, { ...n, changeType: 'updated' }, n] }).run();
     expect(res.status).toBe(202);
-    expect(await drain(QUEUES.syncItems)).toHaveLength(1);
+    expect(await queuedItems()).toHaveLength(1);
   });
 
   const good = { subscriptionId: SUB_B.id, clientState: SUB_B.clientState, tenantId: TEST_TENANT_ID, changeType: 'updated', resource: `Users/${USER_B}/Contacts/X1=`, resourceData: { id: 'X1=' } };
@@ -153,11 +179,12 @@ describe('change notifications', () => {
     ["another subscription's clientState", { ...good, clientState: SUB_A.clientState }, 'client-state-mismatch'],
     ['another tenant', { ...good, tenantId: '11111111-2222-3333-4444-555555555555' }, 'tenant-mismatch'],
     ['a malformed element', { ...good, subscriptionId: 42 }, 'malformed'],
+    ['an item id longer than any Graph id', { ...good, resourceData: { id: 'x'.repeat(5000) } }, 'malformed'],
   ])('drops %s, logs why without the secret, and keeps the rest of the batch', async (_name, forged, reason) => {
     const { run, logs } = notify({ value: [forged, { ...good, resourceData: { id: 'KEPT=' } }] });
     const res = await run();
     expect(res.status).toBe(202);
-    expect(((await drain(QUEUES.syncItems)) as { itemId: string }[]).map((m) => m.itemId)).toEqual(['KEPT=']);
+    expect(((await queuedItems()) as { itemId: string }[]).map((m) => m.itemId)).toEqual(['KEPT=']);
     expect(logs.text()).toContain(reason);
     expect(logs.text()).not.toContain(SUB_B.clientState);
   });
@@ -171,7 +198,7 @@ describe('change notifications', () => {
     const res = await notify(body).run();
     expect(res.status).toBe(400);
     expect(await responseText(res)).toMatch(/not/);
-    expect(await drain(QUEUES.syncItems)).toEqual([]);
+    expect(await queuedItems()).toEqual([]);
   });
 });
 
@@ -207,5 +234,107 @@ describe('when the queue cannot be written', () => {
       resetConfigCache();
       resetRuntime();
     }
+  });
+});
+
+describe('one queue message per request', () => {
+  const contact = (id: string) => ({ subscriptionId: SUB_B.id, clientState: SUB_B.clientState, tenantId: TEST_TENANT_ID, changeType: 'updated', resource: `Users/${USER_B}/Contacts/${id}`, resourceData: { id } });
+
+  it('queues one versioned batch for 100 notifications, which the fan-out turns into 100 sync-items messages', async () => {
+    const ids = Array.from({ length: 100 }, (_, i) => `AAMkBATCH${i}=`);
+    const { run, logs } = notify({ value: [...ids.map(contact), { ...contact('MAIL='), subscriptionId: SUB_A.id, clientState: SUB_A.clientState, resource: `Users/${USER_A}/Messages/MAIL=` }] });
+    expect((await run()).status).toBe(202);
+    const batches = await drain(QUEUES.notificationBatches);
+    expect(batches).toHaveLength(1);
+    expect(NotificationBatchMessage.parse(batches[0])).toMatchObject({ v: 1, groups: [{ userId: USER_B, module: 'contacts' }, { userId: USER_A, module: 'mail' }] });
+    expect(logs.lines.length).toBeLessThanOrEqual(2);
+
+    await notificationFanout(batches[0], invocation('notification-fanout').context);
+    const items = (await drain(QUEUES.syncItems)).map((m) => SyncItemMessage.parse(m));
+    expect(items.map((m) => m.itemId).sort()).toEqual([...ids, 'MAIL='].sort());
+    expect(items.find((m) => m.itemId === ids[0])).toEqual({ v: 1, userId: USER_B, module: 'contacts', itemId: ids[0], changeType: 'updated', subscriptionId: SUB_B.id });
+  });
+
+  it('splits a request too large for one message into chunks under the 64 KiB limit and loses none', async () => {
+    // Real Graph ids are ~150 characters; these are 500 (near the 512 the edge accepts) so that 400
+    // notifications need several messages.
+    const ids = Array.from({ length: 400 }, (_, i) => `${i}-${'A'.repeat(500)}`.slice(0, 500));
+    expect((await notify({ value: ids.map(contact) }).run()).status).toBe(202);
+    const { peekedMessageItems } = await new QueueClient(azurite.connectionString, QUEUES.notificationBatches).peekMessages({ numberOfMessages: 32 });
+    expect(peekedMessageItems.length).toBeGreaterThan(1);
+    for (const m of peekedMessageItems) expect(m.messageText.length).toBeLessThanOrEqual(64 * 1024);
+    expect(((await queuedItems()) as { itemId: string }[]).map((m) => m.itemId).sort()).toEqual([...ids].sort());
+  });
+
+  it('answers 5xx when one chunk cannot be queued, and the redelivery loses nothing', async () => {
+    const proxy = await startStorageProxy(endpointOf(azurite.connectionString, 'Queue'));
+    try {
+      const ids = Array.from({ length: 400 }, (_, i) => `${i}-${'B'.repeat(500)}`.slice(0, 500));
+      const body = { value: ids.map(contact) };
+      let batchWrites = 0;
+      // The first chunk reaches the queue; every later one (and each of the SDK's retries) is refused.
+      proxy.refuse = (req) => req.method === 'POST' && req.path.includes(`/${QUEUES.notificationBatches}/messages`) && ++batchWrites > 1;
+      const first = await withStorage(viaProxy(azurite.connectionString, 'Queue', proxy), () => notify(body).run());
+      expect(first.status).toBe(503);
+      expect(batchWrites).toBeGreaterThan(1);
+      // Graph redelivers the same batch.
+      expect((await notify(body).run()).status).toBe(202);
+      const items = (await queuedItems()) as { itemId: string }[];
+      expect(new Set(items.map((m) => m.itemId))).toEqual(new Set(ids));
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('fans out a batch again when a sync-items write fails (the host redelivers it), and drops an unreadable one', async () => {
+    const batch = NotificationBatchMessage.parse({ v: 1, groups: [{ userId: USER_B, module: 'contacts', subscriptionId: SUB_B.id, items: [{ itemId: 'F1=', changeType: 'created' }, { itemId: 'F2=', changeType: 'deleted' }] }] });
+    const broken = azurite.connectionString.replace(/QueueEndpoint=http:\/\/127\.0\.0\.1:\d+/, 'QueueEndpoint=http://127.0.0.1:9');
+    await withStorage(broken, () => expect(notificationFanout(batch, invocation('notification-fanout').context)).rejects.toThrow());
+    await notificationFanout(JSON.parse(Buffer.from(encodeMessage(batch), 'base64').toString('utf8')), invocation('notification-fanout').context);
+    expect(((await drain(QUEUES.syncItems)) as { itemId: string; changeType: string }[]).map((m) => [m.itemId, m.changeType])).toEqual([['F1=', 'created'], ['F2=', 'deleted']]);
+
+    const { context, logs } = invocation('notification-fanout');
+    await notificationFanout({ v: 2, groups: 'x' }, context);
+    expect(logs.text()).toContain('not valid');
+    expect(await drain(QUEUES.syncItems)).toEqual([]);
+  });
+});
+
+describe('bounded work per anonymous request', () => {
+  let proxy: StorageProxy;
+  beforeAll(async () => {
+    proxy = await startStorageProxy(endpointOf(azurite.connectionString, 'Table'));
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  it('10,000 unknown subscription ids cost at most 10 Table requests and 10 log lines', async () => {
+    const forged = Array.from({ length: 10_000 }, (_, i) => ({ subscriptionId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, clientState: 'guess', tenantId: TEST_TENANT_ID, changeType: 'updated', resource: `Users/${USER_B}/Contacts/X${i}=`, resourceData: { id: `X${i}=` } }));
+    const { run, logs } = notify({ value: forged });
+    const res = await withStorage(viaProxy(azurite.connectionString, 'Table', proxy), async () => {
+      proxy.requests.length = 0;
+      return run();
+    });
+    expect(res.status).toBe(202);
+    expect(proxy.requests.length).toBeGreaterThan(0);
+    expect(proxy.requests.length).toBeLessThanOrEqual(10);
+    expect(logs.lines.length).toBeLessThanOrEqual(10);
+    // As built: the table's create-if-absent (a fresh runtime) and one listing; the drop summary and the 202 line.
+    expect(proxy.requests.map((r) => r.method)).toEqual(['POST', 'GET']);
+    expect(logs.lines).toHaveLength(2);
+    expect(logs.text()).toContain('"unknown-subscription":10000');
+    expect(await queuedItems()).toEqual([]);
+  });
+
+  it('one unknown id is one point read', async () => {
+    const { run } = notify({ value: [{ subscriptionId: 'ffffffff-0000-4000-8000-000000000001', clientState: 'guess', tenantId: TEST_TENANT_ID, changeType: 'updated', resource: `Users/${USER_B}/Contacts/Y=` }] });
+    await withStorage(viaProxy(azurite.connectionString, 'Table', proxy), async () => {
+      // the table exists already; only the look-up itself is counted
+      await run();
+      proxy.requests.length = 0;
+      await notify({ value: [{ subscriptionId: 'ffffffff-0000-4000-8000-000000000002', clientState: 'guess', tenantId: TEST_TENANT_ID, changeType: 'updated', resource: `Users/${USER_B}/Contacts/Y=` }] }).run();
+    });
+    expect(proxy.requests.map((r) => r.method)).toEqual(['GET']);
   });
 });

@@ -7,6 +7,7 @@ import { manageUi } from '../../functions/manage-ui';
 import { resyncItems } from '../../functions/resync-items';
 import { skipped } from '../../functions/skipped';
 import { skippedRetry } from '../../functions/skipped-retry';
+import { notificationFanout } from '../../functions/notification-fanout';
 import { syncWorker } from '../../functions/sync-worker';
 import { resync } from '../../functions/resync';
 import { resyncStatus } from '../../functions/resync-status';
@@ -40,10 +41,13 @@ export interface System {
   runtime(): Runtime;
   /** replaces settings (merged over the defaults) and rebuilds the runtime */
   configure(overrides?: Record<string, string>): void;
-  /** messages currently in a queue, removed from it */
+  /** messages currently in a queue, removed from it (for `sync-items`, after the fan-out ran) */
   drain(queue?: string): Promise<unknown[]>;
+  /** runs notification-fanout on every message of `notification-batches`; returns the batches seen */
+  fanOut(): Promise<unknown[]>;
   /**
-   * runs sync-worker on every queued message until the queue is empty; returns the messages seen.
+   * runs sync-worker on every queued message until the queue is empty (fanning out the webhook's
+   * batches first, as the host would run both); returns the sync-items messages seen.
    * With `includeDelayed`, messages put back for later (a busy item, after SYNC_BUSY_RETRY_SECONDS)
    * are waited for, up to 10 s, so tests that use it set that setting to 1.
    */
@@ -131,12 +135,39 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
 
   const queueClient = (name: string) => new QueueClient(azurite.connectionString, name);
 
-  const drain = (name: string = QUEUES.syncItems): Promise<unknown[]> => drainQueue(azurite.connectionString, name);
 
   const work = async (message: unknown, dequeueCount = 1): Promise<MemoryLogger> => {
     const { context, logs: local } = invocation('sync-worker', { triggerMetadata: { dequeueCount }, alsoInto: [logs] });
     await syncWorker(message, context);
     return local;
+  };
+
+  /** Runs `handle` on every message of a queue, as the host's trigger would, until the queue is empty. */
+  const runEach = async (name: string, opts: { batch: number; visibilityTimeout: number }, handle: (body: unknown, dequeueCount: number) => Promise<unknown>): Promise<unknown[]> => {
+    const seen: unknown[] = [];
+    const client = queueClient(name);
+    await client.createIfNotExists();
+    for (;;) {
+      const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: opts.batch, visibilityTimeout: opts.visibilityTimeout });
+      if (receivedMessageItems.length === 0) return seen;
+      for (const m of receivedMessageItems) {
+        const body = decodeMessage(m.messageText);
+        seen.push(body);
+        await handle(body, m.dequeueCount);
+        await client.deleteMessage(m.messageId, m.popReceipt);
+      }
+    }
+  };
+
+  const fanOut = (): Promise<unknown[]> =>
+    runEach(QUEUES.notificationBatches, { batch: 32, visibilityTimeout: 60 }, (body, dequeueCount) =>
+      notificationFanout(body, invocation('notification-fanout', { triggerMetadata: { dequeueCount }, alsoInto: [logs] }).context),
+    );
+
+  /** `sync-items` is drained after the webhook's batches are fanned out into it, as the host would have. */
+  const drain = async (name: string = QUEUES.syncItems): Promise<unknown[]> => {
+    if (name === QUEUES.syncItems) await fanOut();
+    return drainQueue(azurite.connectionString, name);
   };
 
   /** `dequeueCount` simulates the host's redelivery count. */
@@ -146,6 +177,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     await client.createIfNotExists();
     const deadline = Date.now() + 10_000;
     for (let round = 0; round < (opts.maxRounds ?? 1000); round++) {
+      await fanOut();
       const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 60 });
       if (receivedMessageItems.length === 0) {
         if (!opts.includeDelayed || Date.now() > deadline) break;
@@ -164,22 +196,10 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     return seen;
   };
 
-  const runResync = async (opts: { dequeueCount?: number } = {}): Promise<unknown[]> => {
-    const seen: unknown[] = [];
-    const client = queueClient(QUEUES.resyncJobs);
-    await client.createIfNotExists();
-    for (;;) {
-      const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 8, visibilityTimeout: 300 });
-      if (receivedMessageItems.length === 0) return seen;
-      for (const m of receivedMessageItems) {
-        const body = decodeMessage(m.messageText);
-        seen.push(body);
-        const { context } = invocation('resync-worker', { triggerMetadata: { dequeueCount: opts.dequeueCount ?? m.dequeueCount }, alsoInto: [logs] });
-        await resyncWorker(body, context);
-        await client.deleteMessage(m.messageId, m.popReceipt);
-      }
-    }
-  };
+  const runResync = (opts: { dequeueCount?: number } = {}): Promise<unknown[]> =>
+    runEach(QUEUES.resyncJobs, { batch: 8, visibilityTimeout: 300 }, (body, dequeueCount) =>
+      resyncWorker(body, invocation('resync-worker', { triggerMetadata: { dequeueCount: opts.dequeueCount ?? dequeueCount }, alsoInto: [logs] }).context),
+    );
 
   const resyncToEnd = async (body: Record<string, unknown>): Promise<ResyncReport> => {
     const res = await fetch(`${host.url}/api/resync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -272,6 +292,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     runtime: () => getRuntime(),
     configure,
     drain,
+    fanOut,
     runQueue,
     runResync,
     resyncToEnd,
