@@ -59,7 +59,8 @@ export interface MappedContact {
   skipReason?: string;
 }
 
-const ADDRESS_PARTS = [
+/** Zoho's address field suffixes and Graph's physicalAddress keys, in both directions. */
+export const ADDRESS_PARTS = [
   ['Street', 'street'],
   ['City', 'city'],
   ['State', 'state'],

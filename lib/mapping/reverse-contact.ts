@@ -14,7 +14,7 @@
  */
 import { CONTACT_EXTENDED_PROPERTY_IDS, type GraphContact } from '../graph/resources/contact';
 import type { GraphPhysicalAddress } from '../graph/resources/common';
-import { mapContact, type MapContactOptions } from './contact';
+import { ADDRESS_PARTS, mapContact, type MapContactOptions } from './contact';
 import { cleanText } from './fields';
 import type { FieldValues } from './merge';
 
@@ -44,14 +44,6 @@ const SIMPLE: Record<string, keyof GraphContact> = {
   Reporting_To: 'manager',
   Description: 'personalNotes',
 };
-
-const ADDRESS_PARTS = [
-  ['Street', 'street'],
-  ['City', 'city'],
-  ['State', 'state'],
-  ['Zip', 'postalCode'],
-  ['Country', 'countryOrRegion'],
-] as const;
 
 /** A Zoho value as neutral text: strings cleaned, lookups by name, anything else absent. */
 export function zohoText(value: unknown): string | null | undefined {
