@@ -3,7 +3,8 @@
  * (plan.ts, batch.ts, engine.ts) run unchanged, over a world whose side effects are recorded
  * instead of made:
  * - Zoho: reads pass through; inserts, updates, deletes and cancellations are recorded and answered
- *   as would-succeed, so the executor goes on exactly as after a successful write;
+ *   as would-succeed (or, for a record deleted in Zoho meanwhile, as Zoho would refuse the id), so
+ *   the executor goes on exactly as after the real write;
  * - link, holder, look-up claim, event-series, skipped and delta-link rows: reads see Table Storage
  *   with this run's own writes laid over it in memory, and nothing is written;
  * - queues (hand-offs, series fan-out): recorded, not sent.
@@ -19,6 +20,7 @@ import { isStaleClaim, LinkRepository, type ClaimResult, type Link } from '../st
 import { LookupClaimRepository, type LookupState } from '../state/lookup-claims';
 import { SkippedRepository, type SkippedItem } from '../state/skipped';
 import type { TableStore } from '../state/tables';
+import { ACCOUNT_CREATED } from '../sync/adapters/contacts';
 import { FILLED_FIELDS, LINKED_TO_EXISTING, type ItemReport } from '../sync/engine';
 import type { ZohoPort } from '../sync/ports';
 import type { ZohoRecord, ZohoRecordResult, ZohoWriteOptions } from '../zoho/types';
@@ -30,6 +32,8 @@ export interface RecordedWrite {
 }
 
 type CancellingPort = ZohoPort & { cancelEvent(eventId: string, opts?: { sendCancellingMail?: boolean }): Promise<ZohoRecordResult> };
+
+export const ACCOUNT_WOULD_BE_CREATED = 'Account_Name: a new Account would be created for the company';
 
 /** Ids a would-be insert answers with: never a real Zoho id, and visible as such in a report. */
 export const PREVIEW_ID_PREFIX = 'preview-';
@@ -63,15 +67,36 @@ export class DryRunZoho implements CancellingPort {
   }
   async updateRecords(module: string, records: readonly ZohoRecord[], _opts?: ZohoWriteOptions): Promise<ZohoRecordResult[]> {
     this.writes.push({ kind: 'update', module, records: records.length });
-    return records.map((r) => this.success(String(r.id)));
+    return this.answer(module, records.map((r) => String(r.id)));
   }
   async deleteRecords(module: string, ids: readonly string[]): Promise<ZohoRecordResult[]> {
     this.writes.push({ kind: 'delete', module, records: ids.length });
-    return ids.map((id) => this.success(id));
+    const answers = await this.answer(module, ids);
+    for (const id of ids) this.gone.add(key(module, id.toLowerCase()));
+    return answers;
   }
   async cancelEvent(eventId: string): Promise<ZohoRecordResult> {
     this.writes.push({ kind: 'cancel', module: 'Events', records: 1 });
-    return this.success(eventId);
+    return (await this.answer('Events', [eventId]))[0];
+  }
+
+  /** records deleted earlier in this preview */
+  private readonly gone = new Set<string>();
+
+  /**
+   * A write to a record deleted in Zoho is answered as Zoho answers it (the id is invalid), so the
+   * table's "deleted in Zoho" cells (recreate, already gone) decide the preview as they would the
+   * run. Whether the records exist is read, 100 ids per COQL call; records this preview would
+   * create need no read.
+   */
+  private async answer(module: string, ids: readonly string[]): Promise<ZohoRecordResult[]> {
+    const isGone = (id: string) => this.gone.has(key(module, id.toLowerCase()));
+    const stored = ids.filter((id) => !id.startsWith(PREVIEW_ID_PREFIX) && !isGone(id));
+    const found = stored.length > 0 ? await this.real.earliestByField(module, 'id', stored, []) : new Map<string, ZohoRecord>();
+    return ids.map((id) => {
+      const exists = !isGone(id) && (id.startsWith(PREVIEW_ID_PREFIX) || found.has(id.toLowerCase()));
+      return exists ? this.success(id) : { status: 'error', code: 'INVALID_DATA', message: 'the id given seems to be invalid', details: { id } };
+    });
   }
 
   private success(id: string): ZohoRecordResult {
@@ -271,7 +296,8 @@ export function previewWorld(tables: TableStore, zoho: ZohoPort): PreviewWorld {
  * A preview's report line says what a full run would do, with the result a full run would report
  * (added/updated/deleted/skipped). An id a would-be insert got is no Zoho id, so it is dropped.
  */
-export function previewLine(report: ItemReport): ItemReport {
+export function previewLine(line: ItemReport): ItemReport {
+  const report = line.notes ? { ...line, notes: line.notes.map((n) => (n === ACCOUNT_CREATED ? ACCOUNT_WOULD_BE_CREATED : n)) } : line;
   const reason = report.reason;
   const zohoId = report.zohoId?.startsWith(PREVIEW_ID_PREFIX) ? undefined : report.zohoId;
   switch (report.result) {

@@ -52,8 +52,13 @@ describe('resync preview', () => {
     const changed = add(userId, 'Changed');
     const unchanged = ['One', 'Two', 'Three', 'Four'].map((n) => add(userId, `Same${n}`));
     const deleted = add(userId, 'Deleted');
+    const recreated = add(userId, 'Recreated');
     const first = await sys.resyncToEnd({ users: [userId], modules: ['contacts'], mode: 'full' });
-    expect(contactsOf(first, userId).counts).toMatchObject({ added: 6 });
+    expect(contactsOf(first, userId).counts).toMatchObject({ added: 7 });
+
+    // Deleted in Zoho by a CRM user, then changed in Outlook: the table says create it again.
+    sys.zoho.delete('Contacts', (await sys.runtime().links.get(userId, 'contacts', recreated))!.zohoId!);
+    sys.graph.contacts.update(userId, recreated, { jobTitle: 'Back' });
 
     sys.graph.contacts.update(userId, changed, { jobTitle: 'Director' });
     sys.graph.contacts.remove(userId, deleted);
@@ -73,9 +78,14 @@ describe('resync preview', () => {
 
     expect(preview).toMatchObject({ state: 'completed', preview: true, request: { mode: 'preview' } });
     const p = contactsOf(preview, userId);
-    expect(p).toMatchObject({ mode: 'full', counts: { added: 1, updated: 2, deleted: 1, unchanged: 4, skipped: 0 } });
-    expect(p.added).toEqual([expect.objectContaining({ itemId: fresh, reason: 'would add' })]);
-    expect(p.added[0].zohoId).toBeUndefined();
+    expect(p).toMatchObject({ mode: 'full', counts: { added: 2, updated: 2, deleted: 1, unchanged: 4, skipped: 0 } });
+    expect(p.added).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ itemId: fresh, reason: 'would add', notes: expect.arrayContaining(['Account_Name: a new Account would be created for the company']) }),
+        expect.objectContaining({ itemId: recreated, reason: 'would add' }),
+      ]),
+    );
+    expect(p.added.map((a) => a.zohoId)).toEqual([undefined, undefined]);
     const byId = new Map(p.updated.map((u) => [u.itemId, u]));
     expect(byId.get(changed)).toMatchObject({ reason: 'would update' });
     expect(byId.get(linkable)).toMatchObject({ zohoId: existingId, reason: expect.stringMatching(/^would link \(fill: .*Mobile.*\) to an existing Zoho record \(same e-mail address\)$/) });
@@ -94,7 +104,7 @@ describe('resync preview', () => {
     expect(full.preview).toBeUndefined();
     const f = contactsOf(full, userId);
     expect(f.counts).toEqual(p.counts);
-    const ids = (r: typeof f) => ({ added: r.added.map((x) => x.itemId), updated: r.updated.map((x) => x.itemId).sort(), deleted: r.deleted.map((x) => x.itemId) });
+    const ids = (r: typeof f) => ({ added: r.added.map((x) => x.itemId).sort(), updated: r.updated.map((x) => x.itemId).sort(), deleted: r.deleted.map((x) => x.itemId) });
     expect(ids(f)).toEqual(ids(p));
     expect(f.updated.find((u) => u.itemId === linkable)).toMatchObject({ zohoId: existingId });
     const filled = f.updated.find((u) => u.itemId === linkable)!.notes!.find((n) => n.startsWith('filled empty Zoho fields: '))!;
@@ -102,7 +112,7 @@ describe('resync preview', () => {
     expect(sys.zoho.record('Contacts', existingId)).toMatchObject({ Mobile: '+1 555 0100', Title: 'Buyer' });
     expect(sys.zoho.recordsOf('Accounts').length).toBe(accounts + 1);
     expect(zohoWriteRequests()).toBeGreaterThan(zohoWrites);
-    expect((await state(userId)).links.map((l) => l.graphId).sort()).toEqual([changed, ...unchanged, fresh, linkable].sort());
+    expect((await state(userId)).links.map((l) => l.graphId).sort()).toEqual([changed, ...unchanged, fresh, linkable, recreated].sort());
   }, 60_000);
 
   it('is refused for an unknown mode, and the error names preview', async () => {
