@@ -115,6 +115,29 @@ describe('resync preview', () => {
     expect((await state(userId)).links.map((l) => l.graphId).sort()).toEqual([changed, ...unchanged, fresh, linkable, recreated].sort());
   }, 60_000);
 
+  it('stops where the mass-delete guard would stop a full run, and with force lists the deletions; still nothing written', async () => {
+    const userId = await sys.provisionUser('preview.guard@contoso.com');
+    const ids = ['A', 'B', 'C', 'D', 'E'].map((n) => add(userId, `Guard${n}`));
+    await sys.resyncToEnd({ users: [userId], modules: ['contacts'], mode: 'full' });
+    for (const id of ids.slice(0, 3)) sys.graph.contacts.remove(userId, id);
+    const before = await state(userId);
+    const zohoWrites = zohoWriteRequests();
+
+    const stopped = await sys.resyncToEnd({ users: [userId], modules: ['contacts'], mode: 'preview' });
+    expect(stopped).toMatchObject({ state: 'stopped', preview: true, message: expect.stringMatching(/mass-delete guard stopped the run/) });
+    expect(contactsOf(stopped, userId)).toMatchObject({ status: 'stopped', withheld: 3, counts: { deleted: 0, unchanged: 2 } });
+
+    const forced = await sys.resyncToEnd({ users: [userId], modules: ['contacts'], mode: 'preview', force: true });
+    const f = contactsOf(forced, userId);
+    expect(forced.state).toBe('completed');
+    expect(f.counts).toMatchObject({ deleted: 3, unchanged: 2 });
+    expect(f.deleted.map((d) => d.reason)).toEqual(['would delete (deleted in Outlook)', 'would delete (deleted in Outlook)', 'would delete (deleted in Outlook)']);
+
+    expect(zohoWriteRequests()).toBe(zohoWrites);
+    expect(await state(userId)).toEqual(before);
+    expect(sys.zoho.recordsOf('Contacts').filter((r) => String(r.Last_Name).startsWith('Guard'))).toHaveLength(5);
+  }, 60_000);
+
   it('is refused for an unknown mode, and the error names preview', async () => {
     const res = await fetch(`${sys.host.url}/api/resync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'dry' }) });
     expect(res.status).toBe(400);
