@@ -5,7 +5,8 @@ import type { Logger } from './log';
 import { MailService } from './mail/actions';
 import { CallCounter } from './metrics';
 import type { SyncModule } from './modules';
-import { QUEUES, StorageQueue } from './queue';
+import { QUEUES, StorageQueue, type MessageQueue } from './queue';
+import { previewWorld, RecordingQueue, type DryRunZoho, type RecordedWrite } from './resync/preview';
 import { DeltaLinkRepository } from './state/delta';
 import { invocationLogger } from './invocation';
 import { HolderRepository } from './state/holders';
@@ -245,29 +246,57 @@ export class Runtime {
   }
 
   /** The modules that are not turned off, each behind the engine's adapter interface. */
-  adapters(config: Config = this.config): Partial<Record<SyncModule, ModuleAdapter<unknown>>> {
+  adapters(config: Config = this.config, world: AdapterWorld = this.adapterWorld()): Partial<Record<SyncModule, ModuleAdapter<unknown>>> {
     const out: Partial<Record<SyncModule, ModuleAdapter<unknown>>> = {};
     if (config.SYNC_CONTACTS !== 'off') {
-      out.contacts = new ContactsAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, accounts: this.accounts, config, folders: this.folderScopes }) as ModuleAdapter<unknown>;
+      out.contacts = new ContactsAdapter({ graph: this.graph, zoho: world.zoho, directory: this.directory, accounts: world.accounts, config, folders: this.folderScopes }) as ModuleAdapter<unknown>;
     }
     if (config.SYNC_TASKS !== 'off') {
-      out.tasks = new TasksAdapter({ graph: this.graph, zoho: this.zoho, directory: this.directory, config, folders: this.folderScopes }) as ModuleAdapter<unknown>;
+      out.tasks = new TasksAdapter({ graph: this.graph, zoho: world.zoho, directory: this.directory, config, folders: this.folderScopes }) as ModuleAdapter<unknown>;
     }
     if (config.SYNC_EVENTS !== 'off') {
       out.events = new EventsAdapter({
         graph: this.graph,
-        zoho: this.zoho,
+        zoho: world.zoho,
         directory: this.directory,
-        attendees: new BatchedAttendeeDirectory(this.zoho, this.directory),
-        links: this.links,
-        series: this.eventSeries,
-        queue: this.syncQueue,
+        attendees: new BatchedAttendeeDirectory(world.zoho, this.directory),
+        links: world.links,
+        series: world.series,
+        queue: world.queue,
         config,
         folders: this.folderScopes,
         now: () => new Date(),
       }) as ModuleAdapter<unknown>;
     }
     return out;
+  }
+
+  private adapterWorld(): AdapterWorld {
+    return { zoho: this.zoho, accounts: this.accounts, links: this.links, series: this.eventSeries, queue: this.syncQueue };
+  }
+
+  /**
+   * One user's resync preview (lib/resync/preview.ts): the user's settings and adapters, built over
+   * a dry-run Zoho port and in-memory overlays of the state tables, so the full run's executor
+   * runs and nothing is written. The Account resolver is a fresh one, so a would-be Account is
+   * neither created nor cached beyond the preview.
+   */
+  async preview(userId: string): Promise<PreviewView> {
+    const view = await this.forUser(userId);
+    const world = previewWorld(this.tables, this.zoho);
+    const queue = new RecordingQueue<SyncItemMessage>();
+    const accounts = new AccountResolver(world.zoho, world.lookupClaims, view.config.ZOHO_TRIGGER);
+    return {
+      config: view.config,
+      zoho: rightsChecked(world.zoho, userId, this.rights),
+      adapters: this.adapters(view.config, { zoho: world.zoho, accounts, links: world.links, series: world.series, queue }),
+      links: world.links,
+      holders: world.holders,
+      skipped: world.skipped,
+      deltaLinks: world.deltaLinks,
+      syncQueue: queue,
+      writes: world.zoho.writes,
+    };
   }
 
   workerDeps(): WorkerDeps {
@@ -289,6 +318,28 @@ export class Runtime {
       busyRetrySeconds: this.config.SYNC_BUSY_RETRY_SECONDS,
     };
   }
+}
+
+/** What the adapters write through: the real clients, or a preview's recording ones. */
+interface AdapterWorld {
+  zoho: ZohoClient | DryRunZoho;
+  accounts: AccountResolver;
+  links: LinkRepository;
+  series: EventSeriesRepository;
+  queue: MessageQueue<SyncItemMessage>;
+}
+
+export interface PreviewView {
+  config: Config;
+  zoho: ZohoPort;
+  adapters: Partial<Record<SyncModule, ModuleAdapter<unknown>>>;
+  links: LinkRepository;
+  holders: HolderRepository;
+  skipped: SkippedRepository;
+  deltaLinks: DeltaLinkRepository;
+  syncQueue: MessageQueue<SyncItemMessage>;
+  /** the Zoho writes the preview recorded instead of making */
+  writes: readonly RecordedWrite[];
 }
 
 export interface UserView {

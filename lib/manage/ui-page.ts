@@ -89,6 +89,7 @@ button { font: inherit; padding: .25rem .75rem; border: 1px solid #0b5cad; backg
 button:disabled { background: #8aa9c9; border-color: #8aa9c9; cursor: default; }
 button:focus-visible, a:focus-visible { outline: 3px solid #f0a30a; outline-offset: 2px; }
 .ok { color: #0a6b2d; font-weight: 600; } .bad { color: #a4262c; font-weight: 600; } .warn { color: #8a5300; font-weight: 600; }
+td.actions output { display: block; margin-top: .25rem; font-size: .85rem; } td.actions output:empty { display: none; }
 .counts { display: flex; gap: 1.5rem; flex-wrap: wrap; margin: .5rem 0; }
 .counts div { border: 1px solid #ddd; border-radius: 4px; padding: .25rem .75rem; } .counts dt { font-size: .8rem; color: #555; } .counts dd { margin: 0; font-size: 1.2rem; font-weight: 600; }
 pre { background: #f6f6f6; padding: .5rem; overflow-x: auto; font-size: .85rem; }
@@ -154,6 +155,8 @@ const SCRIPT = `
       const errors = u.lastError || (u.subscriptions.find((s) => s.lastError) || {}).lastError;
       const lastNote = Object.values(u.lastNotificationAt || {}).sort().pop();
       const resync = el('button', { type: 'button', 'aria-label': 'Resync ' + (u.upn || u.user), onclick: (ev) => startResync(u, ev.currentTarget) }, 'Resync');
+      const outcome = el('output', { class: 'preview', 'aria-live': 'polite' });
+      const preview = el('button', { type: 'button', 'aria-label': 'Preview a full resync of ' + (u.upn || u.user), onclick: (ev) => startPreview(u, ev.currentTarget, outcome) }, 'Preview');
       return el('tr', { 'data-user': u.user },
         el('th', { scope: 'row' }, u.upn || u.user),
         el('td', { class: u.state === 'active' ? 'ok' : 'bad' }, u.state + (u.reason ? ': ' + u.reason : '')),
@@ -162,7 +165,7 @@ const SCRIPT = `
         el('td', {}, ago(lastNote)),
         el('td', { class: errors ? 'warn' : '' }, errors || '—'),
         el('td', {}, el('code', {}, u.userHash)),
-        el('td', { class: 'actions' }, resync));
+        el('td', { class: 'actions' }, resync, ' ', preview, outcome));
     }), 'Nobody is provisioned yet (POST /api/manage/provision).');
   }
 
@@ -171,6 +174,35 @@ const SCRIPT = `
     const { status, body } = await api('resync', { method: 'POST', body: JSON.stringify({ users: [u.user], mode: 'delta' }) });
     button.disabled = false;
     say(status === 202 ? 'Resync queued for ' + (u.upn || u.user) + ' (job ' + body.jobId + ').' : 'Resync refused (' + status + '): ' + ((body && body.error) || ''));
+  }
+
+  // A preview reads both sides and writes nothing; its counts say what a full resync would do.
+  function previewSummary(report) {
+    const c = report.counts;
+    let links = 0;
+    for (const u of report.users || []) for (const m of u.modules) links += m.updated.filter((e) => /^would link/.test(e.reason || '')).length;
+    const parts = ['add ' + c.added, 'update ' + (c.updated - links), 'link ' + links, 'delete ' + c.deleted, 'skip ' + c.skipped];
+    return 'would ' + parts.join(', ') + '; ' + c.unchanged + ' unchanged' + (report.message ? ' (' + report.message + ')' : '');
+  }
+
+  async function startPreview(u, button, outcome) {
+    button.disabled = true;
+    outcome.dataset.state = 'queued'; outcome.textContent = 'preview queued';
+    const { status, body } = await api('resync', { method: 'POST', body: JSON.stringify({ users: [u.user], mode: 'preview' }) });
+    if (status !== 202) { button.disabled = false; outcome.textContent = ''; say('Preview refused (' + status + '): ' + ((body && body.error) || '')); return; }
+    for (let i = 0; i < 600; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const job = await api('resync/' + encodeURIComponent(body.jobId));
+      if (job.status !== 200) continue;
+      if (job.body.state === 'queued' || job.body.state === 'running') { outcome.textContent = 'preview ' + job.body.state; continue; }
+      outcome.dataset.state = job.body.state;
+      for (const k of ['added', 'updated', 'deleted', 'skipped', 'unchanged']) outcome.dataset[k] = String(job.body.counts[k]);
+      outcome.textContent = job.body.state === 'failed' ? 'preview failed: ' + (job.body.message || '') : 'Preview: ' + previewSummary(job.body);
+      say('Preview of ' + (u.upn || u.user) + ' finished (job ' + body.jobId + '); nothing was written.');
+      button.disabled = false;
+      return;
+    }
+    button.disabled = false;
   }
 
   let todayToken;

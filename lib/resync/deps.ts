@@ -36,6 +36,11 @@ export interface ResyncDeps {
   handlers?: WorkerDeps['handlers'];
   /** hook: per-user overrides (manage/users): the settings, adapters and handlers as they apply to one user */
   forUser?: (userId: string) => Promise<{ config: ResyncDeps['config']; zoho: ResyncDeps['zoho']; adapters: ResyncDeps['adapters']; handlers?: ResyncDeps['handlers'] }>;
+  /**
+   * hook: one user's preview world (lib/resync/preview.ts): the user's settings and adapters over a
+   * dry-run Zoho port and in-memory overlays of the state tables
+   */
+  preview?: (userId: string) => Promise<Pick<ResyncDeps, 'config' | 'zoho' | 'adapters' | 'links' | 'holders' | 'skipped' | 'deltaLinks' | 'syncQueue'>>;
   /** users a job that names none covers */
   provisionedUsers(): Promise<string[]>;
   /**
@@ -65,6 +70,7 @@ export function resyncDeps(rt: Runtime): ResyncDeps {
     adapters: worker.adapters,
     handlers: worker.handlers,
     forUser: (userId) => rt.forUser(userId),
+    preview: (userId) => rt.preview(userId),
     provisionedUsers: async () => (await rt.users.list()).filter((u) => u.state === 'active').map((u) => u.userId),
     calls: { graph: rt.graphCalls, zoho: rt.zohoCalls },
     now: () => new Date(),

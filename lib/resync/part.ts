@@ -30,6 +30,7 @@ import { enumerateModule, type Enumeration } from './enumerate';
 import { massDeleteDecision } from './guard';
 import { isFinished, type ModuleSummary, type PartState } from './jobs';
 import { planModuleWork, requestedModules, skippedToRetry } from './plan';
+import { previewLine } from './preview';
 import { derivedRunState } from './report';
 
 const STORE_PARALLELISM = 16;
@@ -92,8 +93,15 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
     return;
   }
   await deps.jobs.update(msg.jobId, user, { userId });
-  // Per-user overrides: this part runs with the user's own settings and adapters.
-  if (deps.forUser) deps = { ...deps, ...(await deps.forUser(userId)) };
+  const preview = msg.mode === 'preview';
+  if (preview) {
+    // The same run as `full`, over a world that records its writes instead of making them.
+    if (!deps.preview) throw new Error('a preview needs the preview hook');
+    deps = { ...deps, ...(await deps.preview(userId)), handlers: undefined };
+  } else if (deps.forUser) {
+    // Per-user overrides: this part runs with the user's own settings and adapters.
+    deps = { ...deps, ...(await deps.forUser(userId)) };
+  }
 
   const progress = new Progress(msg.jobId, user, deps, logger);
   const modules = requestedModules(msg.modules);
@@ -108,7 +116,7 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
   for (const module of modules) {
     const summary = summaryOf(module);
     summaries.push(summary);
-    const why = unavailable(module, deps);
+    const why = preview && module === 'mail' ? 'a preview does not cover sent mail (filing it writes nothing a full run would decide by item)' : unavailable(module, deps);
     if (why) {
       summary.status = 'not available';
       summary.note = why;
@@ -117,7 +125,7 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
     const before = calls();
     try {
       const mine = allSkipped.filter((s) => s.module === module);
-      const enumeration = onlyListed ? undefined : await enumerateModule(deps, userId, module, msg.mode === 'full');
+      const enumeration = onlyListed ? undefined : await enumerateModule(deps, userId, module, msg.mode !== 'delta');
       summary.mode = enumeration?.mode;
       summary.note = enumeration?.note;
       if (module === 'mail') {
@@ -146,7 +154,7 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
         summary.reconciled = work.reconcile;
         progress.addTotal(work.entries.length);
         const result = await syncBatch(work.entries, adapter, { ...batchDeps(deps, logger, links, progress), verifyLinked: enumeration?.mode === 'full' });
-        summary.unchanged += await record(msg.jobId, result, skippedKeys, deps);
+        summary.unchanged += await record(msg.jobId, result, skippedKeys, deps, preview);
         summary.handedOff += result.handedOff.length;
         linked += links.filter((l) => l.state === 'linked').length;
         pending.push({ module, adapter, removals: result.removals, deltaLinks: enumeration?.deltaLinks ?? [], summary });
@@ -177,7 +185,7 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
     const before = calls();
     if (p.removals.length > 0) {
       const result = await applyRemovals(p.removals, p.adapter, batchDeps(deps, logger, undefined, undefined));
-      await record(msg.jobId, result, skippedKeys, deps);
+      await record(msg.jobId, result, skippedKeys, deps, preview);
       p.summary.handedOff += result.handedOff.length;
     }
     for (const d of p.deltaLinks) await deps.deltaLinks.put(userId, p.module, d.scope, d.link);
@@ -245,8 +253,9 @@ function batchDeps(deps: ResyncDeps, logger: Logger, links: readonly Link[] | un
 }
 
 /** The run's lines and skipped-list changes (lib/sync/report-writer.ts); returns how many were unchanged. */
-function record(runId: string, result: BatchResult, skippedKeys: Set<string>, deps: ResyncDeps): Promise<number> {
-  return writeReports(runId, result.results, deps, { noOps: 'count', listedAsSkipped: (msg) => skippedKeys.has(`${msg.module}|${msg.itemId}`) });
+function record(runId: string, result: BatchResult, skippedKeys: Set<string>, deps: ResyncDeps, preview: boolean): Promise<number> {
+  const results = preview ? result.results.map((r) => ({ ...r, report: r.report && previewLine(r.report) })) : result.results;
+  return writeReports(runId, results, deps, { noOps: 'count', listedAsSkipped: (msg) => skippedKeys.has(`${msg.module}|${msg.itemId}`) });
 }
 
 async function handOffMail(

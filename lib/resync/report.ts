@@ -62,6 +62,8 @@ export interface ResyncReport {
   updatedAt: string;
   message?: string;
   request?: unknown;
+  /** a preview: the lines say what a `full` run would do; nothing was written to Zoho, Outlook or the sync's state */
+  preview?: true;
   progress: { users: { total?: number; finished: number }; items: { total: number; finished: number } };
   calls: { graph: number; zoho: number };
   counts: Counts;
@@ -138,6 +140,10 @@ function parseRequest(text: string | undefined): unknown {
   }
 }
 
+function isPreview(request: unknown): boolean {
+  return typeof request === 'object' && request !== null && (request as { mode?: unknown }).mode === 'preview';
+}
+
 export function buildReport(run: SyncRun, info: ResyncJobInfo, items: readonly ReportItem[]): ResyncReport {
   const byUser = new Map<string, ReportItem[]>();
   for (const item of items) {
@@ -155,6 +161,7 @@ export function buildReport(run: SyncRun, info: ResyncJobInfo, items: readonly R
   // Results of items the sync worker finished for a user this job has no row for (not expected, kept anyway).
   for (const [userId, mine] of byUser) users.push(userReport(undefined, userId, userId, mine));
 
+  const request = parseRequest(run.request);
   const counts = emptyCounts();
   for (const u of users) for (const m of u.modules) for (const k of Object.keys(counts) as ItemResult[]) counts[k] += m.counts[k];
   const sum = (f: (p: ResyncPart) => number) => info.parts.reduce((n, p) => n + f(p), 0);
@@ -172,7 +179,8 @@ export function buildReport(run: SyncRun, info: ResyncJobInfo, items: readonly R
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,
     message,
-    request: parseRequest(run.request),
+    request,
+    ...(isPreview(request) ? { preview: true as const } : {}),
     progress: {
       users: { total: info.users ?? (info.parts.length || undefined), finished: info.parts.filter((p) => isFinished(p.state)).length },
       items: { total: sum((p) => p.itemsTotal), finished: sum((p) => p.itemsDone) },

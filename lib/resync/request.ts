@@ -15,7 +15,8 @@ export const ResyncRequest = z
     /** user object ids or UPNs; absent = every provisioned user */
     users: z.array(userRef).min(1, 'users must list at least one user (leave it out for every provisioned user)').max(MAX_USERS).optional(),
     modules: z.array(z.enum(SYNC_MODULES, { error: `each module must be one of ${SYNC_MODULES.join(', ')}` })).min(1, 'modules must list at least one module (leave it out for all)').optional(),
-    mode: z.enum(['delta', 'full'], { error: 'mode must be "delta" or "full"' }).default('delta'),
+    /** `preview`: what `full` would do, reported without writing anything (lib/resync/preview.ts) */
+    mode: z.enum(['delta', 'full', 'preview'], { error: 'mode must be "delta", "full" or "preview"' }).default('delta'),
     /**
      * Items skipped in the previous run are retried by every resync (SPEC §2.6). `false` leaves
      * them alone; a list of item ids retries only those items, without reading anything else.

@@ -40,6 +40,17 @@ function parseHolders(json: string | undefined): string[] {
   }
 }
 
+/** `add`'s change to a row: undefined when the key holds it already. */
+export function withHolder(h: Holders, key: string): Holders | undefined {
+  return h.holders.includes(key) ? undefined : { ...h, holders: [...h.holders, key] };
+}
+
+/** `release`'s change to a row: undefined when nothing changes. */
+export function withoutHolder(h: Holders, key: string, created: boolean): Holders | undefined {
+  const next = { holders: h.holders.filter((k) => k !== key), createdBySync: h.createdBySync || created };
+  return next.holders.length === h.holders.length && next.createdBySync === h.createdBySync ? undefined : next;
+}
+
 export class HolderRepository {
   constructor(private readonly store: TableStore) {}
 
@@ -49,7 +60,7 @@ export class HolderRepository {
 
   /** This item links the record (it existed before this item's link): one insert, or read-modify-write. */
   async add(zohoModule: string, zohoId: string, key: string): Promise<void> {
-    await this.change(zohoModule, zohoId, (h) => (h.holders.includes(key) ? undefined : { ...h, holders: [...h.holders, key] }));
+    await this.change(zohoModule, zohoId, (h) => withHolder(h, key));
   }
 
   /**
@@ -89,10 +100,7 @@ export class HolderRepository {
    * back in scope) may still delete it as the sync's own.
    */
   async release(zohoModule: string, zohoId: string, key: string, created: boolean): Promise<void> {
-    await this.change(zohoModule, zohoId, (h) => {
-      const next = { holders: h.holders.filter((k) => k !== key), createdBySync: h.createdBySync || created };
-      return next.holders.length === h.holders.length && next.createdBySync === h.createdBySync ? undefined : next;
-    }, false);
+    await this.change(zohoModule, zohoId, (h) => withoutHolder(h, key, created), false);
   }
 
   /** The record is deleted in Zoho: its row goes. */

@@ -194,9 +194,12 @@ export function readableFields<Item>(adapter: Pick<ModuleAdapter<Item>, 'unreada
   return Object.keys(fieldsOf(mapped)).filter((k) => !skip.has(k) && !k.startsWith('$'));
 }
 
+export const LINKED_TO_EXISTING = 'linked to an existing Zoho record';
+export const FILLED_FIELDS = 'filled empty Zoho fields: ';
+
 /** The report's words for a link: how it matched, and what was filled. */
 export function linkReport(how: string, filled: readonly string[]): { reason: string; notes: string[] } {
-  return { reason: `linked to an existing Zoho record (${how})`, notes: [filled.length ? `filled empty Zoho fields: ${filled.join(', ')}` : 'no empty Zoho field to fill; the Zoho values were kept'] };
+  return { reason: `${LINKED_TO_EXISTING} (${how})`, notes: [filled.length ? `${FILLED_FIELDS}${filled.join(', ')}` : 'no empty Zoho field to fill; the Zoho values were kept'] };
 }
 
 /** The link's redelivery after a lost race: re-read Outlook and decide again, not "unchanged". */

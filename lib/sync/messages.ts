@@ -45,7 +45,8 @@ export const ResyncJobMessage = z.object({
   /** user object ids; absent = every provisioned user */
   users: z.array(userRef).optional(),
   modules: z.array(z.enum(SYNC_MODULES)).optional(),
-  mode: z.enum(['delta', 'full']),
+  /** `preview`: a full read whose writes are recorded, not made (lib/resync/preview.ts) */
+  mode: z.enum(['delta', 'full', 'preview']),
   /** retry items skipped in the previous run (all of them, or the listed item ids) */
   retrySkipped: z.union([z.boolean(), z.array(z.string())]).optional(),
   /** proceed even when the run would delete more than SYNC_MASS_DELETE_SHARE of a user's links */

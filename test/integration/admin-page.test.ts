@@ -90,4 +90,22 @@ describe('GET /api/manage/ui in headless Chromium', () => {
     await page.locator('#message').filter({ hasText: `Resync queued for ${UPN}` }).waitFor({ timeout: 10_000 });
     expect(await sys.drain('resync-jobs')).toEqual([expect.objectContaining({ users: [userId], mode: 'delta' })]);
   });
+
+  it('the per-user Preview button shows what a full resync would do, and nothing is written', async () => {
+    sys.graph.contacts.add(userId, { givenName: 'Nia', surname: 'Fresh', emailAddresses: [{ address: 'nia@fabrikam.com' }], categories: ['Zoho'] });
+    const writes = sys.zoho.writes.length;
+    const links = (await sys.runtime().links.list(userId, 'contacts')).length;
+    const posted = page.waitForResponse((r) => r.url().endsWith('/api/resync') && r.request().method() === 'POST');
+    await page.getByRole('button', { name: `Preview a full resync of ${UPN}` }).click();
+    expect((await posted).status()).toBe(202);
+    await sys.runResync();
+    const outcome = page.locator(`#users tr[data-user="${userId}"] td.actions output[data-state="completed"]`);
+    await outcome.waitFor({ timeout: 20_000 });
+    expect(await outcome.textContent()).toBe('Preview: would add 1, update 0, link 0, delete 0, skip 0; 2 unchanged');
+    expect(await outcome.getAttribute('data-added')).toBe('1');
+    await page.locator('#message').filter({ hasText: 'nothing was written' }).waitFor();
+    expect(sys.zoho.writes.length).toBe(writes);
+    expect(await sys.runtime().links.list(userId, 'contacts')).toHaveLength(links);
+    expect(await sys.drain('sync-items')).toEqual([]);
+  }, 60_000);
 });

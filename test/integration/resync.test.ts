@@ -95,7 +95,7 @@ describe('POST /api/resync', () => {
   });
 
   it('refuses a bad body with 400 and a clear message', async () => {
-    expect(await post({ mode: 'sometimes' })).toMatchObject({ status: 400, json: { error: expect.stringMatching(/mode must be "delta" or "full"/) } });
+    expect(await post({ mode: 'sometimes' })).toMatchObject({ status: 400, json: { error: expect.stringMatching(/mode must be "delta", "full" or "preview"/) } });
     expect(await post({ modules: ['notes'] })).toMatchObject({ status: 400, json: { error: expect.stringMatching(/modules\[0\]: each module must be one of contacts, tasks, events, mail/) } });
     expect(await post({ users: [], force: 'yes' })).toMatchObject({ status: 400, json: { error: expect.stringMatching(/users must list at least one user.*force must be true or false/) } });
     expect(await post({ everything: true })).toMatchObject({ status: 400, json: { error: expect.stringMatching(/unknown field everything/) } });

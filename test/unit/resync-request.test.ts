@@ -31,7 +31,7 @@ describe('parseResyncRequest', () => {
     ['an OData injection as user', '{"users":["x\' or 1 eq 1"]}', /users\[0\] must be/],
     ['a retry id outside Graph\'s alphabet', '{"retrySkipped":["AAMk1","a\'b"]}', /retrySkipped\[1\] is not a Microsoft Graph id/],
     ['unknown module', '{"modules":["calendar"]}', /modules\[0\]: each module must be one of contacts, tasks, events, mail/],
-    ['bad mode', '{"mode":"quick"}', /mode must be "delta" or "full"/],
+    ['bad mode', '{"mode":"quick"}', /mode must be "delta", "full" or "preview"/],
     ['bad retrySkipped', '{"retrySkipped":"yes"}', /retrySkipped must be true, false, or a list of item ids/],
     ['empty retry list', '{"retrySkipped":[]}', /retrySkipped/],
     ['bad force', '{"force":1}', /force must be true or false/],

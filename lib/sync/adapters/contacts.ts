@@ -37,6 +37,9 @@ interface ContactItem {
 }
 
 /** Outlook contacts → Zoho Contacts (SPEC §2.1). */
+/** The report note of a contact whose company got a new Account (a preview says it would). */
+export const ACCOUNT_CREATED = 'Account_Name: a new Account was created for the company';
+
 export class ContactsAdapter implements ModuleAdapter<ContactItem> {
   readonly module = 'contacts' as const;
   readonly zohoModule = CONTACTS_MODULE;
@@ -93,7 +96,7 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
     if (m.accountName && wanted('Account_Name')) {
       const account = await this.deps.accounts.resolve(m.accountName, ownerId);
       record.Account_Name = { id: account.id };
-      if (account.created) notes.push('Account_Name: a new Account was created for the company');
+      if (account.created) notes.push(ACCOUNT_CREATED);
     }
     if (m.managerName && wanted('Reporting_To')) {
       // Outlook holds the manager as one string: every reading of it, never Zoho's composed Full_Name.
