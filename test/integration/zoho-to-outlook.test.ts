@@ -1,4 +1,6 @@
 import { zohoChangeWorker } from '../../functions/zoho-change-worker';
+import { graphPath, IMMUTABLE_ID_PREFER } from '../../lib/graph/path';
+import { EVENT_SELECT, eventSchema } from '../../lib/graph/resources/event';
 import { getRuntime } from '../../lib/runtime';
 import type { ZohoChangeMessage } from '../../lib/zohofeed/messages';
 import { invocation } from '../support/http';
@@ -90,6 +92,103 @@ describe.each(['to-outlook', 'both'] as const)('contacts with SYNC_CONTACTS_DIRE
     expect(sys.graph.contacts.get(userId, String(mine.id))).toBeDefined();
     expect(await sys.reportLine(userId, String(mine.id))).toMatchObject({ result: 'skipped', reason: expect.stringContaining('existed in Outlook before the sync linked it') });
     expect(zohoWrites()).toBe(writesBefore);
+  });
+});
+
+describe('tasks and events with SYNC_*_DIRECTION=to-outlook', () => {
+  beforeEach(() => {
+    sys.configure({ SYNC_TASKS_DIRECTION: 'to-outlook', SYNC_EVENTS_DIRECTION: 'to-outlook', SYNC_DELETES: 'delete' });
+  });
+
+  const linkedItem = async (module: 'Tasks' | 'Events', zohoId: string) => (await getRuntime().zohoIndex.get(module, zohoId))?.graphId;
+
+  it('a Zoho task reaches the default To Do list with the category, changes, and disappears; 0 Zoho writes caused', async () => {
+    const record = sys.zoho.create('Tasks', { Owner: owner(), Subject: 'Send the offer', Due_Date: '2026-12-15', Priority: 'High', Status: 'Not Started', Description: 'Version 2' });
+    const writesBefore = zohoWrites();
+    await apply(hint('Tasks', 'insert', [record.id]));
+    const graphId = (await linkedItem('Tasks', record.id))!;
+    expect(graphId).toBeDefined();
+    const listId = sys.graph.todo.defaultListId(userId);
+    expect(sys.graph.todo.getTask(userId, graphId)).toMatchObject({ title: 'Send the offer', importance: 'high', categories: [CATEGORY] });
+    expect(await sys.reportLine(userId, graphId)).toMatchObject({ result: 'added', module: 'tasks', zohoId: record.id });
+
+    sys.zoho.advanceTime(2000);
+    sys.zoho.edit('Tasks', record.id, { Status: 'Completed' });
+    await apply(hint('Tasks', 'update', [record.id]));
+    expect(sys.graph.todo.getTask(userId, graphId)).toMatchObject({ title: 'Send the offer', status: 'completed' });
+    expect(await sys.reportLine(userId, graphId)).toMatchObject({ result: 'updated' });
+
+    sys.zoho.delete('Tasks', record.id);
+    await apply(hint('Tasks', 'delete', [record.id]));
+    expect(sys.graph.todo.getTask(userId, graphId)).toBeUndefined();
+    expect(listId).toBeDefined();
+    expect(zohoWrites()).toBe(writesBefore);
+  });
+
+  it('a Zoho event with 3 participants becomes an event in the primary calendar with no attendees and no invitation; it changes and disappears', async () => {
+    const pavel = sys.zoho.create('Contacts', { First_Name: 'Pavel', Last_Name: 'Bansky', Email: 'pavelb@fabrikam.example' });
+    const ana = sys.zoho.create('Contacts', { First_Name: 'Ana', Last_Name: 'Lead', Email: 'ana@lead.example' });
+    const record = sys.zoho.create('Events', {
+      Owner: owner(),
+      Event_Title: 'Kick-off with Fabrikam',
+      Start_DateTime: '2026-12-10T10:00:00+09:00',
+      End_DateTime: '2026-12-10T11:00:00+09:00',
+      All_day: false,
+      Venue: 'Fabrikam HQ',
+      Participants: [
+        { type: 'contact', participant: pavel.id },
+        { type: 'contact', participant: ana.id },
+        { type: 'email', participant: 'guest@partner.example', Email: 'guest@partner.example' },
+      ],
+    });
+    const writesBefore = zohoWrites();
+    sys.graph.events.resetInvitations();
+    await apply(hint('Events', 'insert', [record.id]));
+    const graphId = (await linkedItem('Events', record.id))!;
+    const read = async () => getRuntime().graph.get(graphPath`/users/${userId}/events/${graphId}`, eventSchema, { query: { $select: EVENT_SELECT }, headers: { Prefer: IMMUTABLE_ID_PREFER } });
+    const event = await read();
+    expect(event).toMatchObject({ subject: 'Kick-off with Fabrikam', categories: [CATEGORY] });
+    expect(event.attendees ?? []).toEqual([]);
+    expect(event.body?.content).toContain('pavelb@fabrikam.example');
+    expect(event.body?.content).toContain('guest@partner.example');
+    expect(await sys.reportLine(userId, graphId)).toMatchObject({ result: 'added', module: 'events', notes: ['3 Zoho participants listed in the event body, not invited'] });
+
+    sys.zoho.advanceTime(2000);
+    sys.zoho.edit('Events', record.id, { Venue: 'Contoso HQ' });
+    await apply(hint('Events', 'update', [record.id]));
+    expect((await read()).location?.displayName).toBe('Contoso HQ');
+    expect((await read()).attendees ?? []).toEqual([]);
+
+    sys.zoho.delete('Events', record.id);
+    await apply(hint('Events', 'delete', [record.id]));
+    await expect(read()).rejects.toThrow();
+    expect(sys.graph.events.invitations).toEqual([]);
+    expect(zohoWrites()).toBe(writesBefore);
+  });
+});
+
+describe('a record whose owner changes', () => {
+  it('leaves the old mailbox (deleted: the sync created it) and arrives in the new owner\'s', async () => {
+    sys.configure({ SYNC_CONTACTS_DIRECTION: 'to-outlook', SYNC_DELETES: 'delete' });
+    const other = 'lee.gu@contoso.com';
+    const otherUser = sys.graph.addUser({ userPrincipalName: other, displayName: 'Lee Gu' }).id;
+    const otherOwner = sys.zoho.addUser({ email: other, last_name: 'Gu' }).id;
+    const at = new Date().toISOString();
+    await getRuntime().users.put({ userId: otherUser, upn: other, sources: ['ids'], state: 'active', polledLists: [], refusedModules: [], provisionedAt: at, updatedAt: at });
+    const record = sys.zoho.create('Contacts', { Owner: owner(), Last_Name: 'Mover', Email: 'mover@fabrikam.com' });
+    await apply(hint('Contacts', 'insert', [record.id]));
+    const first = (await getRuntime().zohoIndex.get('Contacts', record.id))!;
+    expect(first.userId).toBe(userId);
+
+    sys.zoho.advanceTime(2000);
+    sys.zoho.edit('Contacts', record.id, { Owner: { id: otherOwner, name: 'Lee Gu', email: other } });
+    await apply(hint('Contacts', 'update', [record.id]));
+    expect(sys.graph.contacts.get(userId, first.graphId!)).toBeUndefined();
+    const moved = (await getRuntime().zohoIndex.get('Contacts', record.id))!;
+    expect(moved).toMatchObject({ userId: otherUser, state: 'linked' });
+    expect(sys.graph.contacts.get(otherUser, moved.graphId!)).toMatchObject({ surname: 'Mover' });
+    expect(await sys.reportLine(userId, first.graphId!)).toMatchObject({ result: 'deleted' });
+    expect(await sys.reportLine(otherUser, moved.graphId!)).toMatchObject({ result: 'added' });
   });
 });
 
