@@ -41,6 +41,8 @@ import { OutlookWriter } from './graph/outlook-writes';
 import { OutlookDuplicates } from './graph/outlook-lookup';
 import { ZohoIndexRepository } from './state/zoho-index';
 import type { ApplyDeps } from './zohofeed/apply';
+import { contactsTwoWay } from './zohofeed/two-way-port';
+import type { TwoWayPort } from './sync/two-way';
 import { directionOf } from './direction';
 import { randomUUID } from 'node:crypto';
 import { PendingZohoChangeRepository, ZohoFeedRepository, type ZohoChannelRecord } from './state/zoho-feed';
@@ -163,6 +165,11 @@ export class Runtime {
       now: () => new Date(),
       claimToken: randomUUID(),
     };
+  }
+
+  /** SYNC_CONTACTS_DIRECTION=both: the forward path's merge with Zoho. */
+  get contactsTwoWay(): TwoWayPort {
+    return contactsTwoWay({ zoho: this.zoho, writer: this.outlookWriter, index: this.zohoIndex, fieldRules: (m) => this.directory.fieldRules(m), category: this.config.SYNC_CATEGORY, policy: this.config.SYNC_CONFLICTS });
   }
 
   /** Which mailbox a Zoho record goes to (its Owner's). */
@@ -318,6 +325,7 @@ export class Runtime {
       forUser: (userId) => this.forUser(userId),
       maxAttempts: this.config.SYNC_MAX_ATTEMPTS,
       busyRetrySeconds: this.config.SYNC_BUSY_RETRY_SECONDS,
+      twoWay: (module) => (module === 'contacts' && this.config.SYNC_CONTACTS_DIRECTION === 'both' ? this.contactsTwoWay : undefined),
     };
   }
 }

@@ -334,7 +334,7 @@ class ReverseRun {
         origin = 'created';
         reason = note === 'recreated' ? 'the Outlook item was deleted in Outlook; created again from Zoho' : undefined;
       }
-      await this.linkRow(userId, graphId, record, origin, undefined);
+      await this.linkRow(userId, graphId, record, undefined);
       await this.deps.index.save({ ...claim.entry, state: 'linked', userId, module: this.module, graphId, origin, claimToken: undefined, claimedAt: undefined, values: serializeSnapshot(compactValues(zohoValues)) });
       const notes = this.module === 'events' ? participantsNote(record) : [];
       this.line(userId, graphId, { result: origin === 'created' ? 'added' : 'updated', label: labelOf(record), reason: reason ? `from Zoho: ${reason}` : 'from Zoho', zohoModule: this.zohoModule, zohoId, notes });
@@ -348,7 +348,7 @@ class ReverseRun {
     const zohoValues = this.codec.fromZoho(record);
     const values = Object.fromEntries(plan.keys.map((k) => [k, zohoValues[k] ?? null]));
     if (plan.keys.length > 0) await this.ops.update(entry.userId!, entry.graphId!, this.codec.patchBody(values, this.ops.unwrap(item) as never, ctx));
-    await this.linkRow(entry.userId!, entry.graphId!, record, entry.origin ?? 'linked', link, plan.keys);
+    await this.linkRow(entry.userId!, entry.graphId!, record, link, plan.keys);
     // The values now on both sides: Zoho's for what was written or agreed, the last ones for what Outlook still has to send.
     const last = parseSnapshot(entry.values) ?? {};
     const next = { ...last, ...Object.fromEntries(Object.entries(compactValues(zohoValues)).filter(([k]) => plan.keys.includes(k) || !(k in last) || directionOf(this.deps.config, this.module) !== 'both')) };
@@ -362,7 +362,7 @@ class ReverseRun {
    * the notification of our own write is "unchanged". Two-way with an existing snapshot: only the
    * fields written move, so an Outlook edit still waiting for its notification is not swallowed.
    */
-  private async linkRow(userId: string, graphId: string, record: ZohoRecord, origin: 'created' | 'linked', existing: Link | undefined, written?: string[]): Promise<void> {
+  private async linkRow(userId: string, graphId: string, record: ZohoRecord, existing: Link | undefined, written?: string[]): Promise<void> {
     const adapter = await this.adapter(userId);
     const back = await this.readItem(userId, graphId);
     if (back === null) throw new Error('the Outlook item written a moment ago is gone');
@@ -381,7 +381,8 @@ class ReverseRun {
       attempt: undefined,
       zohoModule: this.zohoModule,
       zohoId: String(record.id),
-      origin: link.state === 'linked' && link.origin ? link.origin : origin,
+      // The link's origin speaks of the Zoho record (the forward path deletes only records it created): one from Zoho existed.
+      origin: link.state === 'linked' && link.origin ? link.origin : 'linked',
       hash: mapped.hash,
       snapshot: serializeSnapshot(snapshot),
       changeKey: adapter.changeKey(back),
