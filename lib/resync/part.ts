@@ -36,6 +36,7 @@ const STORE_PARALLELISM = 16;
 const PROGRESS_EVERY_MS = 1000;
 
 const SETTING = { contacts: 'SYNC_CONTACTS', tasks: 'SYNC_TASKS', events: 'SYNC_EVENTS' } as const;
+const DIRECTION_SETTING = { contacts: 'SYNC_CONTACTS_DIRECTION', tasks: 'SYNC_TASKS_DIRECTION', events: 'SYNC_EVENTS_DIRECTION' } as const;
 const FOLDER_SETTING = { contacts: 'SYNC_CONTACT_FOLDERS', tasks: 'SYNC_TODO_LISTS', events: 'SYNC_CALENDARS' } as const;
 
 class UserNotFound extends Error {
@@ -62,6 +63,9 @@ export function unavailable(module: SyncModule, deps: Pick<ResyncDeps, 'config' 
   if (module === 'mail') return deps.handlers?.mail ? undefined : 'sent-mail capture is not available in this deployment';
   const setting = SETTING[module];
   if (deps.config[setting] === 'off') return `turned off (${setting}=off)`;
+  const direction = DIRECTION_SETTING[module];
+  // Zoho is the source of a `to-outlook` module: its Outlook side is never sent to Zoho, not even by a resync.
+  if (deps.config[direction] === 'to-outlook') return `Zoho is the source (${direction}=to-outlook); Zoho's changes reach Outlook through the change feed`;
   return deps.adapters[module] ? undefined : `${module} sync is not available in this deployment`;
 }
 

@@ -192,6 +192,17 @@ describe('a record whose owner changes', () => {
   });
 });
 
+describe('a resync of a to-outlook module', () => {
+  it('sends nothing from Outlook to Zoho and says why', async () => {
+    sys.configure({ SYNC_CONTACTS_DIRECTION: 'to-outlook' });
+    sys.graph.contacts.add(userId, { givenName: 'Only', surname: 'In Outlook', emailAddresses: [{ address: 'only.outlook@fabrikam.com', name: 'Only' }], categories: [CATEGORY] });
+    const writesBefore = zohoWrites();
+    const report = await sys.resyncToEnd({ mode: 'full', users: [userId], modules: ['contacts'] });
+    expect(report.users[0].modules.find((m) => m.module === 'contacts')).toMatchObject({ status: 'not available', note: expect.stringContaining('SYNC_CONTACTS_DIRECTION=to-outlook') });
+    expect(zohoWrites()).toBe(writesBefore);
+  });
+});
+
 describe('records whose owner has no synced mailbox', () => {
   it('are kept in zohochanges, not written anywhere', async () => {
     sys.configure({ SYNC_CONTACTS_DIRECTION: 'to-outlook' });
