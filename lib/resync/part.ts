@@ -63,9 +63,6 @@ export function unavailable(module: SyncModule, deps: Pick<ResyncDeps, 'config' 
   if (module === 'mail') return deps.handlers?.mail ? undefined : 'sent-mail capture is not available in this deployment';
   const setting = SETTING[module];
   if (deps.config[setting] === 'off') return `turned off (${setting}=off)`;
-  const direction = DIRECTION_SETTING[module];
-  // Zoho is the source of a `to-outlook` module: its Outlook side is never sent to Zoho, not even by a resync.
-  if (deps.config[direction] === 'to-outlook') return `Zoho is the source (${direction}=to-outlook); Zoho's changes reach Outlook through the change feed`;
   return deps.adapters[module] ? undefined : `${module} sync is not available in this deployment`;
 }
 
@@ -120,6 +117,18 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
     }
     const before = calls();
     try {
+      const direction = module === 'mail' ? undefined : deps.config[DIRECTION_SETTING[module]];
+      // Each module in its direction (issue 16 §8): the Zoho side is read for `to-outlook` and `both`.
+      if (module !== 'mail' && direction && direction !== 'to-zoho' && deps.fromZoho && !onlyListed) {
+        const z = await deps.fromZoho(userId, module, msg.mode, msg.jobId);
+        summary.note = joinNotes(summary.note, z.note ?? `from Zoho: ${z.read} record${z.read === 1 ? '' : 's'} read, ${z.lines} Outlook item${z.lines === 1 ? '' : 's'} written or unlinked`);
+      }
+      // Zoho is the source of a `to-outlook` module: its Outlook side is never sent to Zoho, not even by a resync.
+      if (direction === 'to-outlook') {
+        summary.mode = msg.mode;
+        summary.note = joinNotes(summary.note, `Outlook → Zoho not synced (${DIRECTION_SETTING[module as keyof typeof DIRECTION_SETTING]}=to-outlook)`);
+        continue;
+      }
       const mine = allSkipped.filter((s) => s.module === module);
       const enumeration = onlyListed ? undefined : await enumerateModule(deps, userId, module, msg.mode === 'full');
       summary.mode = enumeration?.mode;

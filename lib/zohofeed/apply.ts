@@ -32,7 +32,10 @@ import { writeReports, type ReportWriterDeps } from '../sync/report-writer';
 import { decideReverse, OWNER_LEFT, reverseRemoval, type ReverseZohoState } from '../sync/reverse-decide';
 import { compact, parseSnapshot, serializeSnapshot, snapshotOf, withWritten } from '../sync/snapshot';
 import type { RecordsById } from '../zoho/read';
-import { REVERSE_READ_FIELDS } from '../zoho/read';
+import { MAX_IDS_PER_READ, REVERSE_READ_FIELDS } from '../zoho/read';
+import { buildCoql, where } from '../zoho/coql';
+import { zohoTimestamp } from '../zoho/watch';
+import { instantFromIso } from '../mapping/timezones';
 import type { ZohoRecord } from '../zoho/types';
 import { ZohoChangeMessage } from './messages';
 import { mailboxForRecord, type MailboxOwner } from './owners';
@@ -178,24 +181,54 @@ export async function applyZohoChanges(raw: unknown, deps: ApplyDeps): Promise<A
     for (const id of m.ids) await keep(id);
     return { applied: 0, unassigned: m.ids.length };
   }
-  const read = m.operation === 'delete' ? { records: new Map<string, ZohoRecord>(), missing: m.ids } : await deps.zoho.getRecordsByIds(m.module, m.ids, REVERSE_READ_FIELDS[m.module]);
+  const r = await applyIds(module, m.operation, m.ids, deps, RunRepository.automaticRunId(deps.now()));
+  for (const id of r.unassigned) await keep(id);
+  deps.logger.info('zoho changes applied', { module: m.module, operation: m.operation, source: m.source, ids: m.ids.length, unassigned: r.unassigned.length, lines: r.lines });
+  return { applied: m.ids.length - r.unassigned.length, unassigned: r.unassigned.length };
+}
+
+/** Records of one module, re-read by id (≤ 100 per call) and applied; report lines go to `runId`. */
+async function applyIds(module: TwoWayModule, operation: ZohoChangeMessage['operation'], ids: readonly string[], deps: ApplyDeps, runId: string): Promise<{ unassigned: string[]; lines: number }> {
+  const zohoModule = REVERSE_CODECS[module].zohoModule;
+  const read = operation === 'delete' ? { records: new Map<string, ZohoRecord>(), missing: [...ids] } : await deps.zoho.getRecordsByIds(zohoModule, ids, REVERSE_READ_FIELDS[zohoModule]);
   const [zohoUsers, mailboxes] = await Promise.all([deps.owners.zohoUsers(), deps.owners.mailboxes()]);
   const run = new ReverseRun(module, deps);
-  let unassigned = 0;
-  for (const id of m.ids) {
+  const unassigned: string[] = [];
+  for (const id of ids) {
     const record = read.records.get(id);
     // An id an insert or update hint names but Zoho does not return is not visible to the API user; only a delete says gone.
-    if (!record && m.operation !== 'delete') continue;
+    if (!record && operation !== 'delete') continue;
     const target = record ? mailboxForRecord(record, zohoUsers, mailboxes) : undefined;
-    const done = await run.apply(id, record, target);
-    if (!done) {
-      unassigned++;
-      await keep(id);
-    }
+    if (!(await run.apply(id, record, target))) unassigned.push(id);
   }
-  await run.report();
-  deps.logger.info('zoho changes applied', { module: m.module, operation: m.operation, source: m.source, ids: m.ids.length, unassigned, lines: run.lines.length });
-  return { applied: m.ids.length - unassigned, unassigned };
+  await run.report(runId);
+  return { unassigned, lines: run.lines.length };
+}
+
+export interface ZohoSideDeps extends ApplyDeps {
+  coql(query: string): Promise<ZohoRecord[]>;
+  /** the mailbox owner's Zoho user id */
+  zohoUserId(userId: string): Promise<string | undefined>;
+  /** the sweep's cursor (Modified_Time) of a Zoho module, where a delta resync starts */
+  cursor(zohoModule: string): Promise<string | undefined>;
+}
+
+/**
+ * A resync's Zoho side for one mailbox and module (issue 16 §8): the records the mailbox owner owns
+ * in Zoho (`delta`: modified since the sweep's cursor), listed by COQL (ids only: COQL cannot read
+ * participants) and applied 100 at a time like change hints, reported into the resync's run.
+ */
+export async function resyncFromZoho(userId: string, module: TwoWayModule, mode: 'full' | 'delta', runId: string, deps: ZohoSideDeps): Promise<{ read: number; lines: number; note?: string }> {
+  const zohoModule = REVERSE_CODECS[module].zohoModule;
+  const owner = await deps.zohoUserId(userId);
+  if (!owner) return { read: 0, lines: 0, note: 'from Zoho: the mailbox owner is not an active Zoho user' };
+  const since = mode === 'delta' ? instantFromIso(await deps.cursor(zohoModule)) : undefined;
+  const condition = since !== undefined ? where.and(where.eq('Owner', owner), where.gte('Modified_Time', zohoTimestamp(since))) : where.eq('Owner', owner);
+  const rows = await deps.coql(buildCoql({ select: ['id'], from: zohoModule, where: condition, orderBy: [{ field: 'id', direction: 'asc' }] }));
+  const ids = [...new Set(rows.map((r) => String(r.id)))];
+  let lines = 0;
+  for (let i = 0; i < ids.length; i += MAX_IDS_PER_READ) lines += (await applyIds(module, 'update', ids.slice(i, i + MAX_IDS_PER_READ), deps, runId)).lines;
+  return { read: ids.length, lines };
 }
 
 class ReverseRun {
@@ -396,10 +429,9 @@ class ReverseRun {
     this.lines.push({ userId, graphId, report });
   }
 
-  async report(): Promise<void> {
+  async report(runId: string): Promise<void> {
     if (this.lines.length === 0) return;
-    const runId = RunRepository.automaticRunId(this.deps.now());
-    await this.deps.runs.ensureRun({ id: runId, kind: 'automatic', state: 'running', createdAt: this.deps.now().toISOString() });
+    if (runId === RunRepository.automaticRunId(this.deps.now())) await this.deps.runs.ensureRun({ id: runId, kind: 'automatic', state: 'running', createdAt: this.deps.now().toISOString() });
     const results = this.lines.map((l) => ({ msg: { v: 1 as const, userId: l.userId, module: this.module, itemId: l.graphId, changeType: 'updated' as const }, report: l.report }));
     await writeReports(runId, results, this.deps, { noOps: 'none' });
   }

@@ -193,12 +193,18 @@ describe('a record whose owner changes', () => {
 });
 
 describe('a resync of a to-outlook module', () => {
-  it('sends nothing from Outlook to Zoho and says why', async () => {
+  it('reads the Zoho side (the owner\'s records reach the mailbox), sends nothing from Outlook to Zoho, and says so', async () => {
     sys.configure({ SYNC_CONTACTS_DIRECTION: 'to-outlook' });
     sys.graph.contacts.add(userId, { givenName: 'Only', surname: 'In Outlook', emailAddresses: [{ address: 'only.outlook@fabrikam.com', name: 'Only' }], categories: [CATEGORY] });
+    // A record whose callback never came: the resync brings it.
+    const missed = sys.zoho.create('Contacts', { Owner: owner(), Last_Name: 'Missed', Email: 'missed@fabrikam.com' });
     const writesBefore = zohoWrites();
     const report = await sys.resyncToEnd({ mode: 'full', users: [userId], modules: ['contacts'] });
-    expect(report.users[0].modules.find((m) => m.module === 'contacts')).toMatchObject({ status: 'not available', note: expect.stringContaining('SYNC_CONTACTS_DIRECTION=to-outlook') });
+    const contacts = report.users[0].modules.find((m) => m.module === 'contacts');
+    expect(contacts).toMatchObject({ status: 'done', note: expect.stringContaining('SYNC_CONTACTS_DIRECTION=to-outlook') });
+    expect(contacts!.note).toMatch(/from Zoho: \d+ records? read/);
+    const graphId = (await getRuntime().zohoIndex.get('Contacts', missed.id))?.graphId;
+    expect(sys.graph.contacts.get(userId, graphId!)).toMatchObject({ surname: 'Missed', categories: [CATEGORY] });
     expect(zohoWrites()).toBe(writesBefore);
   });
 });
