@@ -2,12 +2,12 @@ import { app, type InvocationContext } from '@azure/functions';
 import { contextLogger } from '../lib/log';
 import { QUEUES } from '../lib/queue';
 import { getRuntime } from '../lib/runtime';
-import { recordZohoChange } from '../lib/zohofeed/consumer';
+import { applyZohoChanges } from '../lib/zohofeed/apply';
 
-/** Records each Zoho change hint until the sync executor applies Zoho → Outlook changes. */
+/** Applies each Zoho change hint to the owner's mailbox (Zoho → Outlook); failures are retried by the queue. */
 export async function zohoChangeWorker(message: unknown, context: InvocationContext): Promise<void> {
-  const rt = getRuntime();
-  await recordZohoChange(message, { pending: rt.pendingZohoChanges, logger: contextLogger(context, { fn: 'zoho-change-worker', invocationId: context.invocationId }), now: () => new Date() });
+  const logger = contextLogger(context, { fn: 'zoho-change-worker', invocationId: context.invocationId });
+  await applyZohoChanges(message, getRuntime().applyDeps(logger));
 }
 
 app.storageQueue('zoho-change-worker', { queueName: QUEUES.zohoChanges, connection: 'AzureWebJobsStorage', handler: zohoChangeWorker });

@@ -39,6 +39,13 @@ import { FolderScopes } from './graph/folders';
 import { MailboxRights, rightsChecked } from './sync/rights';
 import type { ZohoPort } from './sync/ports';
 import { OutlookWriter } from './graph/outlook-writes';
+import { OutlookDuplicates } from './graph/outlook-lookup';
+import { ZohoIndexRepository } from './state/zoho-index';
+import type { ApplyDeps } from './zohofeed/apply';
+import { contactsTwoWay } from './zohofeed/two-way-port';
+import type { TwoWayPort } from './sync/two-way';
+import { directionOf } from './direction';
+import { randomUUID } from 'node:crypto';
 import { PendingZohoChangeRepository, ZohoFeedRepository, type ZohoChannelRecord } from './state/zoho-feed';
 import { ZohoChangeMessage } from './zohofeed/messages';
 import { OwnerMailboxes } from './zohofeed/owners';
@@ -69,6 +76,8 @@ export class Runtime {
   readonly zohoFeed: ZohoFeedRepository;
   readonly zohoChangesQueue: StorageQueue<ZohoChangeMessage>;
   readonly pendingZohoChanges: PendingZohoChangeRepository;
+  /** Zoho record → the Outlook item it is linked to (Zoho → Outlook) */
+  readonly zohoIndex: ZohoIndexRepository;
   /** the callback route reads a channel's token once a minute, not once per callback */
   private readonly channelCache = new TtlCache<ZohoChannelRecord | undefined>(60_000);
   private outlookWriterInstance?: OutlookWriter;
@@ -103,6 +112,7 @@ export class Runtime {
     this.zohoFeed = new ZohoFeedRepository(this.tables);
     this.zohoChangesQueue = new StorageQueue(storage, QUEUES.zohoChanges, ZohoChangeMessage);
     this.pendingZohoChanges = new PendingZohoChangeRepository(this.tables);
+    this.zohoIndex = new ZohoIndexRepository(this.tables);
   }
 
   /**
@@ -118,6 +128,7 @@ export class Runtime {
       adapters: config === this.config ? this.adapters() : this.adapters(config),
       handlers: { mail: (msg, logger) => this.mail.capture(msg, logger, config) },
       manualOnly: (module) => module !== 'mail' && modeOf(this.config, overrides, module) === 'manual',
+      receivesOnly: (module) => module !== 'mail' && directionOf(config, module) === 'to-outlook',
     };
   }
 
@@ -133,6 +144,33 @@ export class Runtime {
   get outlookWriter(): OutlookWriter {
     this.outlookWriterInstance ??= new OutlookWriter(this.graph, { contactsFolder: this.config.SYNC_CONTACTS_FOLDER });
     return this.outlookWriterInstance;
+  }
+
+  /** The zoho-change worker's executor: Zoho → Outlook writes, reported into the day's automatic run. */
+  applyDeps(logger: Logger): ApplyDeps {
+    return {
+      zoho: this.zoho,
+      owners: { zohoUsers: () => this.directory.zohoUsers(), mailboxes: () => this.ownerMailboxes.mailboxes() },
+      index: this.zohoIndex,
+      links: this.links,
+      writer: this.outlookWriter,
+      duplicates: new OutlookDuplicates(this.graph, this.outlookWriter),
+      adaptersFor: async (userId) => (await this.forUser(userId)).adapters,
+      timeZone: (userId) => this.directory.mailboxTimeZone(userId),
+      fieldRules: (zohoModule) => this.directory.fieldRules(zohoModule),
+      pending: this.pendingZohoChanges,
+      runs: this.runs,
+      skipped: this.skipped,
+      config: this.config,
+      logger,
+      now: () => new Date(),
+      claimToken: randomUUID(),
+    };
+  }
+
+  /** SYNC_CONTACTS_DIRECTION=both: the forward path's merge with Zoho. */
+  get contactsTwoWay(): TwoWayPort {
+    return contactsTwoWay({ zoho: this.zoho, writer: this.outlookWriter, index: this.zohoIndex, fieldRules: (m) => this.directory.fieldRules(m), category: this.config.SYNC_CATEGORY, policy: this.config.SYNC_CONFLICTS });
   }
 
   /** Which mailbox a Zoho record goes to (its Owner's). */
@@ -316,6 +354,7 @@ export class Runtime {
       forUser: (userId) => this.forUser(userId),
       maxAttempts: this.config.SYNC_MAX_ATTEMPTS,
       busyRetrySeconds: this.config.SYNC_BUSY_RETRY_SECONDS,
+      twoWay: (module) => (module === 'contacts' && this.config.SYNC_CONTACTS_DIRECTION === 'both' ? this.contactsTwoWay : undefined),
     };
   }
 }
@@ -350,6 +389,8 @@ export interface UserView {
   handlers: NonNullable<WorkerDeps['handlers']>;
   /** `manual`: change notifications are ignored, only a resync syncs the module */
   manualOnly(module: SyncModule): boolean;
+  /** SYNC_*_DIRECTION=to-outlook: Outlook changes of the module are not sent to Zoho */
+  receivesOnly(module: SyncModule): boolean;
 }
 
 let current: Runtime | undefined;

@@ -14,6 +14,8 @@ import type { ResyncJobMessage } from '../sync/messages';
 import type { SyncQueue, ZohoPort } from '../sync/ports';
 import type { WorkerDeps } from '../sync/worker';
 import { ResyncJobRepository } from './jobs';
+import { resyncFromZoho } from '../zohofeed/apply';
+import { invocationLogger } from '../invocation';
 
 export interface ResyncDeps {
   config: Pick<
@@ -21,7 +23,7 @@ export interface ResyncDeps {
     | 'SYNC_CONTACTS' | 'SYNC_TASKS' | 'SYNC_EVENTS' | 'SYNC_CATEGORY' | 'SYNC_DELETES' | 'ZOHO_TRIGGER' | 'SYNC_MASS_DELETE_SHARE'
     | 'SYNC_EVENTS_PAST_DAYS' | 'SYNC_EVENTS_FUTURE_DAYS' | 'MAIL_RESYNC_DAYS' | 'MAIL_CAPTURE' | 'SYNC_MAX_ATTEMPTS' | 'SYNC_BUSY_RETRY_SECONDS'
     | 'SYNC_CONTACT_FOLDERS' | 'SYNC_CALENDARS' | 'SYNC_TODO_LISTS'
-  >;
+  > & Partial<Pick<Config, 'SYNC_CONTACTS_DIRECTION' | 'SYNC_TASKS_DIRECTION' | 'SYNC_EVENTS_DIRECTION'>>;
   graph: GraphApi;
   zoho: ZohoPort;
   links: LinkRepository;
@@ -33,6 +35,8 @@ export interface ResyncDeps {
   syncQueue: SyncQueue;
   resyncQueue: MessageQueue<ResyncJobMessage>;
   adapters: Partial<Record<SyncModule, ModuleAdapter<unknown>>>;
+  /** the Zoho side of a module that syncs to Outlook (lib/zohofeed/apply.ts resyncFromZoho) */
+  fromZoho?: (userId: string, module: 'contacts' | 'tasks' | 'events', mode: 'full' | 'delta', runId: string) => Promise<{ read: number; lines: number; note?: string }>;
   handlers?: WorkerDeps['handlers'];
   /** hook: per-user overrides (manage/users): the settings, adapters and handlers as they apply to one user */
   forUser?: (userId: string) => Promise<{ config: ResyncDeps['config']; zoho: ResyncDeps['zoho']; adapters: ResyncDeps['adapters']; handlers?: ResyncDeps['handlers'] }>;
@@ -71,6 +75,13 @@ export function resyncDeps(rt: Runtime): ResyncDeps {
     handlers: worker.handlers,
     forUser: (userId) => rt.forUser(userId),
     preview: (userId) => rt.preview(userId),
+    fromZoho: (userId, module, mode, runId) =>
+      resyncFromZoho(userId, module, mode, runId, {
+        ...rt.applyDeps(invocationLogger()),
+        coql: (query) => rt.zoho.coql(query),
+        zohoUserId: (u) => rt.directory.ownerFor(u),
+        cursor: async (zohoModule) => (await rt.zohoFeed.getCursor(zohoModule)).modifiedSince,
+      }),
     provisionedUsers: async () => (await rt.users.list()).filter((u) => u.state === 'active').map((u) => u.userId),
     calls: { graph: rt.graphCalls, zoho: rt.zohoCalls },
     now: () => new Date(),

@@ -37,6 +37,7 @@ const STORE_PARALLELISM = 16;
 const PROGRESS_EVERY_MS = 1000;
 
 const SETTING = { contacts: 'SYNC_CONTACTS', tasks: 'SYNC_TASKS', events: 'SYNC_EVENTS' } as const;
+const DIRECTION_SETTING = { contacts: 'SYNC_CONTACTS_DIRECTION', tasks: 'SYNC_TASKS_DIRECTION', events: 'SYNC_EVENTS_DIRECTION' } as const;
 const FOLDER_SETTING = { contacts: 'SYNC_CONTACT_FOLDERS', tasks: 'SYNC_TODO_LISTS', events: 'SYNC_CALENDARS' } as const;
 
 class UserNotFound extends Error {
@@ -124,6 +125,20 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
     }
     const before = calls();
     try {
+      const direction = module === 'mail' ? undefined : deps.config[DIRECTION_SETTING[module]];
+      // Each module in its direction (issue 16 §8): the Zoho side is read for `to-outlook` and `both`.
+      if (module !== 'mail' && direction && direction !== 'to-zoho' && preview) {
+        summary.note = 'a preview does not cover the Zoho → Outlook side (it would write to Outlook)';
+      } else if (module !== 'mail' && direction && direction !== 'to-zoho' && deps.fromZoho && !onlyListed && msg.mode !== 'preview') {
+        const z = await deps.fromZoho(userId, module, msg.mode, msg.jobId);
+        summary.note = joinNotes(summary.note, z.note ?? `from Zoho: ${z.read} record${z.read === 1 ? '' : 's'} read, ${z.lines} Outlook item${z.lines === 1 ? '' : 's'} written or unlinked`);
+      }
+      // Zoho is the source of a `to-outlook` module: its Outlook side is never sent to Zoho, not even by a resync.
+      if (direction === 'to-outlook') {
+        summary.mode = msg.mode === 'preview' ? 'full' : msg.mode;
+        summary.note = joinNotes(summary.note, `Outlook → Zoho not synced (${DIRECTION_SETTING[module as keyof typeof DIRECTION_SETTING]}=to-outlook)`);
+        continue;
+      }
       const mine = allSkipped.filter((s) => s.module === module);
       const enumeration = onlyListed ? undefined : await enumerateModule(deps, userId, module, msg.mode !== 'delta');
       summary.mode = enumeration?.mode;

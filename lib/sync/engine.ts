@@ -13,6 +13,7 @@ import {
 } from './snapshot';
 import type { ZohoPort } from './ports';
 import { buildCoql, where } from '../zoho/coql';
+import { conflictNotes, forwardMerge, type ForwardMerge, type TwoWayPort } from './two-way';
 
 /** What a module's mapping produced for one Outlook item, before Zoho look-ups are resolved. */
 export interface Mapped {
@@ -120,6 +121,8 @@ export interface EngineDeps {
   now: () => Date;
   /** identifies this attempt in claims */
   claimToken: string;
+  /** SYNC_*_DIRECTION=both: the module's merge with Zoho (lib/sync/two-way.ts); absent = one-way */
+  twoWay?: (module: SyncModule) => TwoWayPort | undefined;
 }
 
 /** A claim not renewed for this long belongs to a worker that died. */
@@ -352,12 +355,18 @@ async function updateLinked<Item>(link: Link, item: Item, mapped: Mapped, adapte
   let action = decide('linked', change.state, zoho);
   if (action.do === 'nothing') return { result: 'unchanged', ...base };
   const fields = fieldsOf(mapped);
-  const resolved = await adapter.resolve(item, mapped, new Set(change.keys));
-  const write = pickWrite(resolved.record, fields, change.keys);
-  const sent = change.keys.filter((k) => k in write);
+  // Two-way: Zoho's current values decide which Outlook changes go and which Zoho changes come back.
+  const twoWay = link.zohoId ? deps.twoWay?.(link.module) : undefined;
+  const merge = twoWay ? await mergeWithZoho(twoWay, link, item, change.keys) : undefined;
+  const keys = merge?.send ?? change.keys;
+  const resolved = await adapter.resolve(item, mapped, new Set(keys));
+  const write = pickWrite(resolved.record, fields, keys);
+  const sent = keys.filter((k) => k in write);
   let result: ZohoRecordResult;
   try {
-    [result] = await deps.zoho.updateRecords(adapter.zohoModule, [{ ...write, id: link.zohoId }], { trigger: deps.config.ZOHO_TRIGGER });
+    [result] = merge && sent.length === 0
+      ? [{ status: 'success', code: 'SUCCESS', id: link.zohoId!, details: {} } as ZohoRecordResult]
+      : await deps.zoho.updateRecords(adapter.zohoModule, [{ ...write, id: link.zohoId }], { trigger: deps.config.ZOHO_TRIGGER });
   } catch (err) {
     // An update whose outcome is unknown: those fields are written again, whatever the item says then.
     if (classify(err).transient) await deps.links.save({ ...link, snapshot: serializeSnapshot(withUnknown(parseSnapshot(link.snapshot) ?? {}, sent)) }).catch(() => undefined);
@@ -383,7 +392,8 @@ async function updateLinked<Item>(link: Link, item: Item, mapped: Mapped, adapte
     return report && { ...report, reason: report.reason ? `${action.reason}; ${report.reason}` : action.reason };
   }
   if (result.status === 'error') throw await refusal(result, item, adapter);
-  const snapshot = serializeSnapshot(withWritten(parseSnapshot(link.snapshot) ?? {}, fields, sent));
+  if (merge && Object.keys(merge.toOutlook).length > 0) await twoWay!.patchOutlook(link, item, merge.toOutlook);
+  const snapshot = serializeSnapshot({ ...withWritten(parseSnapshot(link.snapshot) ?? {}, fields, sent), ...merge?.agreed });
   const next: Link = { ...link, hash: mapped.hash, snapshot, changeKey: adapter.changeKey(item), zohoModifiedAt: result.modifiedTime ?? link.zohoModifiedAt, lastResult: 'updated', lastSyncedAt: deps.now().toISOString() };
   try {
     await deps.links.save(next);
@@ -399,7 +409,17 @@ async function updateLinked<Item>(link: Link, item: Item, mapped: Mapped, adapte
     }
     throw new Redecide();
   }
-  return { result: 'updated', ...base, cutFields: mapped.cutFields, notes: [...mapped.notes, ...resolved.notes] };
+  const merged = merge ? [...conflictNotes(merge.conflicts), ...(Object.keys(merge.toOutlook).length ? [`from Zoho to Outlook: ${Object.keys(merge.toOutlook).join(', ')}`] : [])] : [];
+  return { result: 'updated', ...base, cutFields: mapped.cutFields, notes: [...merged, ...mapped.notes, ...resolved.notes] };
+}
+
+/** The one read a two-way update costs: Zoho's values now, merged with Outlook's against the snapshot. */
+async function mergeWithZoho(twoWay: TwoWayPort, link: Link, item: unknown, changed: readonly string[]): Promise<ForwardMerge | undefined> {
+  const zoho = await twoWay.readZoho(link.zohoId!);
+  // Gone in Zoho: the update's answer says so, and the table decides as in one-way sync.
+  if (!zoho) return undefined;
+  const outlook = await twoWay.outlookValues(item);
+  return forwardMerge(parseSnapshot(link.snapshot) ?? {}, outlook.values, zoho.values, changed, twoWay.policy, { outlook: outlook.modifiedTime, zoho: zoho.modifiedTime });
 }
 
 /**
@@ -425,7 +445,9 @@ async function createOrLink<Item>(claim: Link, attempt: string, item: Item, mapp
     if (outcome.do === 'link') return await linkExisting(held, { id: outcome.id, how: outcome.how }, item, mapped, adapter, deps, () => undefined);
     const at = deps.now();
     const modifiedTime = r.status === 'success' ? r.modifiedTime : undefined;
-    await deps.links.save(linkedRow(held, { zohoModule: adapter.zohoModule, zohoId: outcome.id, origin: 'created', mapped, changeKey: adapter.changeKey(item), modifiedTime, at }));
+    const row = linkedRow(held, { zohoModule: adapter.zohoModule, zohoId: outcome.id, origin: 'created', mapped, changeKey: adapter.changeKey(item), modifiedTime, at });
+    await deps.links.save(row);
+    await deps.twoWay?.(held.module)?.indexLink(row);
     return { result: 'added', label: mapped.label, zohoModule: adapter.zohoModule, zohoId: outcome.id, cutFields: mapped.cutFields, notes: [...mapped.notes, ...resolved.notes], wasSkipped: claim.lastResult === 'skipped' };
   } catch (err) {
     await letGo(held, wrote && classify(err).transient, deps);
@@ -478,7 +500,9 @@ async function linkExisting<Item>(held: Link, match: Match, item: Item, mapped: 
     }
   }
   await deps.holders.add(adapter.zohoModule, match.id, holderKey(held));
-  await deps.links.save(linkedRow(held, { zohoModule: adapter.zohoModule, zohoId: match.id, origin: 'linked', mapped, changeKey: adapter.changeKey(item), modifiedTime, at: deps.now() }));
+  const row = linkedRow(held, { zohoModule: adapter.zohoModule, zohoId: match.id, origin: 'linked', mapped, changeKey: adapter.changeKey(item), modifiedTime, at: deps.now() });
+  await deps.links.save(row);
+  await deps.twoWay?.(held.module)?.indexLink(row);
   const words = linkReport(match.how, filled);
   return { result: 'updated', label: mapped.label, reason: words.reason, zohoModule: adapter.zohoModule, zohoId: match.id, cutFields: mapped.cutFields, notes: [...words.notes, ...notes], wasSkipped: held.lastResult === 'skipped' };
 }

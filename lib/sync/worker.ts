@@ -25,7 +25,7 @@ export interface WorkerDeps extends Omit<EngineDeps, 'claimToken' | 'logger'> {
   /** remembers that a change notification arrived for this mailbox and module (admin status) */
   noteNotification?: (userId: string, module: SyncModule, at: Date) => Promise<void>;
   /** hook: per-user overrides (manage/users); the user's adapters and handlers, and modules only a resync syncs */
-  forUser?: (userId: string) => Promise<{ adapters: WorkerDeps['adapters']; handlers?: WorkerDeps['handlers']; zoho?: EngineDeps['zoho']; manualOnly(module: SyncModule): boolean }>;
+  forUser?: (userId: string) => Promise<{ adapters: WorkerDeps['adapters']; handlers?: WorkerDeps['handlers']; zoho?: EngineDeps['zoho']; manualOnly(module: SyncModule): boolean; receivesOnly?(module: SyncModule): boolean }>;
   maxAttempts: number;
   /** how long an item another worker is creating waits before it is looked at again */
   busyRetrySeconds: number;
@@ -52,6 +52,8 @@ export async function processSyncMessage(raw: unknown, dequeueCount: number, dep
   const view = await deps.forUser?.(msg.userId);
   // A module the user syncs by hand only (`manual`) gets nothing from notifications.
   if (view && !msg.runId && view.manualOnly(msg.module)) return { status: 'done' };
+  // SYNC_*_DIRECTION=to-outlook: Zoho is the source; Outlook changes (our own writes included) go nowhere.
+  if (view?.receivesOnly?.(msg.module)) return { status: 'done' };
   const adapter = (view?.adapters ?? deps.adapters)[msg.module];
   const handler = (view?.handlers ?? deps.handlers)?.[msg.module];
   const runId = msg.runId ?? RunRepository.automaticRunId(deps.now());

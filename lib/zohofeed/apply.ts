@@ -1,0 +1,444 @@
+/**
+ * Zoho → Outlook: the `zoho-changes` queue's executor. A hint names up to 100 records of one
+ * module; they are re-read in one call (a delete hint needs no read), each record's mailbox is its
+ * Owner's, the reverse index (`zoholinks`) says which Outlook item it is linked to, the pure table
+ * (lib/sync/reverse-decide.ts) decides, and the action is carried out with Graph writes only: this
+ * path never writes to Zoho.
+ *
+ * No echo. After each Outlook write the item is read back once and the link row gets the forward
+ * mapping's snapshot of it (and the record's Modified_Time), so the Graph notification for our own
+ * write finds Outlook "unchanged" and costs no Zoho write; the index row keeps the record's neutral
+ * values, so a Zoho callback for a change we already carried (or a sweep's repeat) is "unchanged".
+ *
+ * Records whose owner has no synced mailbox are kept in `zohochanges` (heard, not applied).
+ */
+import type { Config } from '../config';
+import { directionOf, flowsToOutlook, moduleOfZoho, type TwoWayModule } from '../direction';
+import type { OutlookDuplicates } from '../graph/outlook-lookup';
+import type { OutlookWriter } from '../graph/outlook-writes';
+import type { Logger } from '../log';
+import type { FieldRules } from '../mapping/fields';
+import { linkPatch, mergeFields, type FieldConflict } from '../mapping/merge';
+import { REVERSE_CODECS, type ReverseCodec, type ReverseContext } from '../mapping/reverse';
+import { messageBody } from '../queue';
+import type { Link, LinkRepository } from '../state/links';
+import { RunRepository } from '../state/runs';
+import type { PendingZohoChange } from '../state/zoho-feed';
+import type { ZohoIndexEntry, ZohoIndexRepository } from '../state/zoho-index';
+import { fieldsOf, type ItemReport, type ModuleAdapter } from '../sync/engine';
+import type { SyncItemMessage } from '../sync/messages';
+import { ItemBusyError } from '../sync/outcome';
+import { writeReports, type ReportWriterDeps } from '../sync/report-writer';
+import { decideReverse, OWNER_LEFT, reverseRemoval, type ReverseZohoState } from '../sync/reverse-decide';
+import { compact, parseSnapshot, serializeSnapshot, snapshotOf, withWritten } from '../sync/snapshot';
+import type { RecordsById } from '../zoho/read';
+import { MAX_IDS_PER_READ, REVERSE_READ_FIELDS } from '../zoho/read';
+import { buildCoql, where } from '../zoho/coql';
+import { zohoTimestamp } from '../zoho/watch';
+import { instantFromIso } from '../mapping/timezones';
+import type { ZohoRecord } from '../zoho/types';
+import { ZohoChangeMessage } from './messages';
+import { mailboxForRecord, type MailboxOwner } from './owners';
+
+/** A first-sight claim not renewed for this long belongs to a worker that died. */
+const CLAIM_STALE_MS = 2 * 60_000;
+
+export interface ApplyDeps extends ReportWriterDeps {
+  zoho: { getRecordsByIds(module: string, ids: readonly string[], fields: readonly string[]): Promise<RecordsById> };
+  owners: { zohoUsers(): Promise<readonly { id: string; email?: string | null }[]>; mailboxes(): Promise<MailboxOwner[]> };
+  index: ZohoIndexRepository;
+  links: LinkRepository;
+  writer: OutlookWriter;
+  duplicates: OutlookDuplicates;
+  /** the forward adapters of a mailbox (its per-user settings): how an item is read and what its link snapshot is */
+  adaptersFor(userId: string): Promise<Partial<Record<TwoWayModule, ModuleAdapter<unknown>>>>;
+  timeZone(userId: string): Promise<string | undefined>;
+  fieldRules(zohoModule: string): Promise<FieldRules>;
+  pending: { record(change: PendingZohoChange): Promise<void> };
+  runs: ReportWriterDeps['runs'] & Pick<RunRepository, 'ensureRun'>;
+  config: Pick<Config, 'SYNC_CONTACTS' | 'SYNC_TASKS' | 'SYNC_EVENTS' | 'SYNC_CONTACTS_DIRECTION' | 'SYNC_TASKS_DIRECTION' | 'SYNC_EVENTS_DIRECTION' | 'SYNC_DELETES' | 'SYNC_CATEGORY' | 'SYNC_CONFLICTS'>;
+  logger: Logger;
+  now: () => Date;
+  claimToken: string;
+}
+
+export interface ApplySummary {
+  applied: number;
+  /** records whose owner has no synced mailbox: recorded in `zohochanges` */
+  unassigned: number;
+}
+
+/** What carrying out one record produced: report lines keyed by the Outlook item. */
+interface Line {
+  userId: string;
+  graphId: string;
+  report: ItemReport;
+}
+
+/** Outlook-side operations per module, over the writer and the duplicate look-up. */
+interface OutlookOps {
+  /** the Graph item inside the forward adapter's item */
+  unwrap(item: unknown): unknown;
+  scope(userId: string): Promise<string | undefined>;
+  find(userId: string, record: ZohoRecord, tz: string | undefined): Promise<{ id: string; item: unknown } | undefined>;
+  create(userId: string, body: Record<string, unknown>): Promise<string>;
+  update(userId: string, graphId: string, body: Record<string, unknown>): Promise<void>;
+  remove(userId: string, graphId: string): Promise<void>;
+}
+
+function opsFor(module: TwoWayModule, deps: Pick<ApplyDeps, 'writer' | 'duplicates'>): OutlookOps {
+  const { writer, duplicates } = deps;
+  switch (module) {
+    case 'contacts':
+      return {
+        unwrap: (i) => (i as { contact: unknown }).contact,
+        scope: async () => undefined,
+        find: async (userId, record) => {
+          const hit = await duplicates.contact(userId, record);
+          return hit && { id: hit.id, item: hit };
+        },
+        create: async (userId, body) => (await writer.createContact(userId, body)).id,
+        update: async (userId, id, body) => void (await writer.updateContact(userId, id, body)),
+        remove: async (userId, id) => void (await writer.deleteContact(userId, id)),
+      };
+    case 'tasks':
+      return {
+        unwrap: (i) => (i as { task: unknown }).task,
+        scope: (userId) => writer.defaultListId(userId),
+        find: async (userId, record, tz) => {
+          const hit = await duplicates.task(userId, record, tz);
+          return hit && { id: hit.id, item: hit };
+        },
+        create: async (userId, body) => (await writer.createTask(userId, body)).id,
+        update: async (userId, id, body) => void (await writer.updateTask(userId, await writer.defaultListId(userId), id, body)),
+        remove: async (userId, id) => void (await writer.deleteTask(userId, await writer.defaultListId(userId), id)),
+      };
+    case 'events':
+      return {
+        unwrap: (i) => (i as { event: unknown }).event,
+        scope: async () => undefined,
+        find: async (userId, record, tz) => {
+          const hit = await duplicates.event(userId, record, tz ?? 'UTC');
+          return hit && { id: hit.id, item: hit };
+        },
+        create: async (userId, body) => (await writer.createEvent(userId, body)).id,
+        update: async (userId, id, body) => void (await writer.updateEvent(userId, id, body)),
+        remove: async (userId, id) => void (await writer.deleteEvent(userId, id)),
+      };
+  }
+}
+
+/** Neutral values in the snapshot's compact form ('' for empty), so long text compares by hash. */
+function compactValues(values: Record<string, string | null>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, compact(v)]));
+}
+
+function labelOf(record: ZohoRecord): string {
+  for (const key of ['Full_Name', 'Subject', 'Event_Title', 'Last_Name']) {
+    if (typeof record[key] === 'string' && record[key]) return record[key] as string;
+  }
+  return '(no name)';
+}
+
+function modifiedTime(record: ZohoRecord): string | undefined {
+  return typeof record.Modified_Time === 'string' ? record.Modified_Time : undefined;
+}
+
+/**
+ * The fields to write to Outlook for a linked record, and the conflicts (two-way only). `to-outlook`:
+ * the fields Zoho changed since the last sync (all differing fields when the index has no values
+ * yet) whose value differs from Outlook's. `both`: the three-way merge; fields Outlook changed are
+ * the forward path's to send.
+ */
+export function reversePlan(
+  zohoValues: Record<string, string | null>,
+  outlookValues: Record<string, string | null>,
+  lastValues: Record<string, string> | undefined,
+  twoWay: { policy: Config['SYNC_CONFLICTS']; times: { outlook?: string | null; zoho?: string | null } } | undefined,
+): { keys: string[]; conflicts: FieldConflict[] } {
+  const z = compactValues(zohoValues);
+  const o = compactValues(outlookValues);
+  if (twoWay && lastValues) {
+    const merged = mergeFields(lastValues, o, z, twoWay.policy, twoWay.times);
+    return { keys: Object.keys(merged.toOutlook), conflicts: merged.conflicts };
+  }
+  const keys = Object.keys(z).filter((k) => (!lastValues || lastValues[k] !== z[k]) && (!(k in o) || o[k] !== z[k]));
+  return { keys, conflicts: [] };
+}
+
+export async function applyZohoChanges(raw: unknown, deps: ApplyDeps): Promise<ApplySummary> {
+  const parsed = ZohoChangeMessage.safeParse(messageBody(raw));
+  if (!parsed.success) {
+    deps.logger.warn('zoho change message dropped', { reason: 'malformed', issues: parsed.error.issues.slice(0, 3).map((i) => i.path.join('.') || '(root)') });
+    return { applied: 0, unassigned: 0 };
+  }
+  const m = parsed.data;
+  const seenAt = deps.now().toISOString();
+  const keep = (id: string) => deps.pending.record({ module: m.module, recordId: id, operation: m.operation, source: m.source, changedAt: m.changedAt, seenAt });
+  const module = moduleOfZoho(m.module);
+  const adaptersOn = module && deps.config[module === 'contacts' ? 'SYNC_CONTACTS' : module === 'tasks' ? 'SYNC_TASKS' : 'SYNC_EVENTS'] !== 'off';
+  if (!module || !adaptersOn || !flowsToOutlook(directionOf(deps.config, module))) {
+    for (const id of m.ids) await keep(id);
+    return { applied: 0, unassigned: m.ids.length };
+  }
+  const r = await applyIds(module, m.operation, m.ids, deps, RunRepository.automaticRunId(deps.now()));
+  for (const id of r.unassigned) await keep(id);
+  deps.logger.info('zoho changes applied', { module: m.module, operation: m.operation, source: m.source, ids: m.ids.length, unassigned: r.unassigned.length, lines: r.lines });
+  return { applied: m.ids.length - r.unassigned.length, unassigned: r.unassigned.length };
+}
+
+/** Records of one module, re-read by id (≤ 100 per call) and applied; report lines go to `runId`. */
+async function applyIds(module: TwoWayModule, operation: ZohoChangeMessage['operation'], ids: readonly string[], deps: ApplyDeps, runId: string): Promise<{ unassigned: string[]; lines: number }> {
+  const zohoModule = REVERSE_CODECS[module].zohoModule;
+  const read = operation === 'delete' ? { records: new Map<string, ZohoRecord>(), missing: [...ids] } : await deps.zoho.getRecordsByIds(zohoModule, ids, REVERSE_READ_FIELDS[zohoModule]);
+  const [zohoUsers, mailboxes] = await Promise.all([deps.owners.zohoUsers(), deps.owners.mailboxes()]);
+  const run = new ReverseRun(module, deps);
+  const unassigned: string[] = [];
+  for (const id of ids) {
+    const record = read.records.get(id);
+    // An id an insert or update hint names but Zoho does not return is not visible to the API user; only a delete says gone.
+    if (!record && operation !== 'delete') continue;
+    const target = record ? mailboxForRecord(record, zohoUsers, mailboxes) : undefined;
+    if (!(await run.apply(id, record, target))) unassigned.push(id);
+  }
+  await run.report(runId);
+  return { unassigned, lines: run.lines.length };
+}
+
+export interface ZohoSideDeps extends ApplyDeps {
+  coql(query: string): Promise<ZohoRecord[]>;
+  /** the mailbox owner's Zoho user id */
+  zohoUserId(userId: string): Promise<string | undefined>;
+  /** the sweep's cursor (Modified_Time) of a Zoho module, where a delta resync starts */
+  cursor(zohoModule: string): Promise<string | undefined>;
+}
+
+/**
+ * A resync's Zoho side for one mailbox and module (issue 16 §8): the records the mailbox owner owns
+ * in Zoho (`delta`: modified since the sweep's cursor), listed by COQL (ids only: COQL cannot read
+ * participants) and applied 100 at a time like change hints, reported into the resync's run.
+ */
+export async function resyncFromZoho(userId: string, module: TwoWayModule, mode: 'full' | 'delta', runId: string, deps: ZohoSideDeps): Promise<{ read: number; lines: number; note?: string }> {
+  const zohoModule = REVERSE_CODECS[module].zohoModule;
+  const owner = await deps.zohoUserId(userId);
+  if (!owner) return { read: 0, lines: 0, note: 'from Zoho: the mailbox owner is not an active Zoho user' };
+  const since = mode === 'delta' ? instantFromIso(await deps.cursor(zohoModule)) : undefined;
+  const condition = since !== undefined ? where.and(where.eq('Owner', owner), where.gte('Modified_Time', zohoTimestamp(since))) : where.eq('Owner', owner);
+  const rows = await deps.coql(buildCoql({ select: ['id'], from: zohoModule, where: condition, orderBy: [{ field: 'id', direction: 'asc' }] }));
+  const ids = [...new Set(rows.map((r) => String(r.id)))];
+  let lines = 0;
+  for (let i = 0; i < ids.length; i += MAX_IDS_PER_READ) lines += (await applyIds(module, 'update', ids.slice(i, i + MAX_IDS_PER_READ), deps, runId)).lines;
+  return { read: ids.length, lines };
+}
+
+class ReverseRun {
+  readonly lines: Line[] = [];
+  private readonly codec: ReverseCodec<unknown>;
+  private readonly ops: OutlookOps;
+
+  constructor(private readonly module: TwoWayModule, private readonly deps: ApplyDeps) {
+    this.codec = REVERSE_CODECS[module] as unknown as ReverseCodec<unknown>;
+    this.ops = opsFor(module, deps);
+  }
+
+  private get zohoModule(): 'Contacts' | 'Tasks' | 'Events' {
+    return this.codec.zohoModule;
+  }
+
+  private async context(userId: string): Promise<ReverseContext> {
+    const [timeZone, rules] = await Promise.all([this.module === 'contacts' ? undefined : this.deps.timeZone(userId), this.deps.fieldRules(this.zohoModule)]);
+    return { category: this.deps.config.SYNC_CATEGORY, timeZone, rules };
+  }
+
+  private async adapter(userId: string): Promise<ModuleAdapter<unknown>> {
+    const adapter = (await this.deps.adaptersFor(userId))[this.module];
+    if (!adapter) throw new Error(`${this.module} sync is turned off for this mailbox`);
+    return adapter;
+  }
+
+  private async readItem(userId: string, graphId: string): Promise<unknown | null> {
+    const msg: SyncItemMessage = { v: 1, userId, module: this.module, itemId: graphId, changeType: 'updated', scope: await this.ops.scope(userId) };
+    return (await this.adapter(userId)).read(msg);
+  }
+
+  /** false: the record has no mailbox and no link, so nothing was applied */
+  async apply(zohoId: string, record: ZohoRecord | undefined, target: string | undefined): Promise<boolean> {
+    const entry = await this.deps.index.get(this.zohoModule, zohoId);
+    if (entry?.state === 'claimed') {
+      const stale = !entry.claimedAt || this.deps.now().getTime() - Date.parse(entry.claimedAt) > CLAIM_STALE_MS;
+      if (!stale) throw new ItemBusyError();
+    }
+    const linked = entry?.state === 'linked' && entry.userId && entry.graphId ? entry : undefined;
+    if (!linked && record && !target) return false;
+    const item = linked ? await this.readItem(linked.userId!, linked.graphId!) : null;
+    const link = linked ? await this.deps.links.get(linked.userId!, this.module, linked.graphId!) : undefined;
+    let zoho: ReverseZohoState;
+    let plan: { keys: string[]; conflicts: FieldConflict[] } = { keys: [], conflicts: [] };
+    let ctx: ReverseContext | undefined;
+    if (!record) zoho = 'deleted';
+    else if (linked && linked.userId !== target) zoho = 'owner-moved';
+    else if (!linked) zoho = 'new';
+    else if (item === null) zoho = modifiedTime(record) === link?.zohoModifiedAt ? 'unchanged' : 'changed';
+    else {
+      ctx = await this.context(linked.userId!);
+      const direction = directionOf(this.deps.config, this.module);
+      const graphItem = this.ops.unwrap(item);
+      plan = reversePlan(
+        this.codec.fromZoho(record),
+        this.codec.fromOutlook(graphItem, ctx),
+        parseSnapshot(linked.values),
+        direction === 'both' ? { policy: this.deps.config.SYNC_CONFLICTS, times: { zoho: modifiedTime(record), outlook: (graphItem as { lastModifiedDateTime?: string | null }).lastModifiedDateTime } } : undefined,
+      );
+      zoho = plan.keys.length > 0 || plan.conflicts.length > 0 ? 'changed' : 'unchanged';
+    }
+    const action = decideReverse(linked ? 'linked' : 'absent', zoho, item === null ? 'absent' : 'present');
+    switch (action.do) {
+      case 'nothing':
+        return true;
+      case 'create-or-link':
+        if (linked) await this.forget(linked, link);
+        if (target && record) await this.createOrLink(zohoId, record, target, linked && linked.userId === target ? 'recreated' : undefined);
+        return true;
+      case 'update':
+        await this.update(linked!, link, item, record!, plan, ctx!);
+        return true;
+      case 'unlink':
+        await this.forget(linked!, link);
+        this.line(linked!.userId!, linked!.graphId!, { result: 'skipped', label: record ? labelOf(record) : undefined, reason: action.reason, zohoModule: this.zohoModule, zohoId });
+        return true;
+      case 'remove':
+        await this.leave(linked!, link, item !== null, action.reason, record);
+        return true;
+      case 'move':
+        await this.leave(linked!, link, item !== null, target ? 'the Zoho owner changed; moved to the new owner\'s mailbox' : OWNER_LEFT, record);
+        if (target && record) await this.createOrLink(zohoId, record, target);
+        return true;
+    }
+  }
+
+  /** Only the link goes (index row and link row); the Outlook item stays. */
+  private async forget(entry: ZohoIndexEntry, link: Link | undefined): Promise<void> {
+    if (link) await this.deps.links.delete(link).catch(() => undefined);
+    await this.deps.index.delete(this.zohoModule, entry.zohoId);
+  }
+
+  /**
+   * The record left this mailbox (deleted in Zoho, or another owner): the item the sync created is
+   * deleted when SYNC_DELETES=delete, otherwise only unlinked. The link row goes first, so the Graph
+   * notification of the delete finds nothing to remove in Zoho; the index row last, so a retry still
+   * knows the item.
+   */
+  private async leave(entry: ZohoIndexEntry, link: Link | undefined, present: boolean, why: string, record: ZohoRecord | undefined): Promise<void> {
+    const rule = reverseRemoval({ createdBySync: entry.origin === 'created', deletes: this.deps.config.SYNC_DELETES });
+    if (link) await this.deps.links.delete(link).catch(() => undefined);
+    const base = { label: record ? labelOf(record) : undefined, zohoModule: this.zohoModule, zohoId: entry.zohoId };
+    if (rule.do === 'delete' && present) {
+      await this.ops.remove(entry.userId!, entry.graphId!);
+      this.line(entry.userId!, entry.graphId!, { result: 'deleted', reason: `${why}; deleted from Outlook`, ...base });
+    } else {
+      this.line(entry.userId!, entry.graphId!, { result: 'skipped', reason: rule.do === 'unlink' ? `${why}; ${rule.reason}` : why, ...base });
+    }
+    await this.deps.index.delete(this.zohoModule, entry.zohoId);
+  }
+
+  /** First sight in a mailbox, under the index claim: an Outlook duplicate is linked and filled, else an item is created. */
+  private async createOrLink(zohoId: string, record: ZohoRecord, userId: string, note?: string): Promise<void> {
+    const claim = await this.deps.index.claim(this.zohoModule, zohoId, this.deps.claimToken, this.deps.now(), CLAIM_STALE_MS);
+    if (!claim.claimed) {
+      if (claim.entry.state === 'linked') return;
+      throw new ItemBusyError();
+    }
+    try {
+      const ctx = await this.context(userId);
+      const zohoValues = this.codec.fromZoho(record);
+      const dup = await this.ops.find(userId, record, ctx.timeZone ?? undefined);
+      const taken = dup ? await this.deps.links.get(userId, this.module, dup.id) : undefined;
+      let graphId: string;
+      let origin: 'created' | 'linked';
+      let reason: string | undefined;
+      if (dup && !(taken?.state === 'linked' && taken.zohoId && taken.zohoId !== zohoId)) {
+        const fill = linkPatch(this.codec.fromOutlook(dup.item, ctx), zohoValues);
+        if (Object.keys(fill).length > 0) await this.ops.update(userId, dup.id, this.codec.patchBody(fill, dup.item as never, ctx));
+        graphId = dup.id;
+        origin = 'linked';
+        reason = `linked to an existing Outlook item (the seed's duplicate rule); ${Object.keys(fill).length ? `filled: ${Object.keys(fill).join(', ')}` : 'nothing to fill'}`;
+      } else {
+        graphId = await this.ops.create(userId, this.codec.createBody(record, ctx));
+        origin = 'created';
+        reason = note === 'recreated' ? 'the Outlook item was deleted in Outlook; created again from Zoho' : undefined;
+      }
+      await this.linkRow(userId, graphId, record, undefined);
+      await this.deps.index.save({ ...claim.entry, state: 'linked', userId, module: this.module, graphId, origin, claimToken: undefined, claimedAt: undefined, values: serializeSnapshot(compactValues(zohoValues)) });
+      const notes = this.module === 'events' ? participantsNote(record) : [];
+      this.line(userId, graphId, { result: origin === 'created' ? 'added' : 'updated', label: labelOf(record), reason: reason ? `from Zoho: ${reason}` : 'from Zoho', zohoModule: this.zohoModule, zohoId, notes });
+    } catch (err) {
+      await this.deps.index.delete(this.zohoModule, zohoId).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async update(entry: ZohoIndexEntry, link: Link | undefined, item: unknown, record: ZohoRecord, plan: { keys: string[]; conflicts: FieldConflict[] }, ctx: ReverseContext): Promise<void> {
+    const zohoValues = this.codec.fromZoho(record);
+    const values = Object.fromEntries(plan.keys.map((k) => [k, zohoValues[k] ?? null]));
+    if (plan.keys.length > 0) await this.ops.update(entry.userId!, entry.graphId!, this.codec.patchBody(values, this.ops.unwrap(item) as never, ctx));
+    await this.linkRow(entry.userId!, entry.graphId!, record, link, plan.keys);
+    // The values now on both sides: Zoho's for what was written or agreed, the last ones for what Outlook still has to send.
+    const last = parseSnapshot(entry.values) ?? {};
+    const next = { ...last, ...Object.fromEntries(Object.entries(compactValues(zohoValues)).filter(([k]) => plan.keys.includes(k) || !(k in last) || directionOf(this.deps.config, this.module) !== 'both')) };
+    await this.deps.index.save({ ...entry, values: serializeSnapshot(next) });
+    const conflicts = plan.conflicts.map((c) => `conflict on ${c.field}: ${c.winner === 'zoho' ? 'Zoho' : 'Outlook'} wins (${c.rule === 'policy' ? 'SYNC_CONFLICTS' : c.rule})`);
+    this.line(entry.userId!, entry.graphId!, { result: 'updated', label: labelOf(record), reason: plan.keys.length ? `from Zoho: ${plan.keys.join(', ')}` : 'from Zoho', zohoModule: this.zohoModule, zohoId: entry.zohoId, notes: conflicts });
+  }
+
+  /**
+   * The link row after our Outlook write: the forward mapping's snapshot of the item read back, so
+   * the notification of our own write is "unchanged". Two-way with an existing snapshot: only the
+   * fields written move, so an Outlook edit still waiting for its notification is not swallowed.
+   */
+  private async linkRow(userId: string, graphId: string, record: ZohoRecord, existing: Link | undefined, written?: string[]): Promise<void> {
+    const adapter = await this.adapter(userId);
+    const back = await this.readItem(userId, graphId);
+    if (back === null) throw new Error('the Outlook item written a moment ago is gone');
+    const mapped = await adapter.map(back);
+    const fields = fieldsOf(mapped);
+    let link = existing ?? (await this.deps.links.get(userId, this.module, graphId));
+    if (!link) link = (await this.deps.links.claim(userId, this.module, graphId, this.deps.claimToken, this.deps.now(), CLAIM_STALE_MS)).link;
+    const old = parseSnapshot(link.snapshot);
+    const twoWay = directionOf(this.deps.config, this.module) === 'both';
+    const snapshot = twoWay && old && written ? withWritten(old, fields, written.filter((k) => k in fields)) : snapshotOf(fields);
+    await this.deps.links.save({
+      ...link,
+      state: 'linked',
+      claimToken: undefined,
+      claimedAt: undefined,
+      attempt: undefined,
+      zohoModule: this.zohoModule,
+      zohoId: String(record.id),
+      // The link's origin speaks of the Zoho record (the forward path deletes only records it created): one from Zoho existed.
+      origin: link.state === 'linked' && link.origin ? link.origin : 'linked',
+      hash: mapped.hash,
+      snapshot: serializeSnapshot(snapshot),
+      changeKey: adapter.changeKey(back),
+      zohoModifiedAt: modifiedTime(record) ?? link.zohoModifiedAt,
+      lastResult: link.state === 'linked' ? 'updated' : 'added',
+      lastSyncedAt: this.deps.now().toISOString(),
+    });
+  }
+
+  private line(userId: string, graphId: string, report: ItemReport): void {
+    this.lines.push({ userId, graphId, report });
+  }
+
+  async report(runId: string): Promise<void> {
+    if (this.lines.length === 0) return;
+    if (runId === RunRepository.automaticRunId(this.deps.now())) await this.deps.runs.ensureRun({ id: runId, kind: 'automatic', state: 'running', createdAt: this.deps.now().toISOString() });
+    const results = this.lines.map((l) => ({ msg: { v: 1 as const, userId: l.userId, module: this.module, itemId: l.graphId, changeType: 'updated' as const }, report: l.report }));
+    await writeReports(runId, results, this.deps, { noOps: 'none' });
+  }
+}
+
+/** Zoho participants are listed in the event body, never invited: the report says so. */
+function participantsNote(record: ZohoRecord): string[] {
+  const n = Array.isArray(record.Participants) ? record.Participants.length : 0;
+  return n > 0 ? [`${n} Zoho participant${n === 1 ? '' : 's'} listed in the event body, not invited`] : [];
+}

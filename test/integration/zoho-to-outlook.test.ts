@@ -1,0 +1,221 @@
+import { zohoChangeWorker } from '../../functions/zoho-change-worker';
+import { graphPath, IMMUTABLE_ID_PREFER } from '../../lib/graph/path';
+import { EVENT_SELECT, eventSchema } from '../../lib/graph/resources/event';
+import { getRuntime } from '../../lib/runtime';
+import type { ZohoChangeMessage } from '../../lib/zohofeed/messages';
+import { invocation } from '../support/http';
+import { startSystem, type System } from '../support/system';
+
+/**
+ * Issue 16: Zoho CRM → Outlook through the real path: a Zoho change hint on the `zoho-changes`
+ * queue → zoho-change-worker → Zoho double (re-read) → Graph double (writes), state in Azurite.
+ * Every write our sync makes to Outlook is then notified back by Graph and must cost no Zoho write.
+ */
+let sys: System;
+let userId: string;
+let ownerId: string;
+const UPN = 'megan.bowen@contoso.com';
+const CATEGORY = 'Zoho';
+
+const hint = (module: ZohoChangeMessage['module'], operation: ZohoChangeMessage['operation'], ids: string[]): ZohoChangeMessage => ({ v: 1, source: 'callback', module, operation, ids });
+const apply = (message: ZohoChangeMessage) => zohoChangeWorker(message, invocation('zoho-change-worker').context);
+const owner = () => ({ id: ownerId, name: 'Megan Bowen', email: UPN });
+const zohoWrites = () => sys.zoho.writes.filter((w) => w.method !== 'GET').length;
+
+beforeAll(async () => {
+  sys = await startSystem();
+  userId = sys.graph.addUser({ userPrincipalName: UPN, displayName: 'Megan Bowen' }).id;
+  ownerId = sys.zoho.addUser({ email: UPN, last_name: 'Bowen' }).id;
+  const at = new Date().toISOString();
+  await getRuntime().users.put({ userId, upn: UPN, sources: ['ids'], state: 'active', polledLists: [], refusedModules: [], provisionedAt: at, updatedAt: at });
+  await sys.subscribe(userId, 'contacts');
+  await sys.subscribe(userId, 'events');
+});
+
+afterAll(async () => {
+  await sys.close();
+});
+
+describe.each(['to-outlook', 'both'] as const)('contacts with SYNC_CONTACTS_DIRECTION=%s', (direction) => {
+  beforeEach(() => {
+    sys.configure({ SYNC_CONTACTS_DIRECTION: direction, SYNC_DELETES: 'delete', SYNC_BUSY_RETRY_SECONDS: '1' });
+  });
+
+  it('a Zoho contact of a provisioned owner is created, updated and deleted in the mailbox; 0 Zoho writes caused', async () => {
+    const email = `${direction}@fabrikam.com`;
+    const record = sys.zoho.create('Contacts', { Owner: owner(), First_Name: 'Nestor', Last_Name: `Wilke ${direction}`, Email: email, Title: 'Director', Mobile: '+1 425 555 0100' });
+    const writesBefore = zohoWrites();
+
+    await apply(hint('Contacts', 'insert', [record.id]));
+    const created = sys.graph.contacts.list(userId).filter((c) => (c.emailAddresses as { address: string }[] | undefined)?.[0]?.address === email);
+    expect(created).toHaveLength(1);
+    const contact = created[0];
+    expect(contact).toMatchObject({ givenName: 'Nestor', surname: `Wilke ${direction}`, jobTitle: 'Director', mobilePhone: '+1 425 555 0100', categories: [CATEGORY] });
+    const graphId = String(contact.id);
+    expect(await sys.reportLine(userId, graphId)).toMatchObject({ result: 'added', zohoId: record.id, module: 'contacts' });
+
+    // Graph notifies our own write; the forward path finds nothing to send.
+    await sys.change(userId, 'contact', graphId, 'created');
+    // The same hint again (a sweep repeating a callback): nothing to do.
+    await apply(hint('Contacts', 'update', [record.id]));
+
+    sys.zoho.advanceTime(2000);
+    sys.zoho.edit('Contacts', record.id, { Title: 'Vice President' });
+    await apply(hint('Contacts', 'update', [record.id]));
+    expect(sys.graph.contacts.get(userId, graphId)).toMatchObject({ jobTitle: 'Vice President', mobilePhone: '+1 425 555 0100', categories: [CATEGORY] });
+    expect(await sys.reportLine(userId, graphId)).toMatchObject({ result: 'updated', reason: 'from Zoho: Title' });
+    await sys.change(userId, 'contact', graphId, 'updated');
+
+    sys.zoho.delete('Contacts', record.id);
+    await apply(hint('Contacts', 'delete', [record.id]));
+    expect(sys.graph.contacts.get(userId, graphId)).toBeUndefined();
+    expect(await sys.reportLine(userId, graphId)).toMatchObject({ result: 'deleted' });
+    await sys.change(userId, 'contact', graphId, 'deleted');
+
+    expect(zohoWrites()).toBe(writesBefore);
+    expect(await getRuntime().links.get(userId, 'contacts', graphId)).toBeUndefined();
+  });
+
+  it('an Outlook contact with the same e-mail is linked and filled, never cleared, and only unlinked when Zoho deletes the record', async () => {
+    const email = `existing-${direction}@fabrikam.com`;
+    const mine = sys.graph.contacts.add(userId, { givenName: 'Alex', surname: 'Wilber', emailAddresses: [{ address: email, name: 'Alex' }], jobTitle: 'Buyer', personalNotes: 'Met at the fair' });
+    const record = sys.zoho.create('Contacts', { Owner: owner(), Last_Name: 'Wilber', First_Name: 'Alex', Email: email, Department: 'Purchasing' });
+    const writesBefore = zohoWrites();
+    await apply(hint('Contacts', 'insert', [record.id]));
+    const ours = sys.graph.contacts.list(userId).filter((c) => (c.emailAddresses as { address: string }[] | undefined)?.[0]?.address === email);
+    expect(ours).toHaveLength(1);
+    expect(ours[0]).toMatchObject({ id: mine.id, department: 'Purchasing', jobTitle: 'Buyer', personalNotes: 'Met at the fair' });
+    expect(await sys.reportLine(userId, String(mine.id))).toMatchObject({ result: 'updated', reason: expect.stringContaining('linked to an existing Outlook item') });
+
+    sys.zoho.delete('Contacts', record.id);
+    await apply(hint('Contacts', 'delete', [record.id]));
+    expect(sys.graph.contacts.get(userId, String(mine.id))).toBeDefined();
+    expect(await sys.reportLine(userId, String(mine.id))).toMatchObject({ result: 'skipped', reason: expect.stringContaining('existed in Outlook before the sync linked it') });
+    expect(zohoWrites()).toBe(writesBefore);
+  });
+});
+
+describe('tasks and events with SYNC_*_DIRECTION=to-outlook', () => {
+  beforeEach(() => {
+    sys.configure({ SYNC_TASKS_DIRECTION: 'to-outlook', SYNC_EVENTS_DIRECTION: 'to-outlook', SYNC_DELETES: 'delete' });
+  });
+
+  const linkedItem = async (module: 'Tasks' | 'Events', zohoId: string) => (await getRuntime().zohoIndex.get(module, zohoId))?.graphId;
+
+  it('a Zoho task reaches the default To Do list with the category, changes, and disappears; 0 Zoho writes caused', async () => {
+    const record = sys.zoho.create('Tasks', { Owner: owner(), Subject: 'Send the offer', Due_Date: '2026-12-15', Priority: 'High', Status: 'Not Started', Description: 'Version 2' });
+    const writesBefore = zohoWrites();
+    await apply(hint('Tasks', 'insert', [record.id]));
+    const graphId = (await linkedItem('Tasks', record.id))!;
+    expect(graphId).toBeDefined();
+    const listId = sys.graph.todo.defaultListId(userId);
+    expect(sys.graph.todo.getTask(userId, graphId)).toMatchObject({ title: 'Send the offer', importance: 'high', categories: [CATEGORY] });
+    expect(await sys.reportLine(userId, graphId)).toMatchObject({ result: 'added', module: 'tasks', zohoId: record.id });
+
+    sys.zoho.advanceTime(2000);
+    sys.zoho.edit('Tasks', record.id, { Status: 'Completed' });
+    await apply(hint('Tasks', 'update', [record.id]));
+    expect(sys.graph.todo.getTask(userId, graphId)).toMatchObject({ title: 'Send the offer', status: 'completed' });
+    expect(await sys.reportLine(userId, graphId)).toMatchObject({ result: 'updated' });
+
+    sys.zoho.delete('Tasks', record.id);
+    await apply(hint('Tasks', 'delete', [record.id]));
+    expect(sys.graph.todo.getTask(userId, graphId)).toBeUndefined();
+    expect(listId).toBeDefined();
+    expect(zohoWrites()).toBe(writesBefore);
+  });
+
+  it('a Zoho event with 3 participants becomes an event in the primary calendar with no attendees and no invitation; it changes and disappears', async () => {
+    const pavel = sys.zoho.create('Contacts', { First_Name: 'Pavel', Last_Name: 'Bansky', Email: 'pavelb@fabrikam.example' });
+    const ana = sys.zoho.create('Contacts', { First_Name: 'Ana', Last_Name: 'Lead', Email: 'ana@lead.example' });
+    const record = sys.zoho.create('Events', {
+      Owner: owner(),
+      Event_Title: 'Kick-off with Fabrikam',
+      Start_DateTime: '2026-12-10T10:00:00+09:00',
+      End_DateTime: '2026-12-10T11:00:00+09:00',
+      All_day: false,
+      Venue: 'Fabrikam HQ',
+      Participants: [
+        { type: 'contact', participant: pavel.id },
+        { type: 'contact', participant: ana.id },
+        { type: 'email', participant: 'guest@partner.example', Email: 'guest@partner.example' },
+      ],
+    });
+    const writesBefore = zohoWrites();
+    sys.graph.events.resetInvitations();
+    await apply(hint('Events', 'insert', [record.id]));
+    const graphId = (await linkedItem('Events', record.id))!;
+    const read = async () => getRuntime().graph.get(graphPath`/users/${userId}/events/${graphId}`, eventSchema, { query: { $select: EVENT_SELECT }, headers: { Prefer: IMMUTABLE_ID_PREFER } });
+    const event = await read();
+    expect(event).toMatchObject({ subject: 'Kick-off with Fabrikam', categories: [CATEGORY] });
+    expect(event.attendees ?? []).toEqual([]);
+    expect(event.body?.content).toContain('pavelb@fabrikam.example');
+    expect(event.body?.content).toContain('guest@partner.example');
+    expect(await sys.reportLine(userId, graphId)).toMatchObject({ result: 'added', module: 'events', notes: ['3 Zoho participants listed in the event body, not invited'] });
+
+    sys.zoho.advanceTime(2000);
+    sys.zoho.edit('Events', record.id, { Venue: 'Contoso HQ' });
+    await apply(hint('Events', 'update', [record.id]));
+    expect((await read()).location?.displayName).toBe('Contoso HQ');
+    expect((await read()).attendees ?? []).toEqual([]);
+
+    sys.zoho.delete('Events', record.id);
+    await apply(hint('Events', 'delete', [record.id]));
+    await expect(read()).rejects.toThrow();
+    expect(sys.graph.events.invitations).toEqual([]);
+    expect(zohoWrites()).toBe(writesBefore);
+  });
+});
+
+describe('a record whose owner changes', () => {
+  it('leaves the old mailbox (deleted: the sync created it) and arrives in the new owner\'s', async () => {
+    sys.configure({ SYNC_CONTACTS_DIRECTION: 'to-outlook', SYNC_DELETES: 'delete' });
+    const other = 'lee.gu@contoso.com';
+    const otherUser = sys.graph.addUser({ userPrincipalName: other, displayName: 'Lee Gu' }).id;
+    const otherOwner = sys.zoho.addUser({ email: other, last_name: 'Gu' }).id;
+    const at = new Date().toISOString();
+    await getRuntime().users.put({ userId: otherUser, upn: other, sources: ['ids'], state: 'active', polledLists: [], refusedModules: [], provisionedAt: at, updatedAt: at });
+    const record = sys.zoho.create('Contacts', { Owner: owner(), Last_Name: 'Mover', Email: 'mover@fabrikam.com' });
+    await apply(hint('Contacts', 'insert', [record.id]));
+    const first = (await getRuntime().zohoIndex.get('Contacts', record.id))!;
+    expect(first.userId).toBe(userId);
+
+    sys.zoho.advanceTime(2000);
+    sys.zoho.edit('Contacts', record.id, { Owner: { id: otherOwner, name: 'Lee Gu', email: other } });
+    await apply(hint('Contacts', 'update', [record.id]));
+    expect(sys.graph.contacts.get(userId, first.graphId!)).toBeUndefined();
+    const moved = (await getRuntime().zohoIndex.get('Contacts', record.id))!;
+    expect(moved).toMatchObject({ userId: otherUser, state: 'linked' });
+    expect(sys.graph.contacts.get(otherUser, moved.graphId!)).toMatchObject({ surname: 'Mover' });
+    expect(await sys.reportLine(userId, first.graphId!)).toMatchObject({ result: 'deleted' });
+    expect(await sys.reportLine(otherUser, moved.graphId!)).toMatchObject({ result: 'added' });
+  });
+});
+
+describe('a resync of a to-outlook module', () => {
+  it('reads the Zoho side (the owner\'s records reach the mailbox), sends nothing from Outlook to Zoho, and says so', async () => {
+    sys.configure({ SYNC_CONTACTS_DIRECTION: 'to-outlook' });
+    sys.graph.contacts.add(userId, { givenName: 'Only', surname: 'In Outlook', emailAddresses: [{ address: 'only.outlook@fabrikam.com', name: 'Only' }], categories: [CATEGORY] });
+    // A record whose callback never came: the resync brings it.
+    const missed = sys.zoho.create('Contacts', { Owner: owner(), Last_Name: 'Missed', Email: 'missed@fabrikam.com' });
+    const writesBefore = zohoWrites();
+    const report = await sys.resyncToEnd({ mode: 'full', users: [userId], modules: ['contacts'] });
+    const contacts = report.users[0].modules.find((m) => m.module === 'contacts');
+    expect(contacts).toMatchObject({ status: 'done', note: expect.stringContaining('SYNC_CONTACTS_DIRECTION=to-outlook') });
+    expect(contacts!.note).toMatch(/from Zoho: \d+ records? read/);
+    const graphId = (await getRuntime().zohoIndex.get('Contacts', missed.id))?.graphId;
+    expect(sys.graph.contacts.get(userId, graphId!)).toMatchObject({ surname: 'Missed', categories: [CATEGORY] });
+    expect(zohoWrites()).toBe(writesBefore);
+  });
+});
+
+describe('records whose owner has no synced mailbox', () => {
+  it('are kept in zohochanges, not written anywhere', async () => {
+    sys.configure({ SYNC_CONTACTS_DIRECTION: 'to-outlook' });
+    const record = sys.zoho.create('Contacts', { Last_Name: 'Nobody', Email: 'nobody@fabrikam.com' });
+    const before = sys.graph.contacts.list(userId).length;
+    await apply(hint('Contacts', 'insert', [record.id]));
+    expect(sys.graph.contacts.list(userId)).toHaveLength(before);
+    expect(await getRuntime().pendingZohoChanges.list('Contacts')).toEqual(expect.arrayContaining([expect.objectContaining({ recordId: record.id })]));
+  });
+});

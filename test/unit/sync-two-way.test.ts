@@ -1,0 +1,40 @@
+import { conflictNotes, forwardMerge } from '../../lib/sync/two-way';
+import { reversePlan } from '../../lib/zohofeed/apply';
+
+describe('forwardMerge (both, Outlook notified a change)', () => {
+  const snapshot = { Title: 'Engineer', Department: 'R&D', Mobile: '' };
+
+  it.each([
+    ['Outlook changed one field, Zoho nothing: it is sent', { Title: 'Lead', Department: 'R&D', Mobile: null }, { Title: 'Engineer', Department: 'R&D', Mobile: null }, ['Title'], 'zoho', { send: ['Title'], toOutlook: {}, conflicts: [] }],
+    ['Outlook changed Title, Zoho Department: each flows its way', { Title: 'Lead', Department: 'R&D', Mobile: null }, { Title: 'Engineer', Department: 'Sales', Mobile: null }, ['Title'], 'zoho', { send: ['Title'], toOutlook: { Department: 'Sales' }, conflicts: [] }],
+    ['both changed Title, SYNC_CONFLICTS=zoho: nothing sent, Zoho\'s value patched', { Title: 'Lead', Department: 'R&D', Mobile: null }, { Title: 'Boss', Department: 'R&D', Mobile: null }, ['Title'], 'zoho', { send: [], toOutlook: { Title: 'Boss' }, conflicts: [{ field: 'Title', winner: 'zoho', rule: 'policy' }] }],
+    ['both changed Title, SYNC_CONFLICTS=outlook: sent', { Title: 'Lead', Department: 'R&D', Mobile: null }, { Title: 'Boss', Department: 'R&D', Mobile: null }, ['Title'], 'outlook', { send: ['Title'], toOutlook: {}, conflicts: [{ field: 'Title', winner: 'outlook', rule: 'policy' }] }],
+    ['both changed Title to the same value: nothing to write', { Title: 'Lead', Department: 'R&D', Mobile: null }, { Title: 'Lead', Department: 'R&D', Mobile: null }, ['Title'], 'zoho', { send: [], toOutlook: {}, conflicts: [] }],
+    ['a field outside the neutral set keeps the one-way rule', { Title: 'Engineer' }, { Title: 'Engineer' }, ['Secondary_Email'], 'zoho', { send: ['Secondary_Email'], toOutlook: {}, conflicts: [] }],
+  ] as const)('%s', (_name, outlook, zoho, changed, policy, expected) => {
+    expect(forwardMerge(snapshot, outlook, zoho, changed, policy, {})).toMatchObject(expected);
+  });
+
+  it('agreed values become the snapshot', () => {
+    expect(forwardMerge(snapshot, { Title: 'Lead', Department: 'R&D' }, { Title: 'Boss', Department: 'Sales' }, ['Title'], 'zoho', {}).agreed).toEqual({ Title: 'Boss', Department: 'Sales' });
+  });
+
+  it('names the field and the winner in the report', () => {
+    expect(conflictNotes([{ field: 'Title', winner: 'zoho', rule: 'policy' }, { field: 'Mobile', winner: 'outlook', rule: 'newest' }])).toEqual([
+      'conflict on Title: Zoho wins (SYNC_CONFLICTS)',
+      'conflict on Mobile: Outlook wins (the newer edit)',
+    ]);
+  });
+});
+
+describe('reversePlan (a Zoho change reaching a linked Outlook item)', () => {
+  const last = { Title: 'Engineer', Department: 'R&D' };
+  it.each([
+    ['to-outlook: only what Zoho changed, and only where Outlook differs', { Title: 'Lead', Department: 'R&D' }, { Title: 'Engineer', Department: 'Outlook dept' }, last, undefined, ['Title']],
+    ['to-outlook without values yet: every differing field', { Title: 'Lead', Department: 'R&D' }, { Title: 'Engineer', Department: 'Other' }, undefined, undefined, ['Title', 'Department']],
+    ['to-outlook: our own write called back (Zoho equals Outlook) is nothing', { Title: 'Lead', Department: 'R&D' }, { Title: 'Lead', Department: 'R&D' }, last, undefined, []],
+    ['both: Outlook\'s own change is left for the forward path', { Title: 'Engineer', Department: 'Sales' }, { Title: 'Lead', Department: 'R&D' }, last, { policy: 'newest' as const, times: {} }, ['Department']],
+  ])('%s', (_name, zoho, outlook, lastValues, twoWay, keys) => {
+    expect(reversePlan(zoho, outlook, lastValues, twoWay).keys.sort()).toEqual([...keys].sort());
+  });
+});
