@@ -246,6 +246,7 @@ async function runModule(run: PartRun, module: SyncModule, summary: ModuleSummar
       if (cursor && Date.now() >= run.deadline) {
         // Everything up to this page is written: the next invocation starts after it.
         await chunk.flush();
+        await chunk.saveSeen();
         cp.cursor = cursor;
         return true;
       }
@@ -257,9 +258,8 @@ async function runModule(run: PartRun, module: SyncModule, summary: ModuleSummar
   chunk.add(planModuleWork({ ...base, changed: [], removed: [], complete: false, links, retry, skipped }).entries, []);
   await chunk.flush();
   if (summary.mode === 'full' && !onlyListed) {
-    const seen = await deps.scratch.seen(msg.jobId, run.user, module);
+    const seen = await chunk.allSeen();
     const reconcile = reconcileEntries(base, links.values(), seen);
-    seen.clear();
     summary.reconciled += reconcile.length;
     for (let i = 0; i < reconcile.length; i += CHUNK_SIZE) {
       chunk.add(reconcile.slice(i, i + CHUNK_SIZE), []);
@@ -273,7 +273,13 @@ async function runModule(run: PartRun, module: SyncModule, summary: ModuleSummar
 /** Entries gathered from pages until there are enough for one bulk write, then synced and reported. */
 class Chunk {
   private entries: BatchEntry[] = [];
-  private seen: string[] = [];
+  /** linked ids a full read saw in this invocation (at most the links already in memory) */
+  private readonly seen = new Set<string>();
+  /**
+   * every id seen since the last checkpoint, kept for a continuation: by then this run has linked
+   * many of them, and the next invocation's links include those. Ids only, never items.
+   */
+  private unsaved: string[] = [];
 
   constructor(
     private readonly run: PartRun,
@@ -289,19 +295,34 @@ class Chunk {
 
   add(entries: BatchEntry[], seen: string[]): void {
     this.entries.push(...entries);
-    this.seen.push(...seen);
+    for (const id of seen) {
+      if (this.links.has(id)) this.seen.add(id);
+      this.unsaved.push(id);
+    }
+  }
+
+  /** Before a continuation: the next invocation reads them back. */
+  async saveSeen(): Promise<void> {
+    const ids = this.unsaved;
+    this.unsaved = [];
+    if (ids.length > 0) await this.run.deps.scratch.putSeen(this.run.msg.jobId, this.run.user, this.module, this.run.cp.chunks++, ids);
+  }
+
+  /** Seen in this invocation and in earlier ones of the part. */
+  async allSeen(): Promise<Set<string>> {
+    if (this.run.cp.chunks === 0) return this.seen;
+    const all = await this.run.deps.scratch.seen(this.run.msg.jobId, this.run.user, this.module);
+    for (const id of this.seen) all.add(id);
+    return all;
   }
 
   async flush(): Promise<void> {
     const { run, module } = this;
     const { deps, msg, cp } = run;
     const entries = this.entries;
-    const seen = this.seen;
     this.entries = [];
-    this.seen = [];
-    const bucket = cp.chunks++;
-    if (seen.length > 0) await deps.scratch.putSeen(msg.jobId, run.user, module, bucket, seen);
     if (entries.length === 0) return;
+    const bucket = cp.chunks++;
     run.progress.addTotal(entries.length);
     const result = await syncBatch(entries, this.adapter, { ...batchDeps(deps, run.logger, this.links, run.progress), verifyLinked: this.summary.mode === 'full' });
     this.summary.unchanged += await record(msg.jobId, result, run.skippedKeys, deps);
