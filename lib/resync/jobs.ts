@@ -185,6 +185,17 @@ export class ResyncJobRepository {
     if (part?.stepToken === token) await this.update(jobId, user, { stepToken: '' });
   }
 
+  /** Whether a part of the job is still queued or running: one request, at most one row read. */
+  async anyUnfinished(jobId: string): Promise<boolean> {
+    const table = await this.table();
+    const filter = odata`PartitionKey eq ${encodeKey(jobId)} and RowKey ne ${JOB_ROW} and (state eq ${'queued'} or state eq ${'running'})`;
+    for await (const page of table.listEntities<Row>({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: 1 })) {
+      if (page.length > 0) return true;
+      if (!page.continuationToken) return false;
+    }
+    return false;
+  }
+
   async info(jobId: string): Promise<ResyncJobInfo> {
     const table = await this.table();
     const out: ResyncJobInfo = { parts: [] };

@@ -442,9 +442,12 @@ async function finish(jobId: string, user: string, patch: Parameters<ResyncDeps[
 
 /**
  * The run row carries the job's state and totals for lists of runs; the per-user rows are the
- * truth. Whichever part finishes last sees every part finished (each writes its own row first).
+ * truth. Whichever part finishes last sees every part finished (each writes its own row first)
+ * and sums them, once: the others ask only whether a part is unfinished (one row at most), so a
+ * job of U users reads O(U) rows, not U².
  */
 export async function syncRunRow(jobId: string, deps: Pick<ResyncDeps, 'runs' | 'jobs'>): Promise<void> {
+  if (await deps.jobs.anyUnfinished(jobId)) return;
   const run = await deps.runs.getRun(jobId);
   if (!run) return;
   const info = await deps.jobs.info(jobId);
