@@ -80,6 +80,7 @@ export async function runScaleBench(n: number): Promise<string> {
     sys.zoho.seed('Contacts', Array.from({ length: n / 4 }, (_, k) => ({ Last_Name: `Old${k}`, Email: `${prefix.toLowerCase()}${k * 4}@fabrikam.example`, Created_Time: '2021-01-01T00:00:00+00:00' })));
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
+    const heapBefore = process.memoryUsage().heapUsed;
     let peak = rssBefore;
     let peakHeap = 0;
     const sampler = setInterval(() => {
@@ -94,11 +95,13 @@ export async function runScaleBench(n: number): Promise<string> {
       clearInterval(sampler);
     }
     const mib = (b: number) => Math.round(b / 1024 / 1024);
+    global.gc?.();
+    const heapAfter = process.memoryUsage().heapUsed;
     const maxRss = process.resourceUsage().maxRSS * 1024;
     const seconds = Number(row[2]);
     return table(
-      ['scenario', 'items', 'seconds', 'ms/item', 'Graph/item', 'Zoho/item', 'Table/item', 'RSS before MiB', 'peak RSS MiB', 'peak heap MiB'],
-      [[row[0], n, seconds, (seconds * 1000) / n, row[5], row[7], row[10], mib(rssBefore), mib(Math.max(peak, maxRss)), mib(peakHeap)]],
+      ['scenario', 'items', 'seconds', 'ms/item', 'Graph/item', 'Zoho/item', 'Table/item', 'RSS before MiB', 'peak RSS MiB', 'peak heap MiB', 'live heap before/after MiB'],
+      [[row[0], n, seconds, (seconds * 1000) / n, row[5], row[7], row[10], mib(rssBefore), mib(Math.max(peak, maxRss)), mib(peakHeap), `${mib(heapBefore)}/${mib(heapAfter)}`]],
     );
   } finally {
     await sys.close();
