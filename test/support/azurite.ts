@@ -55,7 +55,7 @@ export async function startAzurite(options: { oauth?: boolean } = {}): Promise<A
 export async function startAzuriteProcess(): Promise<Azurite> {
   const { fork } = require('node:child_process') as typeof import('node:child_process');
   // The emulator keeps its own heap limit: a benchmark's NODE_OPTIONS limit the code under test only.
-  const child = fork(__filename, ['--azurite-child'], { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: '' } });
+  const child = fork(__filename, ['--azurite-child'], { stdio: 'inherit', execArgv: [], env: { ...process.env, NODE_OPTIONS: '' } });
   const started = await new Promise<Omit<Azurite, 'close'>>((resolve, reject) => {
     child.once('message', (m) => resolve(m as Omit<Azurite, 'close'>));
     child.once('exit', (code) => reject(new Error(`Azurite process exited with ${code}`)));
