@@ -60,6 +60,54 @@ async function resync(sys: System, body: Record<string, unknown>): Promise<void>
   if ((await sys.drain(QUEUES.syncItems)).length) throw new Error('items were handed to the sync worker');
 }
 
+/**
+ * `--contacts N`: one full resync of N contacts (a quarter already in Zoho) in a fresh system,
+ * with the process's peak RSS (both doubles included: they run in this process and hold the N
+ * contacts and records; Azurite runs in a child process) and
+ * the time spent per item.
+ */
+export async function runScaleBench(n: number): Promise<string> {
+  countTableRequests();
+  // Azurite in a process of its own: the peak RSS below is ours and the doubles', not LokiJS's.
+  process.env.BENCH_AZURITE_PROCESS = '1';
+  const sys = await startSystem({ SYNC_BUSY_RETRY_SECONDS: '1' });
+  try {
+    const upn = `scale${n}@contoso.com`;
+    const userId = sys.graph.addUser({ userPrincipalName: upn, displayName: `Scale ${n}` }).id;
+    sys.zoho.addUser({ email: upn, last_name: `Scale${n}` });
+    const prefix = `S${n}x`;
+    seed(sys, userId, n, prefix);
+    sys.zoho.seed('Contacts', Array.from({ length: n / 4 }, (_, k) => ({ Last_Name: `Old${k}`, Email: `${prefix.toLowerCase()}${k * 4}@fabrikam.example`, Created_Time: '2021-01-01T00:00:00+00:00' })));
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const heapBefore = process.memoryUsage().heapUsed;
+    let peak = rssBefore;
+    let peakHeap = 0;
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage();
+      peak = Math.max(peak, m.rss);
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+    }, 50);
+    let row: (string | number)[];
+    try {
+      row = await measure(sys, `full resync, ${n / 4} already in Zoho`, n, () => resync(sys, { users: [userId], modules: ['contacts'], mode: 'full' }));
+    } finally {
+      clearInterval(sampler);
+    }
+    const mib = (b: number) => Math.round(b / 1024 / 1024);
+    global.gc?.();
+    const heapAfter = process.memoryUsage().heapUsed;
+    const maxRss = process.resourceUsage().maxRSS * 1024;
+    const seconds = Number(row[2]);
+    return table(
+      ['scenario', 'items', 'seconds', 'ms/item', 'Graph/item', 'Zoho/item', 'Table/item', 'RSS before MiB', 'peak RSS MiB', 'peak heap MiB', 'live heap before/after MiB'],
+      [[row[0], n, seconds, (seconds * 1000) / n, row[5], row[7], row[10], mib(rssBefore), mib(Math.max(peak, maxRss)), mib(peakHeap), `${mib(heapBefore)}/${mib(heapAfter)}`]],
+    );
+  } finally {
+    await sys.close();
+  }
+}
+
 export async function runResyncBench(): Promise<string> {
   countTableRequests();
   const sys = await startSystem({ SYNC_BUSY_RETRY_SECONDS: '1' });
@@ -94,4 +142,15 @@ export async function runResyncBench(): Promise<string> {
   }
 }
 
-if (require.main === module) report('bench/resync', runResyncBench);
+function contactsFlag(): number | undefined {
+  const i = process.argv.indexOf('--contacts');
+  if (i < 0) return undefined;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n < 4) throw new Error('--contacts takes a whole number of at least 4');
+  return n;
+}
+
+if (require.main === module) {
+  const n = contactsFlag();
+  report(n ? `bench/resync --contacts ${n}` : 'bench/resync', () => (n ? runScaleBench(n) : runResyncBench()));
+}

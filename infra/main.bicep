@@ -195,6 +195,11 @@ param syncMaxAttempts int = 5
 @maxValue(600)
 param syncBusyRetrySeconds int = 15
 
+@description('RESYNC_INVOCATION_BUDGET_SECONDS: how long one resync invocation works before it continues from a checkpoint in a follow-up message (under the 10-minute function timeout).')
+@minValue(1)
+@maxValue(570)
+param resyncInvocationBudgetSeconds int = 480
+
 @description('SYNC_MASS_DELETE_SHARE: a number from 0 to 1 (a string, as Bicep has no decimals).')
 param syncMassDeleteShare string = '0.2'
 
@@ -418,6 +423,7 @@ var optionalSettings = {
   SYNC_EVENTS_FUTURE_DAYS: string(syncEventsFutureDays)
   SYNC_MAX_ATTEMPTS: string(syncMaxAttempts)
   SYNC_BUSY_RETRY_SECONDS: string(syncBusyRetrySeconds)
+  RESYNC_INVOCATION_BUDGET_SECONDS: string(resyncInvocationBudgetSeconds)
   SYNC_MASS_DELETE_SHARE: syncMassDeleteShare
   MAIL_CAPTURE: mailCapture
   MAIL_RESYNC_DAYS: string(mailResyncDays)
@@ -459,6 +465,7 @@ var optionalDefaults = {
   SYNC_EVENTS_FUTURE_DAYS: '365'
   SYNC_MAX_ATTEMPTS: '5'
   SYNC_BUSY_RETRY_SECONDS: '15'
+  RESYNC_INVOCATION_BUDGET_SECONDS: '480'
   SYNC_MASS_DELETE_SHARE: '0.2'
   MAIL_CAPTURE: 'contacts,leads'
   MAIL_RESYNC_DAYS: '30'

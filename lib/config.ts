@@ -141,6 +141,11 @@ const schema = z.object({
   SYNC_EVENTS_FUTURE_DAYS: int(365, 1, 3650),
   SYNC_MAX_ATTEMPTS: int(5, 1, 20),
   SYNC_BUSY_RETRY_SECONDS: int(15, 1, 600),
+  /**
+   * How long one resync invocation works before it stops at a checkpoint and continues in a
+   * follow-up `resync-jobs` message: well under the 10-minute function timeout.
+   */
+  RESYNC_INVOCATION_BUDGET_SECONDS: int(480, 1, 570),
   SYNC_MASS_DELETE_SHARE: z.preprocess(blankToUndefined, z.coerce.number({ error: 'must be a number' }).min(0).max(1).default(0.2)),
   MAIL_CAPTURE: commaList(['contacts', 'leads'] as const, 'off', 'contacts,leads', 'must be contacts,leads, contacts, or off'),
   /** how far back a Sent Items resync that starts from scratch looks (a full resync, or a first one) */

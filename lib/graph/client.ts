@@ -59,6 +59,15 @@ export interface DeltaResult<T> {
   deltaLink: string;
 }
 
+/** One page of a collection or a delta round; `nextLink` or `deltaLink` says where it goes on. */
+export interface GraphPage<T> {
+  items: T[];
+  /** Ids reported with `@removed` on this page (delta only). */
+  removed: string[];
+  nextLink?: string;
+  deltaLink?: string;
+}
+
 /** The Graph surface the rest of the code uses; paths are relative to the version root. */
 export interface GraphApi {
   get<T>(path: string, schema: z.ZodType<T>, opts?: RequestOptions): Promise<T>;
@@ -73,6 +82,11 @@ export interface GraphApi {
   pages<T>(path: string, itemSchema: z.ZodType<T>, opts?: RequestOptions): AsyncIterable<T[]>;
   /** A full delta round: a `.../delta` path for the first sync, or a stored deltaLink. */
   delta<T>(pathOrDeltaLink: string, itemSchema: z.ZodType<T>, opts?: RequestOptions): Promise<DeltaResult<T>>;
+  /**
+   * One page: a path with its query, or a nextLink/deltaLink as Graph gave it. Lets a long read
+   * stop after any page and continue later from the link (a resync's checkpoint).
+   */
+  page<T>(pathOrLink: string, itemSchema: z.ZodType<T>, opts?: RequestOptions): Promise<GraphPage<T>>;
   readonly calls: CallCounter;
 }
 
@@ -274,6 +288,19 @@ export function createGraphClient(settings: GraphSettings, opts: GraphClientOpti
     }
   }
 
+  async function page<T>(pathOrLink: string, itemSchema: z.ZodType<T>, opts?: RequestOptions): Promise<GraphPage<T>> {
+    const res = await send('GET', pathOrLink, undefined, opts);
+    const raw = validate(pageSchema, parseJsonStrict(res.text, res.status, res.label), res.status, res.label, '');
+    const removed: string[] = [];
+    const items: T[] = [];
+    for (const [i, item] of raw.value.entries()) {
+      const id = item && typeof item === 'object' ? (item as { id?: unknown }).id : undefined;
+      if (typeof id === 'string' && '@removed' in (item as object)) removed.push(id);
+      else items.push(validate(itemSchema, item, res.status, res.label, `value[${i}]`));
+    }
+    return { items, removed, nextLink: raw['@odata.nextLink'], deltaLink: raw['@odata.deltaLink'] };
+  }
+
   const api: GraphApi = {
     get: (path, schema, o) => request('GET', path, undefined, schema, o),
     post: ((path: string, body: unknown, schema?: z.ZodType<unknown>, o?: RequestOptions) => request('POST', path, body, schema, o)) as GraphApi['post'],
@@ -285,6 +312,7 @@ export function createGraphClient(settings: GraphSettings, opts: GraphClientOpti
     },
     pages,
     delta,
+    page,
     calls,
   };
   return api;

@@ -16,13 +16,14 @@ import type { WorkerDeps } from '../sync/worker';
 import { ResyncJobRepository } from './jobs';
 import { resyncFromZoho } from '../zohofeed/apply';
 import { invocationLogger } from '../invocation';
+import { ResyncScratch } from './scratch';
 
 export interface ResyncDeps {
   config: Pick<
     Config,
     | 'SYNC_CONTACTS' | 'SYNC_TASKS' | 'SYNC_EVENTS' | 'SYNC_CATEGORY' | 'SYNC_DELETES' | 'ZOHO_TRIGGER' | 'SYNC_MASS_DELETE_SHARE'
     | 'SYNC_EVENTS_PAST_DAYS' | 'SYNC_EVENTS_FUTURE_DAYS' | 'MAIL_RESYNC_DAYS' | 'MAIL_CAPTURE' | 'SYNC_MAX_ATTEMPTS' | 'SYNC_BUSY_RETRY_SECONDS'
-    | 'SYNC_CONTACT_FOLDERS' | 'SYNC_CALENDARS' | 'SYNC_TODO_LISTS'
+    | 'SYNC_CONTACT_FOLDERS' | 'SYNC_CALENDARS' | 'SYNC_TODO_LISTS' | 'RESYNC_INVOCATION_BUDGET_SECONDS'
   > & Partial<Pick<Config, 'SYNC_CONTACTS_DIRECTION' | 'SYNC_TASKS_DIRECTION' | 'SYNC_EVENTS_DIRECTION'>>;
   graph: GraphApi;
   zoho: ZohoPort;
@@ -32,6 +33,7 @@ export interface ResyncDeps {
   skipped: SkippedRepository;
   deltaLinks: Pick<DeltaLinkRepository, 'get' | 'put'>;
   jobs: ResyncJobRepository;
+  scratch: ResyncScratch;
   syncQueue: SyncQueue;
   resyncQueue: MessageQueue<ResyncJobMessage>;
   adapters: Partial<Record<SyncModule, ModuleAdapter<unknown>>>;
@@ -69,6 +71,7 @@ export function resyncDeps(rt: Runtime): ResyncDeps {
     skipped: rt.skipped,
     deltaLinks: rt.deltaLinks,
     jobs: new ResyncJobRepository(rt.tables),
+    scratch: new ResyncScratch(rt.tables),
     syncQueue: rt.syncQueue,
     resyncQueue: rt.resyncQueue,
     adapters: worker.adapters,

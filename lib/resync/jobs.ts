@@ -11,7 +11,7 @@ import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
 import { decodeKey, encodeKey } from '../state/keys';
 import { mapLimit } from '../pool';
-import { assertEntityFits, fitProperty, isConflict, isNotFound, type TableStore } from '../state/tables';
+import { assertEntityFits, fitProperty, isConflict, isNotFound, isPreconditionFailed, type TableStore } from '../state/tables';
 
 export type PartState = 'queued' | 'running' | 'completed' | 'stopped' | 'failed';
 
@@ -53,6 +53,15 @@ export interface ResyncPart {
   zohoCalls: number;
   startedAt?: string;
   finishedAt?: string;
+  /** the invocation step the part is at: 0 for the first, +1 for each continuation */
+  step?: number;
+  /** where the current step starts (JSON, lib/resync/part.ts); absent at step 0 */
+  checkpoint?: string;
+  /** the current step's message was sent (a continuation that failed to send is sent again) */
+  nextSent?: boolean;
+  /** the delivery working on the current step, and since when (two deliveries never run one step) */
+  stepToken?: string;
+  stepClaimedAt?: string;
 }
 
 export interface ResyncJobInfo {
@@ -92,6 +101,11 @@ function toPart(row: Row): ResyncPart {
     zohoCalls: Number(row.zohoCalls ?? 0),
     startedAt: text(row.startedAt),
     finishedAt: text(row.finishedAt),
+    step: Number(row.step ?? 0),
+    checkpoint: text(row.checkpoint),
+    nextSent: row.nextSent !== false,
+    stepToken: text(row.stepToken),
+    stepClaimedAt: text(row.stepClaimedAt),
   };
 }
 
@@ -137,6 +151,49 @@ export class ResyncJobRepository {
     }
     assertEntityFits(row as never);
     await table.upsertEntity(row, 'Merge');
+  }
+
+  /**
+   * Takes the part's current step for one delivery: false when the step is not `step` (a stale
+   * duplicate), or another delivery holds it and is not older than `staleAfterMs` (a crashed one
+   * is taken over). The row's etag makes two deliveries at once see one winner.
+   */
+  async claimStep(jobId: string, user: string, step: number, token: string, now: Date, staleAfterMs: number): Promise<boolean> {
+    const table = await this.table();
+    let row: Row & { etag: string };
+    try {
+      row = (await table.getEntity<Row>(encodeKey(jobId), encodeKey(user))) as Row & { etag: string };
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+    const part = toPart(row);
+    if ((part.step ?? 0) !== step || isFinished(part.state)) return false;
+    if (part.stepToken && part.stepToken !== token && part.stepClaimedAt && now.getTime() - Date.parse(part.stepClaimedAt) < staleAfterMs) return false;
+    try {
+      await table.updateEntity({ partitionKey: row.partitionKey, rowKey: row.rowKey, stepToken: token, stepClaimedAt: now.toISOString() }, 'Merge', { etag: row.etag });
+      return true;
+    } catch (err) {
+      if (isPreconditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Lets the step go (a delivery that failed and will be retried by the queue). */
+  async releaseStep(jobId: string, user: string, token: string): Promise<void> {
+    const part = await this.get(jobId, user);
+    if (part?.stepToken === token) await this.update(jobId, user, { stepToken: '' });
+  }
+
+  /** Whether a part of the job is still queued or running: one request, at most one row read. */
+  async anyUnfinished(jobId: string): Promise<boolean> {
+    const table = await this.table();
+    const filter = odata`PartitionKey eq ${encodeKey(jobId)} and RowKey ne ${JOB_ROW} and (state eq ${'queued'} or state eq ${'running'})`;
+    for await (const page of table.listEntities<Row>({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: 1 })) {
+      if (page.length > 0) return true;
+      if (!page.continuationToken) return false;
+    }
+    return false;
   }
 
   async info(jobId: string): Promise<ResyncJobInfo> {

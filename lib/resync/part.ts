@@ -1,8 +1,13 @@
 /**
  * One user of a resync job, run inside the resync worker itself (not fanned out per item):
- * - per module, Graph delta (or a full read) says which items to look at; skipped items of the
- *   previous run are added (SPEC §2.6); the bulk path syncs them 100 records per Zoho call;
- * - deletions are collected over all modules first and go through the mass-delete guard;
+ * - per module, Graph delta (or a full read) says which items to look at, one page at a time; pages
+ *   are gathered into chunks of CHUNK_SIZE items, each synced by the bulk path (100 records per
+ *   Zoho call), reported and forgotten: memory holds one chunk and counters, whatever N is;
+ *   skipped items of the previous run are retried at the module's end (SPEC §2.6);
+ * - deletions are collected (in ResyncScratch) over all modules first and go through the
+ *   mass-delete guard;
+ * - a part that outlives RESYNC_INVOCATION_BUDGET_SECONDS stops at a chunk boundary and continues
+ *   in a follow-up message from its checkpoint (the page link and counters, in the part row);
  * - delta links are stored only after their changes are applied (a crash replays, never loses),
  *   and not for a module whose deletions the guard held back (the next run sees them again).
  *
@@ -11,7 +16,7 @@
  * Graph and Zoho calls of the part around its own work. Items the bulk path cannot finish go to
  * the sync-items queue with the job id and report to the same run.
  */
-import { GraphApiError } from '../graph/errors';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
 import type { ScopeMode } from '../mapping/scope';
 import { findUser } from '../provision/graph-ops';
@@ -26,15 +31,16 @@ import type { ResyncJobMessage, SyncItemMessage } from '../sync/messages';
 import { onFailure, policyFor, type FailureAction } from '../sync/failure';
 import { writeReports } from '../sync/report-writer';
 import type { ResyncDeps } from './deps';
-import { enumerateModule, type Enumeration } from './enumerate';
+import { streamModule, type ModuleCursor } from './enumerate';
 import { massDeleteDecision } from './guard';
-import { isFinished, type ModuleSummary, type PartState } from './jobs';
-import { planModuleWork, requestedModules, skippedToRetry } from './plan';
+import { isFinished, type ModuleSummary, type PartState, type ResyncPart } from './jobs';
+import { planModuleWork, reconcileEntries, requestedModules, skippedToRetry } from './plan';
 import { previewLine } from './preview';
 import { derivedRunState } from './report';
 
 const STORE_PARALLELISM = 16;
-const PROGRESS_EVERY_MS = 1000;
+/** The part row's progress, at most this often: every second cost a large resync ~0.04 Table requests per item. */
+const PROGRESS_EVERY_MS = 10_000;
 
 const SETTING = { contacts: 'SYNC_CONTACTS', tasks: 'SYNC_TASKS', events: 'SYNC_EVENTS' } as const;
 const DIRECTION_SETTING = { contacts: 'SYNC_CONTACTS_DIRECTION', tasks: 'SYNC_TASKS_DIRECTION', events: 'SYNC_EVENTS_DIRECTION' } as const;
@@ -45,14 +51,6 @@ class UserNotFound extends Error {
     super('the user was not found in the directory');
     this.name = 'UserNotFound';
   }
-}
-
-interface Pending {
-  module: SyncModule;
-  adapter: ModuleAdapter<unknown>;
-  removals: PendingRemoval[];
-  deltaLinks: Enumeration['deltaLinks'];
-  summary: ModuleSummary;
 }
 
 function summaryOf(module: SyncModule): ModuleSummary {
@@ -72,28 +70,106 @@ function selection(module: SyncModule, deps: ResyncDeps): { mode: ScopeMode; cat
   return { mode, category: deps.config.SYNC_CATEGORY, folders: module !== 'mail' && !deps.config[FOLDER_SETTING[module]].all };
 }
 
+/** Items per chunk: read, mapped, looked up, written and reported together, then forgotten. */
+export const CHUNK_SIZE = 500;
+/** A delivery holding a step longer than this past the budget has crashed; another may take over. */
+const STEP_STALE_MARGIN_MS = 120_000;
+
+/**
+ * Where a part stands between invocations (the part row's `checkpoint`): counters and the read's
+ * cursor only. Seen ids, pending removals and delta links are in ResyncScratch.
+ */
+interface PartCheckpoint {
+  /** index into the requested modules */
+  module: number;
+  /** within that module; absent: the module starts */
+  cursor?: ModuleCursor;
+  summaries: ModuleSummary[];
+  /** linked items of the modules done so far, for the mass-delete guard */
+  linked: number;
+  itemsTotal: number;
+  itemsDone: number;
+  graphCalls: number;
+  zohoCalls: number;
+  /** chunks written so far (scratch partitions are per chunk) */
+  chunks: number;
+}
+
+function emptyCheckpoint(modules: readonly SyncModule[]): PartCheckpoint {
+  return { module: 0, summaries: modules.map(summaryOf), linked: 0, itemsTotal: 0, itemsDone: 0, graphCalls: 0, zohoCalls: 0, chunks: 0 };
+}
+
+/** What one invocation of a part works with. */
+interface PartRun {
+  msg: ResyncJobMessage;
+  user: string;
+  userId: string;
+  deps: ResyncDeps;
+  logger: Logger;
+  progress: Progress;
+  cp: PartCheckpoint;
+  skippedKeys: Set<string>;
+  deadline: number;
+}
+
+/**
+ * One user's part, one step (invocation) of it. A step streams each module's pages in chunks and
+ * stops at a chunk boundary once its time budget is spent: the checkpoint goes to the part row and
+ * a follow-up message continues from it. Every delivery claims its step first, so a duplicate, a
+ * stale or a concurrent delivery of the same step does nothing.
+ */
 export async function processPart(msg: ResyncJobMessage, user: string, dequeueCount: number, deps: ResyncDeps, logger: Logger): Promise<void> {
-  const existing = await deps.jobs.get(msg.jobId, user);
+  const started = Date.now();
+  let existing = await deps.jobs.get(msg.jobId, user);
   if (existing && isFinished(existing.state)) {
     logger.info('resync part already finished; repeated delivery ignored', { jobId: msg.jobId });
     return;
   }
-  if (!existing) await deps.jobs.plan(msg.jobId, [user]);
-  await deps.jobs.update(msg.jobId, user, { state: 'running', startedAt: deps.now().toISOString(), sent: true });
-  await deps.runs.updateRun(msg.jobId, { state: 'running' });
+  const step = msg.step ?? 0;
+  if (!existing) {
+    if (step > 0) return;
+    await deps.jobs.plan(msg.jobId, [user]);
+    existing = await deps.jobs.get(msg.jobId, user);
+  }
+  if (existing && (existing.step ?? 0) === step + 1 && !existing.nextSent) {
+    // This step ended but its follow-up was not sent: send it now.
+    await sendContinuation(msg, user, step + 1, deps);
+    return;
+  }
+  const budgetMs = deps.config.RESYNC_INVOCATION_BUDGET_SECONDS * 1000;
+  const token = randomUUID();
+  if (!(await deps.jobs.claimStep(msg.jobId, user, step, token, new Date(), budgetMs + STEP_STALE_MARGIN_MS))) {
+    logger.info('resync part step already taken or past; repeated delivery ignored', { jobId: msg.jobId, step });
+    return;
+  }
+  try {
+    await runStep(msg, user, step, existing!, dequeueCount, deps, logger, started + budgetMs);
+  } catch (err) {
+    await deps.jobs.releaseStep(msg.jobId, user, token).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function runStep(msg: ResyncJobMessage, user: string, step: number, part: ResyncPart, dequeueCount: number, deps: ResyncDeps, logger: Logger, deadline: number): Promise<void> {
+  const modules = requestedModules(msg.modules);
+  const cp: PartCheckpoint = part.checkpoint ? (JSON.parse(part.checkpoint) as PartCheckpoint) : emptyCheckpoint(modules);
+  if (step === 0) {
+    await deps.jobs.update(msg.jobId, user, { state: 'running', startedAt: deps.now().toISOString(), sent: true });
+    await deps.runs.updateRun(msg.jobId, { state: 'running' });
+  }
   const start = { graph: deps.calls.graph.total, zoho: deps.calls.zoho.total };
-  const calls = () => ({ graphCalls: deps.calls.graph.total - start.graph, zohoCalls: deps.calls.zoho.total - start.zoho });
+  const calls = () => ({ graphCalls: cp.graphCalls + deps.calls.graph.total - start.graph, zohoCalls: cp.zohoCalls + deps.calls.zoho.total - start.zoho });
 
   let userId: string;
   try {
-    userId = await resolveUser(user, deps);
+    userId = part.userId ?? (await resolveUser(user, deps));
   } catch (err) {
     const action: FailureAction = err instanceof UserNotFound ? { do: 'give-up', code: err.name, reason: err.message } : onFailure(err, { dequeueCount, deferrals: 0 }, policyFor(deps.config, false));
     if (action.do !== 'give-up') throw err;
     await finish(msg.jobId, user, { state: 'failed', message: action.reason, modules: [], ...calls() }, deps);
     return;
   }
-  await deps.jobs.update(msg.jobId, user, { userId });
+  if (!part.userId) await deps.jobs.update(msg.jobId, user, { userId });
   const preview = msg.mode === 'preview';
   if (preview) {
     // The same run as `full`, over a world that records its writes instead of making them.
@@ -104,19 +180,13 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
     deps = { ...deps, ...(await deps.forUser(userId)) };
   }
 
-  const progress = new Progress(msg.jobId, user, deps, logger);
-  const modules = requestedModules(msg.modules);
+  const progress = new Progress(msg.jobId, user, deps, logger, cp.itemsTotal, cp.itemsDone);
   const allSkipped = await deps.skipped.list(userId);
-  const retry = skippedToRetry(allSkipped, msg.retrySkipped, modules);
-  const onlyListed = Array.isArray(msg.retrySkipped);
-  const skippedKeys = new Set(allSkipped.map((s) => `${s.module}|${s.itemId}`));
-  const summaries: ModuleSummary[] = [];
-  const pending: Pending[] = [];
-  let linked = 0;
+  const run: PartRun = { msg, user, userId, deps, logger, progress, cp, skippedKeys: new Set(allSkipped.map((s) => `${s.module}|${s.itemId}`)), deadline };
 
-  for (const module of modules) {
-    const summary = summaryOf(module);
-    summaries.push(summary);
+  for (; cp.module < modules.length; cp.module++) {
+    const module = modules[cp.module];
+    const summary = cp.summaries.find((s) => s.module === module)!;
     const why = preview && module === 'mail' ? 'a preview does not cover sent mail (filing it writes nothing a full run would decide by item)' : unavailable(module, deps);
     if (why) {
       summary.status = 'not available';
@@ -124,62 +194,32 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
       continue;
     }
     const before = calls();
+    let more = false;
     try {
       const direction = module === 'mail' ? undefined : deps.config[DIRECTION_SETTING[module]];
-      // Each module in its direction (issue 16 §8): the Zoho side is read for `to-outlook` and `both`.
-      if (module !== 'mail' && direction && direction !== 'to-zoho' && preview) {
-        summary.note = 'a preview does not cover the Zoho → Outlook side (it would write to Outlook)';
-      } else if (module !== 'mail' && direction && direction !== 'to-zoho' && deps.fromZoho && !onlyListed && msg.mode !== 'preview') {
-        const z = await deps.fromZoho(userId, module, msg.mode, msg.jobId);
-        summary.note = joinNotes(summary.note, z.note ?? `from Zoho: ${z.read} record${z.read === 1 ? '' : 's'} read, ${z.lines} Outlook item${z.lines === 1 ? '' : 's'} written or unlinked`);
-      }
       // Zoho is the source of a `to-outlook` module: its Outlook side is never sent to Zoho, not even by a resync.
       if (direction === 'to-outlook') {
         summary.mode = msg.mode === 'preview' ? 'full' : msg.mode;
-        summary.note = joinNotes(summary.note, `Outlook → Zoho not synced (${DIRECTION_SETTING[module as keyof typeof DIRECTION_SETTING]}=to-outlook)`);
-        continue;
-      }
-      const mine = allSkipped.filter((s) => s.module === module);
-      const enumeration = onlyListed ? undefined : await enumerateModule(deps, userId, module, msg.mode !== 'delta');
-      summary.mode = enumeration?.mode;
-      summary.note = enumeration?.note;
-      if (module === 'mail') {
-        // Filing sent mail is not one item ↔ one record: the worker's mail handler does it, per message.
-        summary.handedOff = await handOffMail(userId, enumeration, retry.filter((s) => s.module === 'mail'), mine, msg.jobId, deps, progress);
-        if (enumeration) for (const d of enumeration.deltaLinks) await deps.deltaLinks.put(userId, module, d.scope, d.link);
+        summary.note = `Outlook → Zoho not synced (${DIRECTION_SETTING[module as keyof typeof DIRECTION_SETTING]}=to-outlook)`;
       } else {
-        const adapter = deps.adapters[module]!;
-        const links = await deps.links.list(userId, module);
-        const work = planModuleWork({
-          userId,
-          module,
-          runId: msg.jobId,
-          changed: enumeration?.changed ?? [],
-          removed: enumeration?.removed ?? [],
-          complete: enumeration?.mode === 'full',
-          links,
-          retry: retry.filter((s) => s.module === module),
-          skipped: mine,
-          selection: selection(module, deps),
-        });
-        if (enumeration?.mode === 'full' && adapter.readScope && work.entries.length > 0) {
-          summary.note = joinNotes(summary.note, await attachListed(userId, adapter, enumeration, work.entries, logger));
+        more = await runModule(run, module, summary, skippedToRetry(allSkipped, msg.retrySkipped, [module]), allSkipped.filter((s) => s.module === module));
+      }
+      // Each module in its direction (issue 16 §8): the Zoho side is read for `to-outlook` and `both`, once the Outlook side is done.
+      if (!more && module !== 'mail' && direction && direction !== 'to-zoho') {
+        if (preview) {
+          summary.note = joinNotes(summary.note, 'a preview does not cover the Zoho → Outlook side (it would write to Outlook)');
+        } else if (deps.fromZoho && !Array.isArray(msg.retrySkipped) && msg.mode !== 'preview') {
+          const z = await deps.fromZoho(userId, module, msg.mode, msg.jobId);
+          summary.note = joinNotes(summary.note, z.note ?? `from Zoho: ${z.read} record${z.read === 1 ? '' : 's'} read, ${z.lines} Outlook item${z.lines === 1 ? '' : 's'} written or unlinked`);
         }
-        summary.outOfScope = work.outOfScope;
-        summary.reconciled = work.reconcile;
-        progress.addTotal(work.entries.length);
-        const result = await syncBatch(work.entries, adapter, { ...batchDeps(deps, logger, links, progress), verifyLinked: enumeration?.mode === 'full' });
-        summary.unchanged += await record(msg.jobId, result, skippedKeys, deps, preview);
-        summary.handedOff += result.handedOff.length;
-        linked += links.filter((l) => l.state === 'linked').length;
-        pending.push({ module, adapter, removals: result.removals, deltaLinks: enumeration?.deltaLinks ?? [], summary });
       }
     } catch (err) {
       const action = onFailure(err, { dequeueCount, deferrals: 0 }, policyFor(deps.config, false));
-      // The whole part is redelivered: every step is idempotent, and items already synced are found unchanged.
+      // The step is redelivered: every step is idempotent, and items already synced are found unchanged.
       if (action.do !== 'give-up') throw err;
       summary.status = 'failed';
       summary.note = action.reason;
+      cp.cursor = undefined;
       logger.warn('resync module failed', { jobId: msg.jobId, module, code: action.code });
     } finally {
       const after = calls();
@@ -187,10 +227,153 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
       summary.zohoCalls += after.zohoCalls - before.zohoCalls;
     }
     await progress.flush();
+    if (more) {
+      Object.assign(cp, calls(), { itemsTotal: progress.total, itemsDone: progress.finished });
+      await deps.jobs.update(msg.jobId, user, { step: step + 1, checkpoint: JSON.stringify(cp), nextSent: false, stepToken: '' });
+      await sendContinuation(msg, user, step + 1, deps);
+      logger.info('resync part continues in a follow-up message', { jobId: msg.jobId, module, step: step + 1, itemsDone: progress.finished });
+      return;
+    }
+  }
+  await finishPart(run, modules, calls);
+}
+
+/**
+ * One module, streamed from the checkpoint's cursor. Returns true when the budget ran out before
+ * the module was read (the cursor says where to go on); the module's last steps (retried skipped
+ * items, reconciling a full read) then run in the invocation that reads its last page.
+ */
+async function runModule(run: PartRun, module: SyncModule, summary: ModuleSummary, retry: SkippedItem[], skipped: SkippedItem[]): Promise<boolean> {
+  const { msg, userId, deps, cp } = run;
+  const onlyListed = Array.isArray(msg.retrySkipped);
+  if (module === 'mail') return handOffMail(run, summary, retry, skipped, onlyListed);
+  const adapter = deps.adapters[module]!;
+  const links = new Map((await deps.links.list(userId, module)).map((l) => [l.graphId, l]));
+  const sel = selection(module, deps);
+  const retryIds = new Set(retry.map((s) => s.itemId));
+  const base = { userId, module, runId: msg.jobId, selection: sel };
+  const chunk = new Chunk(run, module, adapter, links, summary);
+
+  if (!onlyListed) {
+    const lister = adapter.readScope ? adapter.readScope.bind(adapter) : undefined;
+    for await (const page of streamModule(deps, userId, module, msg.mode !== 'delta', cp.cursor, lister, (status, code) => run.logger.warn('listing a scope failed; its items are read one by one', { status, code }))) {
+      const cursor = page.cursor;
+      summary.mode = page.mode;
+      summary.note = page.note;
+      const full = page.mode === 'full';
+      // Skipped items to retry come at the module's end, once, whatever the pages say about them.
+      const work = planModuleWork({ ...base, changed: page.changed.filter((c) => !retryIds.has(c.id)), removed: page.removed, complete: false, links, retry: [], skipped });
+      const listed = new Map(page.changed.filter((c) => c.item !== undefined).map((c) => [c.id, c.item]));
+      for (const entry of work.entries) if (!entry.verifyOnly && listed.has(entry.msg.itemId)) entry.preread = { item: listed.get(entry.msg.itemId) };
+      summary.outOfScope += work.outOfScope;
+      chunk.add(work.entries, full ? page.changed.map((c) => c.id) : []);
+      if (page.deltaLink) await deps.scratch.putDeltaLink(msg.jobId, run.user, module, page.deltaLink.scope, page.deltaLink.link);
+      if (chunk.size >= CHUNK_SIZE || !cursor) await chunk.flush();
+      if (cursor && Date.now() >= run.deadline) {
+        // Everything up to this page is written: the next invocation starts after it.
+        await chunk.flush();
+        await chunk.saveSeen();
+        cp.cursor = cursor;
+        return true;
+      }
+    }
+    await chunk.flush();
+  }
+  cp.cursor = undefined;
+
+  chunk.add(planModuleWork({ ...base, changed: [], removed: [], complete: false, links, retry, skipped }).entries, []);
+  await chunk.flush();
+  if (summary.mode === 'full' && !onlyListed) {
+    const seen = await chunk.allSeen();
+    const reconcile = reconcileEntries(base, links.values(), seen);
+    summary.reconciled += reconcile.length;
+    for (let i = 0; i < reconcile.length; i += CHUNK_SIZE) {
+      chunk.add(reconcile.slice(i, i + CHUNK_SIZE), []);
+      await chunk.flush();
+    }
+  }
+  cp.linked += [...links.values()].filter((l) => l.state === 'linked').length;
+  return false;
+}
+
+/** Entries gathered from pages until there are enough for one bulk write, then synced and reported. */
+class Chunk {
+  private entries: BatchEntry[] = [];
+  /** linked ids a full read saw in this invocation (at most the links already in memory) */
+  private readonly seen = new Set<string>();
+  /**
+   * every id seen since the last checkpoint, kept for a continuation: by then this run has linked
+   * many of them, and the next invocation's links include those. Ids only, never items.
+   */
+  private unsaved: string[] = [];
+
+  constructor(
+    private readonly run: PartRun,
+    private readonly module: SyncModule,
+    private readonly adapter: ModuleAdapter<unknown>,
+    private readonly links: Map<string, Link>,
+    private readonly summary: ModuleSummary,
+  ) {}
+
+  get size(): number {
+    return this.entries.length;
   }
 
+  add(entries: BatchEntry[], seen: string[]): void {
+    this.entries.push(...entries);
+    for (const id of seen) {
+      if (this.links.has(id)) this.seen.add(id);
+      this.unsaved.push(id);
+    }
+  }
+
+  /** Before a continuation: the next invocation reads them back. */
+  async saveSeen(): Promise<void> {
+    const ids = this.unsaved;
+    this.unsaved = [];
+    if (ids.length > 0) await this.run.deps.scratch.putSeen(this.run.msg.jobId, this.run.user, this.module, this.run.cp.chunks++, ids);
+  }
+
+  /** Seen in this invocation and in earlier ones of the part. */
+  async allSeen(): Promise<Set<string>> {
+    if (this.run.cp.chunks === 0) return this.seen;
+    const all = await this.run.deps.scratch.seen(this.run.msg.jobId, this.run.user, this.module);
+    for (const id of this.seen) all.add(id);
+    return all;
+  }
+
+  async flush(): Promise<void> {
+    const { run, module } = this;
+    const { deps, msg, cp } = run;
+    const entries = this.entries;
+    this.entries = [];
+    if (entries.length === 0) return;
+    const bucket = cp.chunks++;
+    run.progress.addTotal(entries.length);
+    const result = await syncBatch(entries, this.adapter, { ...batchDeps(deps, run.logger, this.links, run.progress), verifyLinked: this.summary.mode === 'full' });
+    this.summary.unchanged += await record(msg.jobId, result, run.skippedKeys, deps, msg.mode === 'preview');
+    this.summary.handedOff += result.handedOff.length;
+    if (result.removals.length > 0) await deps.scratch.putRemovals(msg.jobId, run.user, module, bucket, result.removals.map(storable));
+  }
+}
+
+/** A removal as kept until the guard's verdict: the link without its snapshot (not needed to delete, and may be large). */
+function storable(r: PendingRemoval): PendingRemoval {
+  const { snapshot: _s, attempt: _a, ...link } = r.link;
+  return { ...r, link };
+}
+
+/** After every module: the mass-delete guard over the part's removals, then the removals and delta links it allows. */
+async function finishPart(run: PartRun, modules: readonly SyncModule[], calls: () => { graphCalls: number; zohoCalls: number }): Promise<void> {
+  const { msg, user, userId, deps, logger, cp, progress } = run;
+  const pending: { summary: ModuleSummary; module: SyncModule; removals: PendingRemoval[] }[] = [];
+  for (const module of modules) {
+    const summary = cp.summaries.find((s) => s.module === module)!;
+    if (module === 'mail' || summary.status !== 'done') continue;
+    pending.push({ summary, module, removals: await deps.scratch.removals(msg.jobId, user, module) });
+  }
   const removals = pending.reduce((n, p) => n + p.removals.length, 0);
-  const decision = massDeleteDecision({ linked, removals, share: deps.config.SYNC_MASS_DELETE_SHARE, force: msg.force === true, deletes: deps.config.SYNC_DELETES });
+  const decision = massDeleteDecision({ linked: cp.linked, removals, share: deps.config.SYNC_MASS_DELETE_SHARE, force: msg.force === true, deletes: deps.config.SYNC_DELETES });
   for (const p of pending) {
     if (!decision.proceed && p.removals.length > 0) {
       p.summary.status = 'stopped';
@@ -198,46 +381,31 @@ export async function processPart(msg: ResyncJobMessage, user: string, dequeueCo
       continue;
     }
     const before = calls();
+    const adapter = deps.adapters[p.module]!;
     if (p.removals.length > 0) {
-      const result = await applyRemovals(p.removals, p.adapter, batchDeps(deps, logger, undefined, undefined));
-      await record(msg.jobId, result, skippedKeys, deps, preview);
+      const result = await applyRemovals(p.removals, adapter, batchDeps(deps, logger, undefined, undefined));
+      await record(msg.jobId, result, run.skippedKeys, deps, msg.mode === 'preview');
       p.summary.handedOff += result.handedOff.length;
     }
-    for (const d of p.deltaLinks) await deps.deltaLinks.put(userId, p.module, d.scope, d.link);
+    for (const d of await deps.scratch.deltaLinks(msg.jobId, user, p.module)) await deps.deltaLinks.put(userId, p.module, d.scope, d.link);
     const after = calls();
     p.summary.graphCalls += after.graphCalls - before.graphCalls;
     p.summary.zohoCalls += after.zohoCalls - before.zohoCalls;
   }
 
+  const summaries = cp.summaries;
   const ran = summaries.some((s) => s.status === 'done' || s.status === 'stopped');
   const state: PartState = !decision.proceed ? 'stopped' : !ran && summaries.some((s) => s.status === 'failed') ? 'failed' : 'completed';
-  if (!decision.proceed) logger.warn('mass-delete guard stopped a resync before deleting', { jobId: msg.jobId, removals, linked });
+  if (!decision.proceed) logger.warn('mass-delete guard stopped a resync before deleting', { jobId: msg.jobId, removals, linked: cp.linked });
   const failedModules = summaries.filter((s) => s.status === 'failed');
   const message = decision.message ?? (state === 'failed' && failedModules.length ? failedModules.map((s) => `${s.module}: ${s.note}`).join('; ') : undefined);
   await progress.flush();
   await finish(msg.jobId, user, { state, message, modules: summaries, ...calls(), itemsDone: progress.finished, itemsTotal: progress.total }, deps);
 }
 
-/**
- * A full read lists each scope with the adapter's own read query (a few calls per folder) rather
- * than reading every item on its own. Items the listing does not have are read one by one.
- */
-async function attachListed(userId: string, adapter: ModuleAdapter<unknown>, enumeration: Enumeration, entries: BatchEntry[], logger: Logger): Promise<string | undefined> {
-  const listed = new Map<string, unknown>();
-  for (const { scope } of enumeration.deltaLinks) {
-    try {
-      for await (const page of adapter.readScope!(userId, scope)) for (const { id, item } of page) listed.set(id, item);
-    } catch (err) {
-      // A folder Graph will not list this way (or not any more): its items are read one by one.
-      if (!(err instanceof GraphApiError) || err.transient) throw err;
-      logger.warn('listing a scope failed; its items are read one by one', { status: err.status, code: err.code });
-      return `listing a folder failed (${err.status} ${err.code}); items were read one by one`;
-    }
-  }
-  for (const entry of entries) {
-    if (!entry.verifyOnly && listed.has(entry.msg.itemId)) entry.preread = { item: listed.get(entry.msg.itemId) };
-  }
-  return undefined;
+async function sendContinuation(msg: ResyncJobMessage, user: string, step: number, deps: ResyncDeps): Promise<void> {
+  await deps.resyncQueue.send({ ...msg, users: [user], step });
+  await deps.jobs.update(msg.jobId, user, { nextSent: true });
 }
 
 function joinNotes(a: string | undefined, b: string | undefined): string | undefined {
@@ -251,7 +419,7 @@ async function resolveUser(user: string, deps: ResyncDeps): Promise<string> {
   return found.id;
 }
 
-function batchDeps(deps: ResyncDeps, logger: Logger, links: readonly Link[] | undefined, progress: Progress | undefined): BatchDeps {
+function batchDeps(deps: ResyncDeps, logger: Logger, links: Map<string, Link> | undefined, progress: Progress | undefined): BatchDeps {
   return {
     links: deps.links,
     holders: deps.holders,
@@ -262,7 +430,7 @@ function batchDeps(deps: ResyncDeps, logger: Logger, links: readonly Link[] | un
     queue: deps.syncQueue,
     busyRetrySeconds: deps.config.SYNC_BUSY_RETRY_SECONDS,
     concurrency: deps.concurrency,
-    knownLinks: links ? new Map(links.map((l) => [l.graphId, l])) : undefined,
+    knownLinks: links,
     onProgress: progress ? () => progress.done(1) : undefined,
   };
 }
@@ -273,22 +441,29 @@ function record(runId: string, result: BatchResult, skippedKeys: Set<string>, de
   return writeReports(runId, results, deps, { noOps: 'count', listedAsSkipped: (msg) => skippedKeys.has(`${msg.module}|${msg.itemId}`) });
 }
 
-async function handOffMail(
-  userId: string,
-  enumeration: Enumeration | undefined,
-  retry: readonly SkippedItem[],
-  skipped: readonly SkippedItem[],
-  runId: string,
-  deps: ResyncDeps,
-  progress: Progress,
-): Promise<number> {
-  const sel = selection('mail', deps);
-  const work = planModuleWork({ userId, module: 'mail', runId, changed: enumeration?.changed ?? [], removed: [], complete: false, links: [], retry, skipped, selection: sel });
-  const messages: SyncItemMessage[] = work.entries.map((e) => e.msg);
-  await mapLimit(messages, STORE_PARALLELISM, (m) => deps.syncQueue.send(m));
-  progress.addTotal(messages.length);
-  progress.done(messages.length);
-  return messages.length;
+/** Filing sent mail is not one item ↔ one record: the worker's mail handler does it, per message, page by page. */
+async function handOffMail(run: PartRun, summary: ModuleSummary, retry: readonly SkippedItem[], skipped: readonly SkippedItem[], onlyListed: boolean): Promise<boolean> {
+  const { msg, userId, deps, cp, progress } = run;
+  const base = { userId, module: 'mail' as const, runId: msg.jobId, removed: [], complete: false, links: [], skipped, selection: selection('mail', deps) };
+  const send = async (entries: BatchEntry[]) => {
+    await mapLimit(entries, STORE_PARALLELISM, (e) => deps.syncQueue.send(e.msg));
+    progress.addTotal(entries.length);
+    progress.done(entries.length);
+    summary.handedOff += entries.length;
+  };
+  if (!onlyListed) {
+    for await (const page of streamModule(deps, userId, 'mail', msg.mode === 'full', cp.cursor, undefined)) {
+      summary.mode = page.mode;
+      summary.note = page.note;
+      await send(planModuleWork({ ...base, changed: page.changed, retry: [] }).entries);
+      if (page.deltaLink) await deps.deltaLinks.put(userId, 'mail', page.deltaLink.scope, page.deltaLink.link);
+      cp.cursor = page.cursor;
+      if (page.cursor && Date.now() >= run.deadline) return true;
+    }
+  }
+  cp.cursor = undefined;
+  await send(planModuleWork({ ...base, changed: [], retry }).entries);
+  return false;
 }
 
 async function finish(jobId: string, user: string, patch: Parameters<ResyncDeps['jobs']['update']>[2], deps: ResyncDeps): Promise<void> {
@@ -298,9 +473,12 @@ async function finish(jobId: string, user: string, patch: Parameters<ResyncDeps[
 
 /**
  * The run row carries the job's state and totals for lists of runs; the per-user rows are the
- * truth. Whichever part finishes last sees every part finished (each writes its own row first).
+ * truth. Whichever part finishes last sees every part finished (each writes its own row first)
+ * and sums them, once: the others ask only whether a part is unfinished (one row at most), so a
+ * job of U users reads O(U) rows, not U².
  */
 export async function syncRunRow(jobId: string, deps: Pick<ResyncDeps, 'runs' | 'jobs'>): Promise<void> {
+  if (await deps.jobs.anyUnfinished(jobId)) return;
   const run = await deps.runs.getRun(jobId);
   if (!run) return;
   const info = await deps.jobs.info(jobId);
@@ -316,12 +494,17 @@ export async function syncRunRow(jobId: string, deps: Pick<ResyncDeps, 'runs' | 
 
 /** Items planned and finished for the part row, written at most once a second while running. */
 class Progress {
-  total = 0;
-  finished = 0;
   private lastFlush = 0;
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly jobId: string, private readonly user: string, private readonly deps: ResyncDeps, private readonly logger: Logger) {}
+  constructor(
+    private readonly jobId: string,
+    private readonly user: string,
+    private readonly deps: ResyncDeps,
+    private readonly logger: Logger,
+    public total = 0,
+    public finished = 0,
+  ) {}
 
   addTotal(n: number): void {
     this.total += n;

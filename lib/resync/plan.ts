@@ -28,7 +28,8 @@ export interface ModuleWorkInput {
   removed: readonly SeenItem[];
   /** every scope was read from scratch: a linked item not seen may be gone */
   complete: boolean;
-  links: readonly Link[];
+  /** the user's links of the module (a map by Graph id when the caller plans page by page) */
+  links: readonly Link[] | ReadonlyMap<string, Link>;
   /** skipped items to retry for this module */
   retry: readonly SkippedItem[];
   /** all skipped items of this module, retried or not (to mark an enumerated one as a retry) */
@@ -51,7 +52,7 @@ export interface ModuleWork {
 }
 
 export function planModuleWork(input: ModuleWorkInput): ModuleWork {
-  const links = new Map(input.links.map((l) => [l.graphId, l]));
+  const links: ReadonlyMap<string, Link> = input.links instanceof Map ? input.links : new Map((input.links as readonly Link[]).map((l) => [l.graphId, l]));
   const skipped = new Map(input.skipped.map((s) => [s.itemId, s]));
   const entries = new Map<string, BatchEntry>();
   const msg = (id: string, scope: string | undefined, retryOfSkipped: boolean): SyncItemMessage => ({
@@ -86,13 +87,27 @@ export function planModuleWork(input: ModuleWorkInput): ModuleWork {
   }
   let reconcile = 0;
   if (input.complete) {
-    for (const link of input.links) {
+    for (const link of links.values()) {
       if (link.state !== 'linked' || seen.has(link.graphId) || entries.has(link.graphId)) continue;
-      entries.set(link.graphId, { msg: msg(link.graphId, undefined, false), verifyOnly: !input.selection?.folders });
+      entries.set(link.graphId, msgEntry(input, link.graphId));
       reconcile++;
     }
   }
   return { entries: [...entries.values()], outOfScope, reconcile };
+}
+
+function msgEntry(input: Pick<ModuleWorkInput, 'userId' | 'module' | 'runId' | 'selection'>, graphId: string): BatchEntry {
+  return { msg: { v: 1, userId: input.userId, module: input.module, itemId: graphId, changeType: 'resync', runId: input.runId }, verifyOnly: !input.selection?.folders };
+}
+
+/**
+ * A streamed full read's last step: linked items the read did not see (`seen`, gathered chunk by
+ * chunk) may be gone, and are checked one by one.
+ */
+export function reconcileEntries(input: Pick<ModuleWorkInput, 'userId' | 'module' | 'runId' | 'selection'>, links: Iterable<Link>, seen: ReadonlySet<string>): BatchEntry[] {
+  const out: BatchEntry[] = [];
+  for (const link of links) if (link.state === 'linked' && !seen.has(link.graphId)) out.push(msgEntry(input, link.graphId));
+  return out;
 }
 
 /** Skipped items a job retries: all of them, none, or the listed ids (SPEC §2.6). */

@@ -48,6 +48,13 @@ export type Decision = { action: 'sync' } | { action: 'out-of-scope' } | { actio
  * One Outlook module (contacts, tasks, events) as the engine sees it. Everything module-specific
  * lives behind this; the engine owns links, claims, dedup order, writes and results.
  */
+/** One page of a scope's listing; `nextLink` continues it (a resync may stop between pages). */
+export interface ScopePage<Item> {
+  /** `categories` as listed, so items plainly out of the category scope are left out without mapping */
+  items: { id: string; item: Item; categories?: readonly (string | null)[] | null }[];
+  nextLink?: string;
+}
+
 export interface ModuleAdapter<Item> {
   readonly module: SyncModule;
   readonly zohoModule: string;
@@ -89,7 +96,7 @@ export interface ModuleAdapter<Item> {
    * Every item of one resync scope (contacts: `default` or a contact folder id), read as `read`
    * reads one, page by page: a full resync costs a few list calls instead of one read per item.
    */
-  readScope?(userId: string, scope: string): AsyncIterable<{ id: string; item: Item }[]>;
+  readScope?(userId: string, scope: string, link?: string): Promise<ScopePage<Item>>;
 }
 
 export interface Match {

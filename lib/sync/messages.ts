@@ -53,5 +53,10 @@ export const ResyncJobMessage = z.object({
   force: z.boolean().optional(),
   /** why the job exists: request, provisioning, missed, subscriptionRemoved, renewal */
   reason: z.string().optional(),
+  /**
+   * One user's part continued from its checkpoint (the part row holds it): the step it continues.
+   * A delivery whose step is not the part's current one is a duplicate and is dropped.
+   */
+  step: z.number().int().min(0).optional(),
 });
 export type ResyncJobMessage = z.infer<typeof ResyncJobMessage>;

@@ -47,6 +47,31 @@ export async function startAzurite(options: { oauth?: boolean } = {}): Promise<A
   };
 }
 
+/**
+ * The same Azurite in a child process of its own (compiled code only: the benchmarks), so the
+ * memory a benchmark reports is the code under test's and not the emulator's (LokiJS keeps every
+ * row in memory). Set BENCH_AZURITE_PROCESS=1.
+ */
+export async function startAzuriteProcess(): Promise<Azurite> {
+  const { fork } = require('node:child_process') as typeof import('node:child_process');
+  // The emulator keeps its own heap limit: a benchmark's NODE_OPTIONS limit the code under test only.
+  const child = fork(__filename, ['--azurite-child'], { stdio: 'inherit', execArgv: [], env: { ...process.env, NODE_OPTIONS: '' } });
+  const started = await new Promise<Omit<Azurite, 'close'>>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as Omit<Azurite, 'close'>));
+    child.once('exit', (code) => reject(new Error(`Azurite process exited with ${code}`)));
+  });
+  return {
+    ...started,
+    close: async () => {
+      child.kill();
+    },
+  };
+}
+
+if (require.main === module && process.argv.includes('--azurite-child')) {
+  startAzurite().then((a) => process.send!({ connectionString: a.connectionString, tableServiceUri: a.tableServiceUri, queueServiceUri: a.queueServiceUri }));
+}
+
 /** Every message currently visible in a queue, decoded and removed from it. */
 export async function drainQueue(connectionString: string, name: string): Promise<unknown[]> {
   const client = new QueueClient(connectionString, name);

@@ -21,7 +21,7 @@ import type { ResyncReport } from '../../lib/resync/report';
 import { startGraphDouble, type GraphDouble } from '../doubles/graph';
 import { DOUBLE_CREDENTIALS, startZohoDouble, type ZohoDouble } from '../doubles/zoho';
 import { z } from 'zod';
-import { decodeMessage, drainQueue, startAzurite, type Azurite } from './azurite';
+import { decodeMessage, drainQueue, startAzurite, startAzuriteProcess, type Azurite } from './azurite';
 import { startFunctionHost, type FunctionHost } from './function-host';
 import { invocation } from './http';
 import { applySettings, TEST_TENANT_ID, testSettings } from './settings';
@@ -90,7 +90,7 @@ export interface System {
 }
 
 export async function startSystem(overrides: Record<string, string> = {}): Promise<System> {
-  const azurite = await startAzurite();
+  const azurite = process.env.BENCH_AZURITE_PROCESS === '1' ? await startAzuriteProcess() : await startAzurite();
   const graph = await startGraphDouble({ tenantId: TEST_TENANT_ID });
   const zoho = await startZohoDouble();
   const host = await startFunctionHost([

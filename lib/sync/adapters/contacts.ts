@@ -10,7 +10,7 @@ import { buildCoql, createdBefore, where } from '../../zoho/coql';
 import type { FolderScopes } from '../../graph/folders';
 import type { AccountResolver } from '../accounts';
 import { ownerNotes, type Directory } from '../directory';
-import { fieldsOf, type DedupAnswer, type Decision, type Mapped, type Match, type ModuleAdapter, type Resolved } from '../engine';
+import { fieldsOf, type DedupAnswer, type Decision, type Mapped, type Match, type ModuleAdapter, type Resolved, type ScopePage } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import type { ZohoPort } from '../ports';
 import type { ZohoRecord, ZohoRecordFailure } from '../../zoho/types';
@@ -60,14 +60,13 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
     }
   }
 
-  /** A contact folder listed with read's $select/$expand; `default` is the default Contacts folder. */
-  async *readScope(userId: string, scope: string): AsyncIterable<{ id: string; item: ContactItem }[]> {
+  /** One page of a contact folder listed with read's $select/$expand; `default` is the default Contacts folder. */
+  async readScope(userId: string, scope: string, link?: string): Promise<ScopePage<ContactItem>> {
     const path = scope === 'default' ? graphPath`/users/${userId}/contacts` : graphPath`/users/${userId}/contactFolders/${scope}/contacts`;
     // Notes may be 32,000 characters each: pages stay well under Graph's 1,000-item ceiling.
     const query = { $select: CONTACT_SELECT, $expand: CONTACT_EXPAND, $top: String(SCOPE_PAGE) };
-    for await (const page of this.deps.graph.pages(path, contactSchema, { query, headers: { Prefer: IMMUTABLE_ID_PREFER } })) {
-      yield page.map((contact) => ({ id: contact.id, item: { userId, contact } }));
-    }
+    const page = await this.deps.graph.page(link ?? path, contactSchema, { query: link ? undefined : query, headers: { Prefer: IMMUTABLE_ID_PREFER } });
+    return { items: page.items.map((contact) => ({ id: contact.id, item: { userId, contact }, categories: contact.categories })), nextLink: page.nextLink };
   }
 
   decide(item: ContactItem): Decision {

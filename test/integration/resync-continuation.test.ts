@@ -1,0 +1,101 @@
+import { QUEUES } from '../../lib/queue';
+import type { ResyncReport } from '../../lib/resync/report';
+import type { ResyncJobMessage } from '../../lib/sync/messages';
+import { startSystem, type System } from '../support/system';
+
+/**
+ * Issue 11: a mailbox larger than one invocation's budget continues in follow-up `resync-jobs`
+ * messages from a checkpoint, and ends with exactly the report one long invocation would give.
+ * RESYNC_INVOCATION_BUDGET_SECONDS=1 makes every invocation stop after its first chunk or page.
+ */
+let sys: System;
+
+beforeAll(async () => {
+  sys = await startSystem({ SYNC_BUSY_RETRY_SECONDS: '1', RESYNC_INVOCATION_BUDGET_SECONDS: '1' });
+});
+
+afterAll(async () => {
+  await sys.close();
+});
+
+function zohoCalls(): number {
+  return Object.values(sys.zoho.callCounts()).reduce((a, b) => a + b, 0);
+}
+
+async function post(body: Record<string, unknown>): Promise<string> {
+  const res = await fetch(`${sys.host.url}/api/resync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.status).toBe(202);
+  return String(((await res.json()) as { jobId: string }).jobId);
+}
+
+async function report(jobId: string): Promise<ResyncReport> {
+  return (await (await fetch(`${sys.host.url}/api/resync/${jobId}`)).json()) as ResyncReport;
+}
+
+describe('a resync longer than one invocation', () => {
+  const upn = 'big.mailbox@contoso.com';
+  let userId: string;
+  let ids: string[];
+
+  it('continues from checkpoints across several invocations and reports every contact exactly once', async () => {
+    userId = sys.graph.addUser({ userPrincipalName: upn, displayName: 'Big' }).id;
+    sys.zoho.addUser({ email: upn, last_name: 'Big' });
+    const folder = sys.graph.contacts.addFolder(userId, 'Clients');
+    ids = [];
+    for (let i = 0; i < 1600; i++) {
+      const c = sys.graph.contacts.add(
+        userId,
+        { givenName: `Given${i}`, surname: `Big${i}`, emailAddresses: [{ address: `big${i}@fabrikam.example` }], categories: ['Zoho'] },
+        { folderId: i >= 1200 ? folder.id : undefined },
+      );
+      ids.push(String(c.id));
+    }
+    sys.zoho.seed('Contacts', Array.from({ length: 100 }, (_, k) => ({ Last_Name: `Old${k}`, Email: `big${k * 10}@fabrikam.example`, Created_Time: '2021-01-01T00:00:00+00:00' })));
+
+    const jobId = await post({ users: [userId], modules: ['contacts'], mode: 'full' });
+    const messages = (await sys.runResync()) as ResyncJobMessage[];
+
+    const steps = messages.filter((m) => m.jobId === jobId && m.step !== undefined).map((m) => m.step);
+    expect(steps.length).toBeGreaterThanOrEqual(2);
+    expect(steps).toEqual(steps.map((_, i) => i + 1));
+    expect(await sys.drain(QUEUES.syncItems)).toEqual([]);
+    const r = await report(jobId);
+    expect(r.state).toBe('completed');
+    const c = r.users[0].modules.find((m) => m.module === 'contacts')!;
+    expect(c).toMatchObject({ status: 'done', mode: 'full', counts: { added: 1500, updated: 100, deleted: 0, skipped: 0, unchanged: 0 }, handedOff: 0, reconciled: 0 });
+    expect(r.progress.items).toEqual({ total: 1600, finished: 1600 });
+    const contacts = sys.zoho.recordsOf('Contacts').filter((x) => String(x.Email).startsWith('big'));
+    expect(contacts).toHaveLength(1600);
+    const links = await sys.runtime().links.list(userId, 'contacts');
+    expect(links.filter((l) => l.state === 'linked')).toHaveLength(1600);
+
+    // A continuation delivered again after the part finished does nothing.
+    const before = zohoCalls();
+    await sys.runtime().resyncQueue.send({ ...messages.find((m) => m.step === 1)!, users: [userId] });
+    await sys.runResync();
+    expect(zohoCalls()).toBe(before);
+    expect((await report(jobId)).users[0].modules[0]).toMatchObject({ counts: c.counts });
+  }, 240_000);
+
+  it('a full read across invocations finds linked contacts it did not see, through the guard, and stores delta links only at the end', async () => {
+    for (const id of ids.slice(0, 5)) sys.graph.contacts.remove(userId, id);
+    sys.graph.contacts.update(userId, ids[1500], { jobTitle: 'Buyer' });
+
+    const jobId = await post({ users: [userId], modules: ['contacts'], mode: 'full' });
+    const messages = (await sys.runResync()) as ResyncJobMessage[];
+
+    expect(messages.filter((m) => m.jobId === jobId && m.step !== undefined).length).toBeGreaterThanOrEqual(1);
+    const c = (await report(jobId)).users[0].modules.find((m) => m.module === 'contacts')!;
+    // ids[0] was linked to a record that existed in Zoho before: its record is kept.
+    expect(c).toMatchObject({ status: 'done', mode: 'full', counts: { added: 0, updated: 1, deleted: 4, skipped: 1, unchanged: 1594 }, reconciled: 5 });
+    expect(c.deleted.map((d) => d.itemId).sort()).toEqual(ids.slice(1, 5).sort());
+    expect(c.skipped).toEqual([expect.objectContaining({ itemId: ids[0], reason: expect.stringMatching(/existed in Zoho before the sync linked it/) })]);
+
+    // The delta links stored at the end are the ones the next delta run continues from.
+    sys.graph.contacts.update(userId, ids[1599], { jobTitle: 'Buyer' });
+    const next = await post({ users: [userId], modules: ['contacts'] });
+    await sys.runResync();
+    const d = (await report(next)).users[0].modules.find((m) => m.module === 'contacts')!;
+    expect(d).toMatchObject({ mode: 'delta', counts: { added: 0, updated: 1, deleted: 0 } });
+  }, 240_000);
+});
