@@ -35,18 +35,6 @@ export interface EnumerateDeps {
   now: () => Date;
 }
 
-export interface Enumeration {
-  /** `full`: every scope read from scratch */
-  mode: 'delta' | 'full';
-  /** why a delta run read everything */
-  note?: string;
-  changed: SeenItem[];
-  removed: SeenItem[];
-  /** to store once the changes are applied, so a crash replays rather than loses */
-  deltaLinks: { scope: string; link: string }[];
-  scopes: number;
-}
-
 interface Scope {
   /** DeltaLinkRepository scope */
   key: string;
@@ -123,51 +111,6 @@ async function scopesOf(module: SyncModule, userId: string, deps: EnumerateDeps)
 function preferHeader(module: SyncModule): string {
   // To Do ids have no immutable form; the others must match the ids notifications carry.
   return module === 'tasks' ? `odata.maxpagesize=${PAGE_SIZE}` : `odata.maxpagesize=${PAGE_SIZE}, ${IMMUTABLE_ID_PREFER}`;
-}
-
-export async function enumerateModule(deps: EnumerateDeps, userId: string, module: SyncModule, wantFull: boolean): Promise<Enumeration> {
-  const scopes = await scopesOf(module, userId, deps);
-  const stored = wantFull ? scopes.map(() => undefined) : await Promise.all(scopes.map((s) => deps.deltaLinks.get(userId, module, s.key)));
-  if (!wantFull && stored.every((l) => l === undefined)) {
-    return { ...(await round(deps, module, scopes, [])), mode: 'full', note: 'no delta link stored yet: everything was read' };
-  }
-  try {
-    const r = await round(deps, module, scopes, stored);
-    return { ...r, mode: wantFull ? 'full' : 'delta' };
-  } catch (err) {
-    if (wantFull || !isResyncRequired(err)) throw err;
-    const e = err as GraphApiError;
-    return { ...(await round(deps, module, scopes, [])), mode: 'full', note: `Graph no longer knows the stored delta link (${e.status} ${e.code}): everything was read` };
-  }
-}
-
-async function round(deps: EnumerateDeps, module: SyncModule, scopes: Scope[], links: readonly (string | undefined)[]): Promise<Omit<Enumeration, 'mode'>> {
-  const changed = new Map<string, SeenItem>();
-  const removed = new Map<string, SeenItem>();
-  const deltaLinks: { scope: string; link: string }[] = [];
-  const headers = { Prefer: preferHeader(module) };
-  const since = module === 'mail' ? Date.parse(mailSince(deps)) : undefined;
-  for (const [i, scope] of scopes.entries()) {
-    const link = links[i];
-    let result;
-    try {
-      result = link ? await deps.graph.delta(link, deltaItemSchema, { headers }) : await deps.graph.delta(scope.path, deltaItemSchema, { query: scope.query, headers });
-    } catch (err) {
-      // A folder or list deleted since it was listed: its items are gone and show up as such.
-      if (err instanceof GraphNotFoundError && scope.key !== 'default') continue;
-      throw err;
-    }
-    for (const item of result.items) {
-      // The double check matters for mail: Graph may ignore $filter on a delta of a large folder.
-      if (!link && since !== undefined && !sentSince(item, since)) continue;
-      // One item reported by two folders (a move during the round): the later report wins.
-      changed.set(item.id, { id: item.id, scope: scope.itemScope, categories: item.categories ?? (hasCategories(item) ? null : undefined) });
-      removed.delete(item.id);
-    }
-    for (const id of result.removed) if (!changed.has(id)) removed.set(id, { id, scope: scope.itemScope });
-    deltaLinks.push({ scope: scope.key, link: result.deltaLink });
-  }
-  return { changed: [...changed.values()], removed: [...removed.values()], deltaLinks, scopes: scopes.length };
 }
 
 function hasCategories(item: DeltaItem): boolean {
