@@ -14,7 +14,7 @@ import { DOUBLE_CREDENTIALS, startZohoDouble, type ZohoDouble } from '../doubles
 import { drainQueue, startAzurite, type Azurite } from '../support/azurite';
 import { startFunctionHost, type FunctionHost } from '../support/function-host';
 import { invocation } from '../support/http';
-import { applySettings, TEST_TENANT_ID, testSettings } from '../support/settings';
+import { applySettings, settingsFor, TEST_TENANT_ID } from '../support/settings';
 
 // Zoho → Outlook change feed against Azurite, the Zoho double and our own HTTP route: the watch
 // channel's life (create, renew, recreate, disable), callbacks (right and wrong token), the sweep.
@@ -28,24 +28,12 @@ let graph: GraphDouble;
 let host: FunctionHost;
 
 function configure(overrides: Record<string, string> = {}): void {
-  const g = graph.settings();
-  applySettings(testSettings({
-    AzureWebJobsStorage: azurite.connectionString,
-    PUBLIC_BASE_URL: host.url,
-    GRAPH_TENANT_ID: g.tenantId,
-    GRAPH_CLIENT_ID: g.clientId,
-    GRAPH_CLIENT_SECRET: g.clientSecret!,
-    GRAPH_BASE_URL: g.baseUrl,
-    GRAPH_AUTHORITY_HOST: g.authorityHost,
-    ZOHO_ACCOUNTS_URL: zoho.url,
-    ZOHO_API_DOMAIN: zoho.url,
-    ZOHO_CLIENT_ID: DOUBLE_CREDENTIALS.clientId,
-    ZOHO_CLIENT_SECRET: DOUBLE_CREDENTIALS.clientSecret,
-    ZOHO_REFRESH_TOKEN: DOUBLE_CREDENTIALS.refreshToken,
-    SYNC_CONTACTS_DIRECTION: 'to-outlook',
-    SYNC_EVENTS_DIRECTION: 'both',
-    ...overrides,
-  }));
+  applySettings(
+    settingsFor(
+      { storage: azurite.connectionString, hostUrl: host.url, graph: graph.settings(), zohoUrl: zoho.url, zohoCredentials: DOUBLE_CREDENTIALS },
+      { SYNC_CONTACTS_DIRECTION: 'to-outlook', SYNC_EVENTS_DIRECTION: 'both', ...overrides },
+    ),
+  );
   resetConfigCache();
   resetRuntime();
 }

@@ -29,3 +29,38 @@ export function applySettings(settings: Record<string, string>): void {
   }
   Object.assign(process.env, settings);
 }
+
+/** What settingsFor needs of the Graph double (its `settings()`). */
+interface GraphDoubleSettings {
+  tenantId: string;
+  clientId: string;
+  clientSecret?: string;
+  baseUrl: string;
+  authorityHost: string;
+}
+
+/**
+ * Settings for a system of one Azurite, a function host and the two doubles: the Graph double's
+ * tenant, app and URLs, the Zoho double's URL and its self-client credentials.
+ */
+export function settingsFor(
+  parts: { storage: string; hostUrl: string; graph: GraphDoubleSettings; zohoUrl: string; zohoCredentials: { clientId: string; clientSecret: string; refreshToken: string } },
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string> {
+  const { graph: g, zohoCredentials: z } = parts;
+  return testSettings({
+    AzureWebJobsStorage: parts.storage,
+    PUBLIC_BASE_URL: parts.hostUrl,
+    GRAPH_TENANT_ID: g.tenantId,
+    GRAPH_CLIENT_ID: g.clientId,
+    GRAPH_CLIENT_SECRET: g.clientSecret,
+    GRAPH_BASE_URL: g.baseUrl,
+    GRAPH_AUTHORITY_HOST: g.authorityHost,
+    ZOHO_ACCOUNTS_URL: parts.zohoUrl,
+    ZOHO_API_DOMAIN: parts.zohoUrl,
+    ZOHO_CLIENT_ID: z.clientId,
+    ZOHO_CLIENT_SECRET: z.clientSecret,
+    ZOHO_REFRESH_TOKEN: z.refreshToken,
+    ...overrides,
+  });
+}

@@ -24,7 +24,7 @@ import { z } from 'zod';
 import { decodeMessage, drainQueue, startAzurite, startAzuriteProcess, type Azurite } from './azurite';
 import { startFunctionHost, type FunctionHost } from './function-host';
 import { invocation } from './http';
-import { applySettings, TEST_TENANT_ID, testSettings } from './settings';
+import { applySettings, settingsFor, TEST_TENANT_ID } from './settings';
 
 const SubscriptionCreated = z.object({ id: z.string(), expirationDateTime: z.string() }).loose();
 
@@ -110,24 +110,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
 
   const configure = (next: Record<string, string> = current) => {
     current = next;
-    const g = graph.settings();
-    applySettings(
-      testSettings({
-        AzureWebJobsStorage: azurite.connectionString,
-        PUBLIC_BASE_URL: host.url,
-        GRAPH_TENANT_ID: g.tenantId,
-        GRAPH_CLIENT_ID: g.clientId,
-        GRAPH_CLIENT_SECRET: g.clientSecret!,
-        GRAPH_BASE_URL: g.baseUrl,
-        GRAPH_AUTHORITY_HOST: g.authorityHost,
-        ZOHO_ACCOUNTS_URL: zoho.url,
-        ZOHO_API_DOMAIN: zoho.url,
-        ZOHO_CLIENT_ID: DOUBLE_CREDENTIALS.clientId,
-        ZOHO_CLIENT_SECRET: DOUBLE_CREDENTIALS.clientSecret,
-        ZOHO_REFRESH_TOKEN: DOUBLE_CREDENTIALS.refreshToken,
-        ...next,
-      }),
-    );
+    applySettings(settingsFor({ storage: azurite.connectionString, hostUrl: host.url, graph: graph.settings(), zohoUrl: zoho.url, zohoCredentials: DOUBLE_CREDENTIALS }, next));
     resetConfigCache();
     resetRuntime();
   };
