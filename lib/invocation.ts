@@ -14,11 +14,6 @@ export function enterInvocation(logger: Logger): void {
   current.enterWith(logger);
 }
 
-/** Runs `fn` as part of the invocation that logs through `logger`. */
-export function inInvocation<T>(logger: Logger, fn: () => T): T {
-  return current.run(logger, fn);
-}
-
 /** A logger that writes to the current invocation's logger, else to `fallback`. */
 export function invocationLogger(fallback?: Logger): Logger {
   const pick = () => current.getStore() ?? fallback;

@@ -116,9 +116,3 @@ export function linkPatch(outlook: FieldValues, zoho: FieldValues): Record<strin
   return patch;
 }
 
-/** Only `fields` of `values` (keys present in both). */
-export function pickFields(values: FieldValues, fields: Iterable<string>): Record<string, string | null> {
-  const out: Record<string, string | null> = {};
-  for (const f of fields) if (f in values) out[f] = values[f] ?? null;
-  return out;
-}

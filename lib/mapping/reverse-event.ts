@@ -21,8 +21,6 @@ import { PARTICIPANTS_HEADING, splitParticipantsBlock, stripParticipantsBlock } 
 import { zohoText, type ReverseOptions } from './reverse-contact';
 import { instantFromIso, resolveTimeZone, toZohoDateTime, wallClockToInstant } from './timezones';
 
-export const EVENT_VALUE_FIELDS = ['Event_Title', 'Start_DateTime', 'End_DateTime', 'All_day', 'Venue', 'Description', 'Participants'] as const;
-
 /** Fields Outlook holds only as a copy of Zoho: never written back to Zoho. */
 export const EVENT_OUTLOOK_READ_ONLY = new Set(['Participants']);
 

@@ -17,8 +17,6 @@ import { parseOrThrow } from './schemas';
 
 /** Zoho's ceiling for `channel_expiry` (API v4+), less a margin for clock differences. */
 export const WATCH_MAX_EXPIRY_MS = 7 * 24 * 3600_000 - 10 * 60_000;
-/** Zoho limits the token to 50 characters. */
-export const WATCH_TOKEN_MAX = 50;
 
 export interface WatchChannelSpec {
   channelId: string;

@@ -29,7 +29,7 @@ import { fieldsOf, type ItemReport, type ModuleAdapter } from '../sync/engine';
 import type { SyncItemMessage } from '../sync/messages';
 import { ItemBusyError } from '../sync/outcome';
 import { writeReports, type ReportWriterDeps } from '../sync/report-writer';
-import { decideReverse, OWNER_LEFT, reverseRemoval, type ReverseZohoState } from '../sync/reverse-decide';
+import { decideReverse, DELETED_IN_OUTLOOK_RECREATED, OWNER_LEFT, reverseRemoval, type ReverseZohoState } from '../sync/reverse-decide';
 import { compact, parseSnapshot, serializeSnapshot, snapshotOf, withWritten } from '../sync/snapshot';
 import type { RecordsById } from '../zoho/read';
 import { MAX_IDS_PER_READ, REVERSE_READ_FIELDS } from '../zoho/read';
@@ -365,7 +365,7 @@ class ReverseRun {
       } else {
         graphId = await this.ops.create(userId, this.codec.createBody(record, ctx));
         origin = 'created';
-        reason = note === 'recreated' ? 'the Outlook item was deleted in Outlook; created again from Zoho' : undefined;
+        reason = note === 'recreated' ? DELETED_IN_OUTLOOK_RECREATED : undefined;
       }
       await this.linkRow(userId, graphId, record, undefined);
       await this.deps.index.save({ ...claim.entry, state: 'linked', userId, module: this.module, graphId, origin, claimToken: undefined, claimedAt: undefined, values: serializeSnapshot(compactValues(zohoValues)) });
