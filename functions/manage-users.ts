@@ -1,7 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { GraphApiError } from '../lib/graph/errors';
 import { contextLogger } from '../lib/log';
-import { resolveDeprovisionTarget } from '../lib/provision/provision';
+import { provisionedUser } from '../lib/provision/user-target';
 import { getRuntime } from '../lib/runtime';
 import { describeModes, overridesError, overridesFrom, UserOverridesInput } from '../lib/sync/user-modes';
 
@@ -13,7 +12,6 @@ import { describeModes, overridesError, overridesFrom, UserOverridesInput } from
 export async function manageUsers(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const logger = contextLogger(context, { fn: 'manage-users', invocationId: context.invocationId });
   const value = request.params.user ?? '';
-  if (value.trim() === '' || value.length > 320) return { status: 400, jsonBody: { error: 'name a provisioned user (object id or UPN)' } };
   let body: unknown;
   try {
     body = JSON.parse(await request.text());
@@ -28,15 +26,8 @@ export async function manageUsers(request: HttpRequest, context: InvocationConte
   }
   const rt = getRuntime();
   const deps = rt.provisionDeps(logger);
-  let target: Awaited<ReturnType<typeof resolveDeprovisionTarget>>;
-  try {
-    target = await resolveDeprovisionTarget(deps, value);
-  } catch (err) {
-    if (!(err instanceof GraphApiError)) throw err;
-    logger.warn('user lookup failed', { code: err.code });
-    return { status: 502, jsonBody: { error: err.message } };
-  }
-  if (target?.kind !== 'user') return { status: 404, jsonBody: { error: 'no provisioned user under this name' } };
+  const target = await provisionedUser(deps, value, logger);
+  if (!('userId' in target)) return target;
   const overrides = overridesFrom(parsed.data);
   await rt.userSettings.put(target.userId, overrides, new Date());
   // This instance sees the change at once; others within the cache's minute.

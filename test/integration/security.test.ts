@@ -1,6 +1,7 @@
 import { manageDeprovision } from '../../functions/manage-deprovision';
 import { manageProvision } from '../../functions/manage-provision';
 import { manageStatus } from '../../functions/manage-status';
+import { manageUsers } from '../../functions/manage-users';
 import { mailAdd } from '../../functions/mail-add';
 import { mailAddToken } from '../../functions/mail-add-token';
 import { mailAttach } from '../../functions/mail-attach';
@@ -74,6 +75,7 @@ beforeAll(async () => {
     { method: 'POST', route: 'manage/provision', handler: manageProvision },
     { method: 'DELETE', route: 'manage/provision/{user}', handler: manageDeprovision },
     { method: 'GET', route: 'manage/status', handler: manageStatus },
+    { method: 'PUT', route: 'manage/users/{user}', handler: manageUsers },
   ]);
   adele = sys.graph.addUser({ userPrincipalName: ADELE, displayName: 'Adele Vance' }).id;
   megan = sys.graph.addUser({ userPrincipalName: MEGAN, displayName: 'Megan Bowen' }).id;
@@ -100,6 +102,7 @@ describe('bad ids answer 4xx before any Graph, Zoho or queue work', () => {
     ['provision user ..', 'POST', 'manage/provision', () => ({ users: [ADELE, '..'] }), 400, /^users\[1\] must be an object id or a UPN/],
     ['provision user \\ud800', 'POST', 'manage/provision', () => ({ users: ['\ud800'] }), 400, /^users\[0\] must be an object id or a UPN/],
     ['status user ..', 'GET', 'manage/status?user=..', undefined, 400, /^user must be an object id or a UPN/],
+    ['user settings user <script>', 'PUT', `manage/users/${encodeURIComponent('<script>')}`, () => ({ contacts: 'manual' }), 400, /^user must be an object id or a UPN/],
     ['status user <script>', 'GET', `manage/status?user=${encodeURIComponent('<script>')}`, undefined, 400, /^user must be/],
     ['resync user <script>', 'POST', 'resync', () => ({ users: [ADELE, '<script>'] }), 400, /users\[1\] must be an object id or a UPN/],
     ['resync user ..', 'POST', 'resync', () => ({ users: ['..'] }), 400, /users\[0\] must be/],
