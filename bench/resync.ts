@@ -12,7 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import { QUEUES } from '../lib/queue';
 import { startSystem, type System } from '../test/support/system';
-import { countTableRequests, report, table, tableRequests } from './stats';
+import { countTableRequests, report, table, tableBreakdown, tableRequests } from './stats';
 
 const SIZES = [500, 2000];
 const BASELINE = 200;
@@ -89,6 +89,7 @@ export async function runScaleBench(n: number): Promise<string> {
       peakHeap = Math.max(peakHeap, m.heapUsed);
     }, 50);
     let row: (string | number)[];
+    const kinds = new Map(tableRequests.byKind);
     try {
       row = await measure(sys, `full resync, ${n / 4} already in Zoho`, n, () => resync(sys, { users: [userId], modules: ['contacts'], mode: 'full' }));
     } finally {
@@ -99,10 +100,11 @@ export async function runScaleBench(n: number): Promise<string> {
     const heapAfter = process.memoryUsage().heapUsed;
     const maxRss = process.resourceUsage().maxRSS * 1024;
     const seconds = Number(row[2]);
-    return table(
+    const breakdown = tableBreakdown(kinds, n);
+    return `${table(
       ['scenario', 'items', 'seconds', 'ms/item', 'Graph/item', 'Zoho/item', 'Table/item', 'RSS before MiB', 'peak RSS MiB', 'peak heap MiB', 'live heap before/after MiB'],
       [[row[0], n, seconds, (seconds * 1000) / n, row[5], row[7], row[10], mib(rssBefore), mib(Math.max(peak, maxRss)), mib(peakHeap), `${mib(heapBefore)}/${mib(heapAfter)}`]],
-    );
+    )}\nTable requests by table and operation:\n${breakdown}`;
   } finally {
     await sys.close();
   }

@@ -31,7 +31,19 @@ export function report(title: string, run: () => Promise<string>): void {
 }
 
 /** Table Storage requests made by the code under test (Azurite answers in the same process). */
-export const tableRequests = { n: 0 };
+export const tableRequests = { n: 0, byKind: new Map<string, number>() };
+
+function countOne(client: unknown, op: string): void {
+  tableRequests.n++;
+  const key = `${(client as { tableName?: string }).tableName ?? '?'} ${op}`;
+  tableRequests.byKind.set(key, (tableRequests.byKind.get(key) ?? 0) + 1);
+}
+
+/** The requests since `before` (a copy of `byKind`), by table and operation, most first. */
+export function tableBreakdown(before: ReadonlyMap<string, number>, items: number): string {
+  const rows = [...tableRequests.byKind].map(([k, n]) => [k, n - (before.get(k) ?? 0)] as const).filter(([, n]) => n > 0);
+  return rows.sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n} (${(n / items).toFixed(4)}/item)`).join('\n');
+}
 
 export function countTableRequests(): void {
   const proto = TableClient.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
@@ -42,7 +54,7 @@ export function countTableRequests(): void {
     const original = proto[name];
     proto[name] = function (this: unknown, ...args: unknown[]) {
       if (building) return original.apply(this, args);
-      tableRequests.n++;
+      countOne(this, name);
       if (name !== 'submitTransaction') return original.apply(this, args);
       building = true;
       try {
@@ -56,20 +68,21 @@ export function countTableRequests(): void {
   proto.listEntities = function (this: unknown, ...args: unknown[]) {
     const iterator = list.apply(this, args) as AsyncIterableIterator<unknown> & { byPage(settings?: unknown): AsyncIterableIterator<unknown[]> };
     const byPage = iterator.byPage.bind(iterator);
+    const client = this;
     // Entities are read a page (one request) at a time: count pages, whichever way they are consumed.
     return {
       ...iterator,
-      byPage: (settings?: unknown) => countPages(byPage(settings)),
+      byPage: (settings?: unknown) => countPages(client, byPage(settings)),
       [Symbol.asyncIterator]: async function* () {
-        for await (const page of countPages(byPage())) yield* page;
+        for await (const page of countPages(client, byPage())) yield* page;
       },
     };
   };
 }
 
-async function* countPages<T>(pages: AsyncIterableIterator<T[]>): AsyncIterableIterator<T[]> {
+async function* countPages<T>(client: unknown, pages: AsyncIterableIterator<T[]>): AsyncIterableIterator<T[]> {
   for await (const page of pages) {
-    tableRequests.n++;
+    countOne(client, 'listPage');
     yield page;
   }
 }

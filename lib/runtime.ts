@@ -86,6 +86,7 @@ export class Runtime {
   readonly zohoCalls = new CallCounter();
   private graphClient?: GraphApi;
   private zohoClient?: ZohoClient;
+  private burstZoho?: ZohoClient;
   private directoryInstance?: Directory;
   private accountResolver?: AccountResolver;
   private mailService?: MailService;
@@ -119,13 +120,13 @@ export class Runtime {
    * One user's view of the settings (per-user overrides over the tenant's, `manage/users`): the
    * settings, the adapters and mail handler built from them, and which modules only a resync syncs.
    */
-  async forUser(userId: string): Promise<UserView> {
+  async forUser(userId: string, zoho: ZohoClient = this.zoho): Promise<UserView> {
     const overrides = await this.overrides.get(userId.toLowerCase(), () => this.userSettings.get(userId));
     const config = effectiveConfig(this.config, overrides);
     return {
       config,
-      zoho: rightsChecked(this.zoho, userId, this.rights),
-      adapters: config === this.config ? this.adapters() : this.adapters(config),
+      zoho: rightsChecked(zoho, userId, this.rights),
+      adapters: this.adapters(config, this.adapterWorld(zoho)),
       handlers: { mail: (msg, logger) => this.mail.capture(msg, logger, config) },
       manualOnly: (module) => module !== 'mail' && modeOf(this.config, overrides, module) === 'manual',
       receivesOnly: (module) => module !== 'mail' && directionOf(config, module) === 'to-outlook',
@@ -231,7 +232,23 @@ export class Runtime {
   }
 
   get zoho(): ZohoClient {
-    this.zohoClient ??= createZohoClient({
+    this.zohoClient ??= this.createZoho();
+    return this.zohoClient;
+  }
+
+  /**
+   * A Zoho client of its own for a worker whose calls come in short bursts with Graph pages and
+   * Table writes between them (the resync): at most `callsAtOnce` at a time, and an idle fleet slot
+   * kept `slotLingerMs` for the next call, where the default client gives it back after 100 ms
+   * (each gap then cost a delete, a list and a claim in Table Storage). Made once, on first use.
+   */
+  zohoForBursts(slots: { slotLingerMs: number; callsAtOnce: number }): ZohoClient {
+    this.burstZoho ??= this.createZoho(slots);
+    return this.burstZoho;
+  }
+
+  private createZoho(slots?: { slotLingerMs: number; callsAtOnce: number }): ZohoClient {
+    return createZohoClient({
       accountsUrl: this.config.ZOHO_ACCOUNTS_URL,
       apiDomain: this.config.ZOHO_API_DOMAIN,
       clientId: this.config.ZOHO_CLIENT_ID,
@@ -240,10 +257,10 @@ export class Runtime {
       tokenStore: new TableZohoTokenStore(this.tables),
       maxConcurrency: this.config.ZOHO_MAX_CONCURRENCY,
       slots: new TableSlotStore(this.tables),
+      ...slots,
       calls: this.zohoCalls,
       logger: invocationLogger(this.logger),
     });
-    return this.zohoClient;
   }
 
   get directory(): Directory {
@@ -309,8 +326,9 @@ export class Runtime {
     return out;
   }
 
-  private adapterWorld(): AdapterWorld {
-    return { zoho: this.zoho, accounts: this.accounts, links: this.links, series: this.eventSeries, queue: this.syncQueue };
+  /** The real clients the adapters write through, with `zoho` (the resync's lingering client) in place of the default. */
+  adapterWorld(zoho: ZohoClient = this.zoho): AdapterWorld {
+    return { zoho, accounts: this.accounts, links: this.links, series: this.eventSeries, queue: this.syncQueue };
   }
 
   /**
@@ -360,7 +378,7 @@ export class Runtime {
 }
 
 /** What the adapters write through: the real clients, or a preview's recording ones. */
-interface AdapterWorld {
+export interface AdapterWorld {
   zoho: ZohoClient | DryRunZoho;
   accounts: AccountResolver;
   links: LinkRepository;

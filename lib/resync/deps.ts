@@ -59,12 +59,23 @@ export interface ResyncDeps {
   concurrency?: number;
 }
 
+/**
+ * How the resync holds Zoho's fleet-wide slots (issue 14's leases in Table Storage). A part's Zoho
+ * calls come in short bursts (a chunk's look-ups, then its 100-record writes) with Graph pages and
+ * Table transactions between them, often more than the default 100 ms apart: each gap then cost a
+ * slot delete, a list and a claim, and each burst of 4 writes claimed 4 slots (~0.04 Table
+ * requests per item on a full resync). Two calls at once and an idle slot kept 3 s: a resync holds
+ * at most 2 of the org's slots, and delays other instances by at most 3 s after its last call.
+ */
+export const RESYNC_ZOHO_SLOTS = { callsAtOnce: 2, slotLingerMs: 3_000 };
+
 export function resyncDeps(rt: Runtime): ResyncDeps {
   const worker = rt.workerDeps();
+  const zoho = rt.zohoForBursts(RESYNC_ZOHO_SLOTS);
   return {
     config: rt.config,
     graph: rt.graph,
-    zoho: rt.zoho,
+    zoho,
     links: rt.links,
     holders: rt.holders,
     runs: rt.runs,
@@ -74,9 +85,9 @@ export function resyncDeps(rt: Runtime): ResyncDeps {
     scratch: new ResyncScratch(rt.tables),
     syncQueue: rt.syncQueue,
     resyncQueue: rt.resyncQueue,
-    adapters: worker.adapters,
+    adapters: rt.adapters(rt.config, rt.adapterWorld(zoho)),
     handlers: worker.handlers,
-    forUser: (userId) => rt.forUser(userId),
+    forUser: (userId) => rt.forUser(userId, zoho),
     preview: (userId) => rt.preview(userId),
     fromZoho: (userId, module, mode, runId) =>
       resyncFromZoho(userId, module, mode, runId, {

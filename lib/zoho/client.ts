@@ -14,7 +14,8 @@ import { getDeletedRecords, type DeletedRecord } from './deleted';
 import { getRecordsByIds, type RecordsById } from './read';
 import { cancelEvent } from './events';
 import { FleetSemaphore, type SlotStore } from './fleet';
-import { ZohoHttp, type ZohoHttpOptions } from './http';
+import { ZohoHttp, type CallLimiter, type ZohoHttpOptions } from './http';
+import { Semaphore } from './limiter';
 import { getProfile, type ZohoProfile } from './profiles';
 import { fetchFields, getOrg, getUsers, processFieldCache, type ZohoFieldCache, type ZohoUserType } from './metadata';
 import { deleteRecords, getRecord, insertRecords, updateRecords, upsertRecords } from './records';
@@ -164,9 +165,24 @@ export interface ZohoSettings {
   maxConcurrency?: number;
   /** Shared slot leases (Table Storage), so several instances together stay within `maxConcurrency`. */
   slots?: SlotStore;
+  /** How long an idle slot is kept for this client's next call (FleetSemaphore `lingerMs`); default 100 ms. */
+  slotLingerMs?: number;
+  /**
+   * With `slots`: at most this many of this client's calls at once (default: up to the fleet's
+   * limit). A client whose bursts are short (a resync writing 400 records as 4 calls) then holds
+   * few slots, which its linger keeps for its next burst instead of claiming and freeing them each time.
+   */
+  callsAtOnce?: number;
   timeoutMs?: number;
   calls?: CallCounter;
   logger?: Logger;
+}
+
+function fleetLimiter(store: SlotStore, settings: Pick<ZohoSettings, 'maxConcurrency' | 'slotLingerMs' | 'callsAtOnce'>): CallLimiter {
+  const fleet = new FleetSemaphore({ limit: settings.maxConcurrency ?? 5, store, lingerMs: settings.slotLingerMs });
+  if (!settings.callsAtOnce) return fleet;
+  const local = new Semaphore(settings.callsAtOnce);
+  return { run: (task) => local.run(() => fleet.run(task)), get inFlight() { return fleet.inFlight; } };
 }
 
 /** The production wiring: token provider (with the shared store) + client on one api domain. */
@@ -186,7 +202,7 @@ export function createZohoClient(settings: ZohoSettings): ZohoClient {
     apiDomain: settings.apiDomain,
     tokens,
     maxConcurrency: settings.maxConcurrency,
-    limiter: settings.slots ? new FleetSemaphore({ limit: settings.maxConcurrency ?? 5, store: settings.slots }) : undefined,
+    limiter: settings.slots ? fleetLimiter(settings.slots, settings) : undefined,
     timeoutMs: settings.timeoutMs,
     calls: settings.calls,
     logger: settings.logger,
