@@ -9,9 +9,13 @@
  * Calls are counted by the doubles (every request received, token calls included); Table
  * requests are counted at the SDK (each entity operation, transaction or listed page is one).
  */
+import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { QUEUES } from '../lib/queue';
-import { startSystem, type System } from '../test/support/system';
+import { startGraphDouble, type GraphDouble } from '../test/doubles/graph';
+import { startZohoDouble } from '../test/doubles/zoho';
+import { TEST_TENANT_ID } from '../test/support/settings';
+import { startSystem, type RemoteDoubles, type System } from '../test/support/system';
 import { countTableRequests, report, table, tableBreakdown, tableRequests } from './stats';
 
 const SIZES = [500, 2000];
@@ -21,10 +25,10 @@ function total(counts: Record<string, number>): number {
   return Object.values(counts).reduce((a, b) => a + b, 0);
 }
 
-function seed(sys: System, userId: string, count: number, prefix: string): string[] {
+function seed(graph: GraphDouble, userId: string, count: number, prefix: string): string[] {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const c = sys.graph.contacts.add(userId, {
+    const c = graph.contacts.add(userId, {
       givenName: `Given${i}`,
       surname: `${prefix}${i}`,
       jobTitle: 'Buyer',
@@ -60,27 +64,77 @@ async function resync(sys: System, body: Record<string, unknown>): Promise<void>
   if ((await sys.drain(QUEUES.syncItems)).length) throw new Error('items were handed to the sync worker');
 }
 
+/** What the child process of `--contacts N` measured of itself: the code under test without the doubles. */
+interface ChildFigures {
+  seconds: number;
+  rssBefore: number;
+  peakRss: number;
+  peakHeap: number;
+  heapAfter: number;
+  tables: number;
+  breakdown: string;
+}
+
 /**
- * `--contacts N`: one full resync of N contacts (a quarter already in Zoho) in a fresh system,
- * with the process's peak RSS (both doubles included: they run in this process and hold the N
- * contacts and records; Azurite runs in a child process) and
- * the time spent per item.
+ * `--contacts N`: one full resync of N contacts (a quarter already in Zoho) in a fresh system.
+ * The doubles run in this process and hold the N contacts and records; the functions, the
+ * resync worker and the storage clients run in a child process (Azurite in one of its own), so
+ * the child's peak RSS is the code under test's alone. Calls are counted by the doubles here,
+ * Table requests in the child.
  */
-export async function runScaleBench(n: number): Promise<string> {
-  countTableRequests();
-  // Azurite in a process of its own: the peak RSS below is ours and the doubles', not LokiJS's.
-  process.env.BENCH_AZURITE_PROCESS = '1';
-  const sys = await startSystem({ SYNC_BUSY_RETRY_SECONDS: '1' });
+export async function runScaleBench(n: number, heapMib?: number): Promise<string> {
+  const graph = await startGraphDouble({ tenantId: TEST_TENANT_ID });
+  const zoho = await startZohoDouble();
   try {
     const upn = `scale${n}@contoso.com`;
-    const userId = sys.graph.addUser({ userPrincipalName: upn, displayName: `Scale ${n}` }).id;
-    sys.zoho.addUser({ email: upn, last_name: `Scale${n}` });
+    const userId = graph.addUser({ userPrincipalName: upn, displayName: `Scale ${n}` }).id;
+    zoho.addUser({ email: upn, last_name: `Scale${n}` });
     const prefix = `S${n}x`;
-    seed(sys, userId, n, prefix);
-    sys.zoho.seed('Contacts', Array.from({ length: n / 4 }, (_, k) => ({ Last_Name: `Old${k}`, Email: `${prefix.toLowerCase()}${k * 4}@fabrikam.example`, Created_Time: '2021-01-01T00:00:00+00:00' })));
+    seed(graph, userId, n, prefix);
+    zoho.seed('Contacts', Array.from({ length: n / 4 }, (_, k) => ({ Last_Name: `Old${k}`, Email: `${prefix.toLowerCase()}${k * 4}@fabrikam.example`, Created_Time: '2021-01-01T00:00:00+00:00' })));
+    const graph0 = graph.calls.total;
+    const zoho0 = total(zoho.callCounts());
+    const remote: RemoteDoubles = { graph: graph.settings(), zohoUrl: zoho.url };
+    const child = await runChild(['--scale-child', JSON.stringify({ userId, remote, n })], heapMib);
+    const graphCalls = graph.calls.total - graph0;
+    const zohoCalls = total(zoho.callCounts()) - zoho0;
+    const mib = (b: number) => Math.round(b / 1024 / 1024);
+    return `${table(
+      ['scenario', 'items', 'seconds', 'ms/item', 'Graph/item', 'Zoho/item', 'Table/item', 'RSS before MiB', 'peak RSS MiB', 'peak heap MiB', 'live heap after MiB'],
+      [[`full resync, ${n / 4} already in Zoho`, n, Number(child.seconds.toFixed(1)), (child.seconds * 1000) / n, graphCalls / n, zohoCalls / n, child.tables / n, mib(child.rssBefore), mib(child.peakRss), mib(child.peakHeap), mib(child.heapAfter)]],
+    )}\nTable requests by table and operation:\n${child.breakdown}`;
+  } finally {
+    await graph.close();
+    await zoho.stop();
+  }
+}
+
+/** `heapMib`: the child's V8 heap capped as a small instance's would be (`--heap-mib`); the doubles here are not capped. */
+function runChild(args: string[], heapMib: number | undefined): Promise<ChildFigures> {
+  return new Promise((resolve, reject) => {
+    const node = ['--expose-gc', ...(heapMib ? [`--max-old-space-size=${heapMib}`] : [])];
+    const child = spawn(process.execPath, [...process.execArgv, ...node, __filename, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('{"seconds"'));
+      if (code !== 0 || !line) reject(new Error(`the resync child exited with ${code}: ${out.slice(-2000)}`));
+      else resolve(JSON.parse(line) as ChildFigures);
+    });
+  });
+}
+
+/** The child of `--contacts N`: the system against the parent's doubles, one full resync, its own memory and Table requests. */
+async function scaleChild(arg: string): Promise<ChildFigures> {
+  const { userId, remote, n } = JSON.parse(arg) as { userId: string; remote: RemoteDoubles; n: number };
+  countTableRequests();
+  // Azurite in a process of its own: the peak RSS below is the code under test's, not LokiJS's.
+  process.env.BENCH_AZURITE_PROCESS = '1';
+  const sys = await startSystem({ SYNC_BUSY_RETRY_SECONDS: '1' }, remote);
+  try {
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
-    const heapBefore = process.memoryUsage().heapUsed;
     let peak = rssBefore;
     let peakHeap = 0;
     const sampler = setInterval(() => {
@@ -88,23 +142,20 @@ export async function runScaleBench(n: number): Promise<string> {
       peak = Math.max(peak, m.rss);
       peakHeap = Math.max(peakHeap, m.heapUsed);
     }, 50);
-    let row: (string | number)[];
     const kinds = new Map(tableRequests.byKind);
+    const table0 = tableRequests.n;
+    const t0 = performance.now();
     try {
-      row = await measure(sys, `full resync, ${n / 4} already in Zoho`, n, () => resync(sys, { users: [userId], modules: ['contacts'], mode: 'full' }));
+      await resync(sys, { users: [userId], modules: ['contacts'], mode: 'full' });
     } finally {
       clearInterval(sampler);
     }
-    const mib = (b: number) => Math.round(b / 1024 / 1024);
+    const seconds = (performance.now() - t0) / 1000;
+    const tables = tableRequests.n - table0;
+    const breakdown = tableBreakdown(kinds, n);
     global.gc?.();
     const heapAfter = process.memoryUsage().heapUsed;
-    const maxRss = process.resourceUsage().maxRSS * 1024;
-    const seconds = Number(row[2]);
-    const breakdown = tableBreakdown(kinds, n);
-    return `${table(
-      ['scenario', 'items', 'seconds', 'ms/item', 'Graph/item', 'Zoho/item', 'Table/item', 'RSS before MiB', 'peak RSS MiB', 'peak heap MiB', 'live heap before/after MiB'],
-      [[row[0], n, seconds, (seconds * 1000) / n, row[5], row[7], row[10], mib(rssBefore), mib(Math.max(peak, maxRss)), mib(peakHeap), `${mib(heapBefore)}/${mib(heapAfter)}`]],
-    )}\nTable requests by table and operation:\n${breakdown}`;
+    return { seconds, rssBefore, peakRss: Math.max(peak, process.resourceUsage().maxRSS * 1024), peakHeap, heapAfter, tables, breakdown };
   } finally {
     await sys.close();
   }
@@ -120,7 +171,7 @@ export async function runResyncBench(): Promise<string> {
       const userId = sys.graph.addUser({ userPrincipalName: upn, displayName: `Bench ${size}` }).id;
       sys.zoho.addUser({ email: upn, last_name: `Bench${size}` });
       const prefix = `B${size}x`;
-      const ids = seed(sys, userId, size, prefix);
+      const ids = seed(sys.graph, userId, size, prefix);
       sys.zoho.seed('Contacts', Array.from({ length: size / 4 }, (_, k) => ({ Last_Name: `Old${k}`, Email: `${prefix.toLowerCase()}${k * 4}@fabrikam.example`, Created_Time: '2021-01-01T00:00:00+00:00' })));
       rows.push(await measure(sys, `full resync, ${size / 4} already in Zoho`, size, () => resync(sys, { users: [userId], modules: ['contacts'], mode: 'full' })));
       for (const id of ids.slice(0, 10)) sys.graph.contacts.update(userId, id, { department: 'Sales' });
@@ -130,7 +181,7 @@ export async function runResyncBench(): Promise<string> {
     const upn = 'baseline@contoso.com';
     const userId = sys.graph.addUser({ userPrincipalName: upn, displayName: 'Baseline' }).id;
     sys.zoho.addUser({ email: upn, last_name: 'Baseline' });
-    const ids = seed(sys, userId, BASELINE, 'Base');
+    const ids = seed(sys.graph, userId, BASELINE, 'Base');
     rows.push(
       await measure(sys, 'baseline: one queue message per item (sync worker)', BASELINE, async () => {
         const queue = sys.runtime().syncQueue;
@@ -144,15 +195,27 @@ export async function runResyncBench(): Promise<string> {
   }
 }
 
-function contactsFlag(): number | undefined {
-  const i = process.argv.indexOf('--contacts');
+function numberFlag(name: string, min: number): number | undefined {
+  const i = process.argv.indexOf(name);
   if (i < 0) return undefined;
   const n = Number(process.argv[i + 1]);
-  if (!Number.isInteger(n) || n < 4) throw new Error('--contacts takes a whole number of at least 4');
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} takes a whole number of at least ${min}`);
   return n;
 }
 
-if (require.main === module) {
-  const n = contactsFlag();
-  report(n ? `bench/resync --contacts ${n}` : 'bench/resync', () => (n ? runScaleBench(n) : runResyncBench()));
+if (require.main === module && process.argv[2] === '--scale-child') {
+  scaleChild(process.argv[3]).then(
+    (figures) => {
+      console.log(JSON.stringify(figures));
+      process.exit(0);
+    },
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+} else if (require.main === module) {
+  const n = numberFlag('--contacts', 4);
+  const heap = numberFlag('--heap-mib', 32);
+  report(n ? `bench/resync --contacts ${n}${heap ? ` --heap-mib ${heap}` : ''}` : 'bench/resync', () => (n ? runScaleBench(n, heap) : runResyncBench()));
 }

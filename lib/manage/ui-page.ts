@@ -176,11 +176,20 @@ const SCRIPT = `
     say(status === 202 ? 'Resync queued for ' + (u.upn || u.user) + ' (job ' + body.jobId + ').' : 'Resync refused (' + status + '): ' + ((body && body.error) || ''));
   }
 
-  // A preview reads both sides and writes nothing; its counts say what a full resync would do.
-  function previewSummary(report) {
+  // A preview reads both sides and writes nothing; its counts say what a full resync would do. The
+  // status holds counts only: the would-be links are counted from its updated lines, page by page.
+  async function previewSummary(jobId, report) {
     const c = report.counts;
     let links = 0;
-    for (const u of report.users || []) for (const m of u.modules) links += m.updated.filter((e) => /^would link/.test(e.reason || '')).length;
+    let token;
+    do {
+      const q = new URLSearchParams({ items: 'updated', top: '1000' });
+      if (token) q.set('continuationToken', token);
+      const page = await api('resync/' + encodeURIComponent(jobId) + '?' + q);
+      if (page.status !== 200) break;
+      links += page.body.items.filter((e) => /^would link/.test(e.reason || '')).length;
+      token = page.body.continuationToken;
+    } while (token);
     const parts = ['add ' + c.added, 'update ' + (c.updated - links), 'link ' + links, 'delete ' + c.deleted, 'skip ' + c.skipped];
     return 'would ' + parts.join(', ') + '; ' + c.unchanged + ' unchanged' + (report.message ? ' (' + report.message + ')' : '');
   }
@@ -197,7 +206,7 @@ const SCRIPT = `
       if (job.body.state === 'queued' || job.body.state === 'running') { outcome.textContent = 'preview ' + job.body.state; continue; }
       outcome.dataset.state = job.body.state;
       for (const k of ['added', 'updated', 'deleted', 'skipped', 'unchanged']) outcome.dataset[k] = String(job.body.counts[k]);
-      outcome.textContent = job.body.state === 'failed' ? 'preview failed: ' + (job.body.message || '') : 'Preview: ' + previewSummary(job.body);
+      outcome.textContent = job.body.state === 'failed' ? 'preview failed: ' + (job.body.message || '') : 'Preview: ' + (await previewSummary(body.jobId, job.body));
       say('Preview of ' + (u.upn || u.user) + ' finished (job ' + body.jobId + '); nothing was written.');
       button.disabled = false;
       return;
@@ -247,11 +256,8 @@ const SCRIPT = `
 
   const RESULTS = ['added', 'updated', 'deleted', 'skipped'];
   function outcomeOf(report, s) {
-    for (const u of report.users || []) for (const m of u.modules) {
-      if (m.module !== s.module) continue;
-      for (const r of RESULTS) { const hit = m[r].find((e) => e.itemId === s.itemId); if (hit) return { result: r, entry: hit }; }
-    }
-    return undefined;
+    const hit = (report.items || []).find((e) => e.itemId === s.itemId && e.module === s.module && RESULTS.includes(e.result));
+    return hit ? { result: hit.result, entry: hit } : undefined;
   }
 
   async function retryItem(s, button, state) {
@@ -262,7 +268,8 @@ const SCRIPT = `
     say('Retry queued (job ' + body.jobId + ').');
     for (let i = 0; i < 600; i++) {
       await new Promise((r) => setTimeout(r, 1000));
-      const job = await api('resync/' + encodeURIComponent(body.jobId) + '?module=' + s.module);
+      // The job retries this one item: its line is on the first page of the job's lines.
+      const job = await api('resync/' + encodeURIComponent(body.jobId) + '?' + new URLSearchParams({ user: s.userId, module: s.module, items: 'all', top: '1000' }));
       if (job.status !== 200) continue;
       const seen = outcomeOf(job.body, s);
       if (!seen) { state.textContent = 'retry ' + job.body.state; continue; }

@@ -8,14 +8,15 @@ import { runId as runIdSchema } from '../ids';
 import type { Logger } from '../log';
 import type { ResyncJobRepository } from '../resync/jobs';
 import { startResync, type HttpAnswer, type RequestDeps } from '../resync/http';
-import { buildReport } from '../resync/report';
-import type { ReportItem, RunRepository, SyncRun } from '../state/runs';
+import type { ResyncJobInfo } from '../resync/jobs';
+import { buildReport, countsFromLines, type Counts } from '../resync/report';
+import type { ItemFilter, ReportItem, RunRepository, SyncRun } from '../state/runs';
 import type { SkippedItem, SkippedRepository } from '../state/skipped';
 import type { ProvisionedUserRepository } from '../state/users';
 import { parseReportQuery, parseRetryRequest, type ReportQuery } from './query';
 
 export interface ReportDeps {
-  runs: Pick<RunRepository, 'getRun' | 'listItems' | 'pageItems'>;
+  runs: Pick<RunRepository, 'getRun' | 'countItems' | 'pageItems'>;
   jobs: Pick<ResyncJobRepository, 'info'>;
   users: Pick<ProvisionedUserRepository, 'list'>;
   now: () => Date;
@@ -63,14 +64,43 @@ async function runRequest(runId: string | undefined, query: URLSearchParams, dep
   return { run, userId: who.userId, query: q.value };
 }
 
-/** `GET /api/resync/{jobId}[?user=&module=&result=]`: the whole report, lists narrowed by the filters. */
+/**
+ * `GET /api/resync/{jobId}[?user=&module=&result=&items=&top=&continuationToken=]`: the run's state
+ * and counts per user and module (a few KB whatever the run's size), narrowed by the filters; with
+ * `items` (all, or one result) also one page of its lines and the token of the next.
+ */
 export async function runReport(runId: string | undefined, query: URLSearchParams, deps: ReportDeps): Promise<HttpAnswer> {
   const r = await runRequest(runId, query, deps);
   if (!('run' in r)) return r;
   const { run, userId, query: q } = r;
-  const [info, items] = await Promise.all([deps.jobs.info(run.id), deps.runs.listItems(run.id, { userId, module: q.module, result: q.result })]);
+  const info = await deps.jobs.info(run.id);
   const filtered = userId ? { ...info, parts: info.parts.filter((p) => p.userId === userId) } : info;
-  return { status: 200, jsonBody: buildReport(run, filtered, items) };
+  const result = q.items && q.items !== 'all' ? q.items : q.result;
+  const [counts, page] = await Promise.all([
+    lineCounts(run.id, filtered, { userId, module: q.module }, deps),
+    q.items ? deps.runs.pageItems(run.id, { userId, module: q.module, result }, { top: q.top, continuationToken: q.continuationToken }) : undefined,
+  ]);
+  const report = buildReport(run, filtered, counts, { module: q.module, result: q.result });
+  if (!page) return { status: 200, jsonBody: report };
+  return { status: 200, jsonBody: { ...report, items: page.items.map(line), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) } };
+}
+
+/**
+ * Counts read from the lines, only where a part's counters do not tell (lib/resync/report.ts
+ * `countsFromLines`): every line of a run without parts (an automatic run), else only the
+ * modules others wrote lines into, one key range each.
+ */
+async function lineCounts(runId: string, info: ResyncJobInfo, filter: Pick<ItemFilter, 'userId' | 'module'>, deps: ReportDeps): Promise<Map<string, Counts>> {
+  if (info.parts.length === 0) return deps.runs.countItems(runId, filter);
+  const out = new Map<string, Counts>();
+  for (const part of info.parts) {
+    if (!part.userId) continue;
+    for (const summary of part.modules) {
+      if ((filter.module && summary.module !== filter.module) || !countsFromLines(summary)) continue;
+      for (const [k, v] of await deps.runs.countItems(runId, { userId: part.userId, module: summary.module })) out.set(k, v);
+    }
+  }
+  return out;
 }
 
 /** `GET /api/resync/{jobId}/items`: the run's lines, one page at a time. */

@@ -1,5 +1,5 @@
 /**
- * Query strings of the reports API (`GET resync/{jobId}`, `resync/{jobId}/items`, `skipped`) and
+ * Query strings of the reports API (`GET resync/{jobId}[?items=]`, `resync/{jobId}/items`, `skipped`) and
  * the body of `POST skipped/retry`, parsed with zod. Problems are named by field, values never echoed.
  */
 import { z } from 'zod';
@@ -15,6 +15,8 @@ export const ReportQuery = z.object({
   user: z.preprocess(blank, z.string().trim().max(256, 'user is at most 256 characters').optional()),
   module: z.preprocess(blank, z.enum(SYNC_MODULES, { error: `module must be one of ${SYNC_MODULES.join(', ')}` }).optional()),
   result: z.preprocess(blank, z.enum(RESULTS, { error: `result must be one of ${RESULTS.join(', ')}` }).optional()),
+  /** `GET resync/{jobId}`: a page of the lines with the counts (`all` or one result) */
+  items: z.preprocess(blank, z.enum(['all', ...RESULTS], { error: `items must be all or one of ${RESULTS.join(', ')}` }).optional()),
   top: z.preprocess(blank, z.coerce.number({ error: 'top must be a number' }).int('top must be a whole number').min(1, 'top must be at least 1').max(1000, 'top must be at most 1000').default(100)),
   continuationToken: z.preprocess(blank, z.string().max(4096, 'continuationToken is too long').optional()),
 });
@@ -51,7 +53,7 @@ function problems(error: z.ZodError): string {
 }
 
 export function parseReportQuery(query: URLSearchParams): Parsed<ReportQuery> {
-  const parsed = ReportQuery.safeParse(Object.fromEntries(['user', 'module', 'result', 'top', 'continuationToken'].map((k) => [k, query.get(k)])));
+  const parsed = ReportQuery.safeParse(Object.fromEntries(['user', 'module', 'result', 'items', 'top', 'continuationToken'].map((k) => [k, query.get(k)])));
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: `Invalid query: ${problems(parsed.error)}.` };
 }
 

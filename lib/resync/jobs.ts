@@ -25,6 +25,13 @@ export interface ModuleSummary {
   note?: string;
   /** items found unchanged (not written as report rows: a full resync would write thousands) */
   unchanged: number;
+  /**
+   * report lines this part wrote, by result (its status is read from these counters, not from the
+   * lines); absent in rows written before them
+   */
+  lines?: LineCounts;
+  /** lines the Zoho → Outlook side of the module wrote into the run (not in `lines`) */
+  fromZohoLines?: number;
   /** changed items left out without a read: not in the sync category and never synced */
   outOfScope: number;
   /** handed to the sync worker (busy, transient failure, or mail): they report to the run themselves */
@@ -35,6 +42,13 @@ export interface ModuleSummary {
   withheld: number;
   graphCalls: number;
   zohoCalls: number;
+}
+
+export interface LineCounts {
+  added: number;
+  updated: number;
+  deleted: number;
+  skipped: number;
 }
 
 export interface ResyncPart {

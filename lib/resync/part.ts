@@ -54,7 +54,7 @@ class UserNotFound extends Error {
 }
 
 function summaryOf(module: SyncModule): ModuleSummary {
-  return { module, status: 'done', unchanged: 0, outOfScope: 0, handedOff: 0, reconciled: 0, withheld: 0, graphCalls: 0, zohoCalls: 0 };
+  return { module, status: 'done', unchanged: 0, lines: { added: 0, updated: 0, deleted: 0, skipped: 0 }, outOfScope: 0, handedOff: 0, reconciled: 0, withheld: 0, graphCalls: 0, zohoCalls: 0 };
 }
 
 /** The reason a module cannot run in this deployment, or undefined. */
@@ -93,6 +93,13 @@ interface PartCheckpoint {
   zohoCalls: number;
   /** chunks written so far (scratch partitions are per chunk) */
   chunks: number;
+  /** within the module, once its pages are read: the retry of skipped items, then the reconcile of a full read */
+  phase?: 'retry' | 'reconcile';
+  /** within a list worked in order of id (a phase, or a module's removals): the last id done */
+  after?: string;
+  /** after every module: the mass-delete guard's verdict (taken once) and the module whose removals are being applied */
+  verdict?: { proceed: boolean; message?: string };
+  removing?: number;
 }
 
 function emptyCheckpoint(modules: readonly SyncModule[]): PartCheckpoint {
@@ -110,6 +117,13 @@ interface PartRun {
   cp: PartCheckpoint;
   skippedKeys: Set<string>;
   deadline: number;
+  /** this invocation did a chunk of work: it may stop at the next boundary once past the deadline */
+  worked: boolean;
+}
+
+/** Whether the invocation should stop at this boundary: its budget is spent, and it got something done. */
+function outOfTime(run: PartRun): boolean {
+  return run.worked && Date.now() >= run.deadline;
 }
 
 /**
@@ -180,9 +194,10 @@ async function runStep(msg: ResyncJobMessage, user: string, step: number, part: 
     deps = { ...deps, ...(await deps.forUser(userId)) };
   }
 
-  const progress = new Progress(msg.jobId, user, deps, logger, cp.itemsTotal, cp.itemsDone);
+  // The modules begun so far: the status shows the last of them as running (lib/resync/report.ts).
+  const progress = new Progress(msg.jobId, user, deps, logger, () => cp.summaries.slice(0, cp.module + 1), cp.itemsTotal, cp.itemsDone);
   const allSkipped = await deps.skipped.list(userId);
-  const run: PartRun = { msg, user, userId, deps, logger, progress, cp, skippedKeys: new Set(allSkipped.map((s) => `${s.module}|${s.itemId}`)), deadline };
+  const run: PartRun = { msg, user, userId, deps, logger, progress, cp, skippedKeys: new Set(allSkipped.map((s) => `${s.module}|${s.itemId}`)), deadline, worked: false };
 
   for (; cp.module < modules.length; cp.module++) {
     const module = modules[cp.module];
@@ -210,6 +225,7 @@ async function runStep(msg: ResyncJobMessage, user: string, step: number, part: 
           summary.note = joinNotes(summary.note, 'a preview does not cover the Zoho → Outlook side (it would write to Outlook)');
         } else if (deps.fromZoho && !Array.isArray(msg.retrySkipped) && msg.mode !== 'preview') {
           const z = await deps.fromZoho(userId, module, msg.mode, msg.jobId);
+          summary.fromZohoLines = (summary.fromZohoLines ?? 0) + z.lines;
           summary.note = joinNotes(summary.note, z.note ?? `from Zoho: ${z.read} record${z.read === 1 ? '' : 's'} read, ${z.lines} Outlook item${z.lines === 1 ? '' : 's'} written or unlinked`);
         }
       }
@@ -219,7 +235,7 @@ async function runStep(msg: ResyncJobMessage, user: string, step: number, part: 
       if (action.do !== 'give-up') throw err;
       summary.status = 'failed';
       summary.note = action.reason;
-      cp.cursor = undefined;
+      Object.assign(cp, { cursor: undefined, phase: undefined, after: undefined });
       logger.warn('resync module failed', { jobId: msg.jobId, module, code: action.code });
     } finally {
       const after = calls();
@@ -227,15 +243,39 @@ async function runStep(msg: ResyncJobMessage, user: string, step: number, part: 
       summary.zohoCalls += after.zohoCalls - before.zohoCalls;
     }
     await progress.flush();
-    if (more) {
-      Object.assign(cp, calls(), { itemsTotal: progress.total, itemsDone: progress.finished });
-      await deps.jobs.update(msg.jobId, user, { step: step + 1, checkpoint: JSON.stringify(cp), nextSent: false, stepToken: '' });
-      await sendContinuation(msg, user, step + 1, deps);
-      logger.info('resync part continues in a follow-up message', { jobId: msg.jobId, module, step: step + 1, itemsDone: progress.finished });
-      return;
-    }
+    if (more) return continueLater(run, step, module, calls);
   }
-  await finishPart(run, modules, calls);
+  if (await finishPart(run, modules, calls)) return continueLater(run, step, 'removals', calls);
+}
+
+/** The budget is spent: the checkpoint goes to the part row, and a follow-up message goes on from it. */
+async function continueLater(run: PartRun, step: number, at: string, calls: () => { graphCalls: number; zohoCalls: number }): Promise<void> {
+  const { msg, user, deps, cp, progress, logger } = run;
+  await progress.flush();
+  Object.assign(cp, calls(), { itemsTotal: progress.total, itemsDone: progress.finished });
+  await deps.jobs.update(msg.jobId, user, { step: step + 1, checkpoint: JSON.stringify(cp), nextSent: false, stepToken: '' });
+  await sendContinuation(msg, user, step + 1, deps);
+  logger.info('resync part continues in a follow-up message', { jobId: msg.jobId, at, phase: cp.phase, step: step + 1, itemsDone: progress.finished });
+}
+
+/**
+ * A long list after a module's pages (skipped items to retry, linked items to reconcile) or after
+ * every module (removals), worked in chunks in order of id: `cp.after` is the last id done, so a
+ * continuation goes on after it even if the list changed meanwhile (a retried item leaves the
+ * skipped list). Returns true when the budget ran out at a chunk boundary.
+ */
+async function inChunks<T>(run: PartRun, list: readonly T[], idOf: (t: T) => string, work: (chunk: T[]) => Promise<void>): Promise<boolean> {
+  const after = run.cp.after;
+  const todo = list.filter((t) => after === undefined || idOf(t) > after).sort((a, b) => (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0));
+  for (let i = 0; i < todo.length; i += CHUNK_SIZE) {
+    if (outOfTime(run)) return true;
+    const chunk = todo.slice(i, i + CHUNK_SIZE);
+    await work(chunk);
+    run.cp.after = idOf(chunk[chunk.length - 1]);
+    run.worked = true;
+  }
+  run.cp.after = undefined;
+  return false;
 }
 
 /**
@@ -254,7 +294,7 @@ async function runModule(run: PartRun, module: SyncModule, summary: ModuleSummar
   const base = { userId, module, runId: msg.jobId, selection: sel };
   const chunk = new Chunk(run, module, adapter, links, summary);
 
-  if (!onlyListed) {
+  if (!onlyListed && !cp.phase) {
     const lister = adapter.readScope ? adapter.readScope.bind(adapter) : undefined;
     for await (const page of streamModule(deps, userId, module, msg.mode !== 'delta', cp.cursor, lister, (status, code) => run.logger.warn('listing a scope failed; its items are read one by one', { status, code }))) {
       const cursor = page.cursor;
@@ -269,7 +309,7 @@ async function runModule(run: PartRun, module: SyncModule, summary: ModuleSummar
       chunk.add(work.entries, full ? page.changed.map((c) => c.id) : []);
       if (page.deltaLink) await deps.scratch.putDeltaLink(msg.jobId, run.user, module, page.deltaLink.scope, page.deltaLink.link);
       if (chunk.size >= CHUNK_SIZE || !cursor) await chunk.flush();
-      if (cursor && Date.now() >= run.deadline) {
+      if (cursor && outOfTime(run)) {
         // Everything up to this page is written: the next invocation starts after it.
         await chunk.flush();
         await chunk.saveSeen();
@@ -281,17 +321,27 @@ async function runModule(run: PartRun, module: SyncModule, summary: ModuleSummar
   }
   cp.cursor = undefined;
 
-  chunk.add(planModuleWork({ ...base, changed: [], removed: [], complete: false, links, retry, skipped }).entries, []);
-  await chunk.flush();
-  if (summary.mode === 'full' && !onlyListed) {
-    const seen = await chunk.allSeen();
-    const reconcile = reconcileEntries(base, links.values(), seen);
-    summary.reconciled += reconcile.length;
-    for (let i = 0; i < reconcile.length; i += CHUNK_SIZE) {
-      chunk.add(reconcile.slice(i, i + CHUNK_SIZE), []);
-      await chunk.flush();
-    }
+  // The module's last steps keep to the budget as its pages do: each may continue in a follow-up.
+  const stop = async () => {
+    await chunk.saveSeen();
+    return true;
+  };
+  cp.phase ??= 'retry';
+  if (cp.phase === 'retry') {
+    const retried = (part: SkippedItem[]) => chunk.add(planModuleWork({ ...base, changed: [], removed: [], complete: false, links, retry: part, skipped }).entries, []);
+    if (await inChunks(run, retry, (s) => s.itemId, (part) => (retried(part), chunk.flush()))) return stop();
+    cp.phase = 'reconcile';
   }
+  if (summary.mode === 'full' && !onlyListed) {
+    const reconcile = reconcileEntries(base, links.values(), await chunk.allSeen());
+    const checked = async (part: BatchEntry[]) => {
+      summary.reconciled += part.length;
+      chunk.add(part, []);
+      await chunk.flush();
+    };
+    if (await inChunks(run, reconcile, (e) => e.msg.itemId, checked)) return stop();
+  }
+  cp.phase = undefined;
   cp.linked += [...links.values()].filter((l) => l.state === 'linked').length;
   return false;
 }
@@ -349,9 +399,10 @@ class Chunk {
     this.entries = [];
     if (entries.length === 0) return;
     const bucket = cp.chunks++;
+    run.worked = true;
     run.progress.addTotal(entries.length);
     const result = await syncBatch(entries, this.adapter, { ...batchDeps(deps, run.logger, this.links, run.progress), verifyLinked: this.summary.mode === 'full' });
-    this.summary.unchanged += await record(msg.jobId, result, run.skippedKeys, deps, msg.mode === 'preview');
+    await record(msg.jobId, result, this.summary, run.skippedKeys, deps, msg.mode === 'preview');
     this.summary.handedOff += result.handedOff.length;
     if (result.removals.length > 0) await deps.scratch.putRemovals(msg.jobId, run.user, module, bucket, result.removals.map(storable));
   }
@@ -363,8 +414,13 @@ function storable(r: PendingRemoval): PendingRemoval {
   return { ...r, link };
 }
 
-/** After every module: the mass-delete guard over the part's removals, then the removals and delta links it allows. */
-async function finishPart(run: PartRun, modules: readonly SyncModule[], calls: () => { graphCalls: number; zohoCalls: number }): Promise<void> {
+/**
+ * After every module: the mass-delete guard over the part's removals, then the removals and delta
+ * links it allows, module by module and in chunks within the budget. Returns true when the budget
+ * ran out (the verdict and where the removals stand are in the checkpoint); otherwise the part is
+ * finished and its scratch rows are deleted.
+ */
+async function finishPart(run: PartRun, modules: readonly SyncModule[], calls: () => { graphCalls: number; zohoCalls: number }): Promise<boolean> {
   const { msg, user, userId, deps, logger, cp, progress } = run;
   const pending: { summary: ModuleSummary; module: SyncModule; removals: PendingRemoval[] }[] = [];
   for (const module of modules) {
@@ -373,34 +429,57 @@ async function finishPart(run: PartRun, modules: readonly SyncModule[], calls: (
     pending.push({ summary, module, removals: await deps.scratch.removals(msg.jobId, user, module) });
   }
   const removals = pending.reduce((n, p) => n + p.removals.length, 0);
-  const decision = massDeleteDecision({ linked: cp.linked, removals, share: deps.config.SYNC_MASS_DELETE_SHARE, force: msg.force === true, deletes: deps.config.SYNC_DELETES });
-  for (const p of pending) {
-    if (!decision.proceed && p.removals.length > 0) {
+  // Taken once: a continuation applies what the first look decided, whatever was applied since.
+  const verdict = (cp.verdict ??= massDeleteDecision({ linked: cp.linked, removals, share: deps.config.SYNC_MASS_DELETE_SHARE, force: msg.force === true, deletes: deps.config.SYNC_DELETES }));
+  for (let i = cp.removing ?? 0; i < pending.length; i++) {
+    cp.removing = i;
+    const p = pending[i];
+    if (!verdict.proceed && p.removals.length > 0) {
       p.summary.status = 'stopped';
       p.summary.withheld = p.removals.length;
       continue;
     }
     const before = calls();
     const adapter = deps.adapters[p.module]!;
-    if (p.removals.length > 0) {
-      const result = await applyRemovals(p.removals, adapter, batchDeps(deps, logger, undefined, undefined));
-      await record(msg.jobId, result, run.skippedKeys, deps, msg.mode === 'preview');
+    const applied = async (part: PendingRemoval[]) => {
+      const result = await applyRemovals(part, adapter, batchDeps(deps, logger, undefined, undefined));
+      await record(msg.jobId, result, p.summary, run.skippedKeys, deps, msg.mode === 'preview');
       p.summary.handedOff += result.handedOff.length;
-    }
-    for (const d of await deps.scratch.deltaLinks(msg.jobId, user, p.module)) await deps.deltaLinks.put(userId, p.module, d.scope, d.link);
+    };
+    const stopped = await inChunks(run, p.removals, (r) => r.msg.itemId, applied);
+    if (!stopped) for (const d of await deps.scratch.deltaLinks(msg.jobId, user, p.module)) await deps.deltaLinks.put(userId, p.module, d.scope, d.link);
     const after = calls();
     p.summary.graphCalls += after.graphCalls - before.graphCalls;
     p.summary.zohoCalls += after.zohoCalls - before.zohoCalls;
+    if (stopped) return true;
   }
 
   const summaries = cp.summaries;
   const ran = summaries.some((s) => s.status === 'done' || s.status === 'stopped');
-  const state: PartState = !decision.proceed ? 'stopped' : !ran && summaries.some((s) => s.status === 'failed') ? 'failed' : 'completed';
-  if (!decision.proceed) logger.warn('mass-delete guard stopped a resync before deleting', { jobId: msg.jobId, removals, linked: cp.linked });
+  const state: PartState = !verdict.proceed ? 'stopped' : !ran && summaries.some((s) => s.status === 'failed') ? 'failed' : 'completed';
+  if (!verdict.proceed) logger.warn('mass-delete guard stopped a resync before deleting', { jobId: msg.jobId, removals, linked: cp.linked });
   const failedModules = summaries.filter((s) => s.status === 'failed');
-  const message = decision.message ?? (state === 'failed' && failedModules.length ? failedModules.map((s) => `${s.module}: ${s.note}`).join('; ') : undefined);
+  const message = verdict.message ?? (state === 'failed' && failedModules.length ? failedModules.map((s) => `${s.module}: ${s.note}`).join('; ') : undefined);
   await progress.flush();
   await finish(msg.jobId, user, { state, message, modules: summaries, ...calls(), itemsDone: progress.finished, itemsTotal: progress.total }, deps);
+  await cleanUp(msg.jobId, user, deps, logger);
+  return false;
+}
+
+/** How old a scratch row of a part that never finished (a job given up, a queue message lost) must be to be swept. */
+const SCRATCH_SWEEP_AFTER_MS = 7 * 24 * 3600_000;
+
+/**
+ * A finished part's scratch rows are deleted; the finishing step also sweeps a page of rows older
+ * than a week, left by parts that never finished. Best effort: a row left behind costs storage only.
+ */
+export async function cleanUp(jobId: string, user: string, deps: Pick<ResyncDeps, 'scratch' | 'now'>, logger: Logger): Promise<void> {
+  try {
+    await deps.scratch.clear(jobId, user);
+    await deps.scratch.sweep(new Date(deps.now().getTime() - SCRATCH_SWEEP_AFTER_MS));
+  } catch (err) {
+    logger.warn('resync scratch rows not deleted', { jobId, error: (err as Error).name });
+  }
 }
 
 async function sendContinuation(msg: ResyncJobMessage, user: string, step: number, deps: ResyncDeps): Promise<void> {
@@ -435,10 +514,13 @@ function batchDeps(deps: ResyncDeps, logger: Logger, links: Map<string, Link> | 
   };
 }
 
-/** The run's lines and skipped-list changes (lib/sync/report-writer.ts); returns how many were unchanged. */
-function record(runId: string, result: BatchResult, skippedKeys: Set<string>, deps: ResyncDeps, preview: boolean): Promise<number> {
+/** The run's lines and skipped-list changes (lib/sync/report-writer.ts), counted into the module's summary. */
+async function record(runId: string, result: BatchResult, summary: ModuleSummary, skippedKeys: Set<string>, deps: ResyncDeps, preview: boolean): Promise<void> {
   const results = preview ? result.results.map((r) => ({ ...r, report: r.report && previewLine(r.report) })) : result.results;
-  return writeReports(runId, results, deps, { noOps: 'count', listedAsSkipped: (msg) => skippedKeys.has(`${msg.module}|${msg.itemId}`) });
+  const tally = await writeReports(runId, results, deps, { noOps: 'count', listedAsSkipped: (msg) => skippedKeys.has(`${msg.module}|${msg.itemId}`) });
+  summary.unchanged += tally.unchanged;
+  const lines = (summary.lines ??= { added: 0, updated: 0, deleted: 0, skipped: 0 });
+  for (const k of Object.keys(lines) as (keyof typeof lines)[]) lines[k] += tally.lines[k];
 }
 
 /** Filing sent mail is not one item ↔ one record: the worker's mail handler does it, per message, page by page. */
@@ -492,7 +574,10 @@ export async function syncRunRow(jobId: string, deps: Pick<ResyncDeps, 'runs' | 
   });
 }
 
-/** Items planned and finished for the part row, written at most once a second while running. */
+/**
+ * Items planned and finished and the modules' counters, for the part row (the job status reads
+ * them), written at most every PROGRESS_EVERY_MS while running.
+ */
 class Progress {
   private lastFlush = 0;
   private writing: Promise<void> = Promise.resolve();
@@ -502,6 +587,7 @@ class Progress {
     private readonly user: string,
     private readonly deps: ResyncDeps,
     private readonly logger: Logger,
+    private readonly summaries: () => readonly ModuleSummary[],
     public total = 0,
     public finished = 0,
   ) {}
@@ -517,7 +603,7 @@ class Progress {
 
   flush(): Promise<void> {
     this.lastFlush = Date.now();
-    const snapshot = { itemsTotal: this.total, itemsDone: this.finished };
+    const snapshot = { itemsTotal: this.total, itemsDone: this.finished, modules: this.summaries().map((m) => ({ ...m, ...(m.lines ? { lines: { ...m.lines } } : {}) })) };
     this.writing = this.writing
       .then(() => this.deps.jobs.update(this.jobId, this.user, snapshot))
       .catch((err) => this.logger.warn('resync progress not saved', { error: (err as Error).name }));

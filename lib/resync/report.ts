@@ -1,27 +1,14 @@
 /**
- * The answer of `GET /api/resync/{jobId}` (pure): the run, its per-user parts and its item rows
- * put together per user and module, as SPEC §2.6 wants the report: added, updated, deleted and
- * skipped (with reasons), items skipped in the previous sync marked as such, plus progress and the
- * Graph and Zoho calls the run made.
+ * The answer of `GET /api/resync/{jobId}` (pure): the run, its per-user parts and counts per user
+ * and module, as SPEC §2.6 wants the report: added, updated, deleted and skipped, plus progress and
+ * the Graph and Zoho calls the run made. The counts come from the parts' counters (a status stays
+ * small and cheap at any N); only where lines were written by others (items handed to the sync
+ * worker, the Zoho → Outlook side, an automatic run) are they counted from the lines. The lines
+ * themselves are paged (lib/reports/http.ts).
  */
 import { SYNC_MODULES, type SyncModule } from '../modules';
-import type { ItemResult, ReportItem, RunState, SyncRun } from '../state/runs';
+import { lineKey, type ItemResult, type RunState, type SyncRun } from '../state/runs';
 import { isFinished, type ModuleStatus, type ModuleSummary, type PartState, type ResyncJobInfo, type ResyncPart } from './jobs';
-
-export const SKIPPED_BEFORE = 'skipped in the previous sync';
-
-export interface ReportEntry {
-  itemId: string;
-  label?: string;
-  zohoModule?: string;
-  zohoId?: string;
-  reason?: string;
-  code?: string;
-  cutFields?: string[];
-  notes?: string[];
-  /** SPEC §2.6: the item was skipped in the previous sync and retried in this one */
-  previously?: typeof SKIPPED_BEFORE;
-}
 
 export type Counts = Record<ItemResult, number>;
 
@@ -38,10 +25,6 @@ export interface ModuleReport {
   /** removals the mass-delete guard held back */
   withheld: number;
   calls: { graph: number; zoho: number };
-  added: ReportEntry[];
-  updated: ReportEntry[];
-  deleted: ReportEntry[];
-  skipped: ReportEntry[];
 }
 
 export interface UserReport {
@@ -84,31 +67,23 @@ export function derivedRunState(run: SyncRun, info: ResyncJobInfo): RunState {
   return 'completed';
 }
 
-function entry(item: ReportItem): ReportEntry {
-  return {
-    itemId: item.itemId,
-    label: item.label,
-    zohoModule: item.zohoModule,
-    zohoId: item.zohoId,
-    reason: item.reason,
-    code: item.code,
-    cutFields: item.cutFields,
-    notes: item.notes,
-    previously: item.retriedFromSkip ? SKIPPED_BEFORE : undefined,
-  };
+/** Line counts per user and module, keyed by `lineKey` (lib/state/runs.ts countItems). */
+export type LineCountMap = ReadonlyMap<string, Counts>;
+
+/** Whether a module's counts must be read from its lines: others wrote some, or the part kept no counters. */
+export function countsFromLines(summary: ModuleSummary): boolean {
+  return !summary.lines || summary.handedOff > 0 || (summary.fromZohoLines ?? 0) > 0;
 }
 
-function moduleReport(module: SyncModule, summary: ModuleSummary | undefined, items: readonly ReportItem[], partState: PartState): ModuleReport {
+function moduleReport(module: SyncModule, summary: ModuleSummary | undefined, fromLines: Counts | undefined, partState: PartState, last: boolean): ModuleReport {
   const counts = emptyCounts();
-  const lists: Record<'added' | 'updated' | 'deleted' | 'skipped', ReportEntry[]> = { added: [], updated: [], deleted: [], skipped: [] };
-  for (const item of items) {
-    counts[item.result]++;
-    if (item.result !== 'unchanged') lists[item.result].push(entry(item));
-  }
+  const lines = summary && !countsFromLines(summary) ? summary.lines : fromLines;
+  for (const k of Object.keys(counts) as ItemResult[]) counts[k] = (lines as Partial<Counts> | undefined)?.[k] ?? 0;
   counts.unchanged += summary?.unchanged ?? 0;
   return {
     module,
-    status: summary?.status ?? (partState === 'queued' ? 'queued' : isFinished(partState) ? 'done' : 'running'),
+    // A running part's row lists the modules begun so far: the last of them is still running.
+    status: summary && !(last && summary.status === 'done' && !isFinished(partState)) ? summary.status : partState === 'queued' ? 'queued' : isFinished(partState) ? 'done' : 'running',
     mode: summary?.mode,
     note: summary?.note,
     counts,
@@ -117,18 +92,17 @@ function moduleReport(module: SyncModule, summary: ModuleSummary | undefined, it
     reconciled: summary?.reconciled ?? 0,
     withheld: summary?.withheld ?? 0,
     calls: { graph: summary?.graphCalls ?? 0, zoho: summary?.zohoCalls ?? 0 },
-    ...lists,
   };
 }
 
-function userReport(part: ResyncPart | undefined, userId: string | undefined, user: string, items: readonly ReportItem[]): UserReport {
+function userReport(part: ResyncPart | undefined, userId: string | undefined, user: string, lineCounts: LineCountMap, modules: readonly SyncModule[]): UserReport {
   const state = part?.state ?? 'completed';
-  const modules = SYNC_MODULES.flatMap((m) => {
+  const out = modules.flatMap((m) => {
     const summary = part?.modules.find((s) => s.module === m);
-    const mine = items.filter((i) => i.module === m);
-    return summary || mine.length ? [moduleReport(m, summary, mine, state)] : [];
+    const fromLines = userId ? lineCounts.get(lineKey(userId, m)) : undefined;
+    return summary || fromLines ? [moduleReport(m, summary, fromLines, state, summary === part?.modules.at(-1))] : [];
   });
-  return { user, userId, state, message: part?.message, calls: { graph: part?.graphCalls ?? 0, zoho: part?.zohoCalls ?? 0 }, modules };
+  return { user, userId, state, message: part?.message, calls: { graph: part?.graphCalls ?? 0, zoho: part?.zohoCalls ?? 0 }, modules: out };
 }
 
 function parseRequest(text: string | undefined): unknown {
@@ -144,22 +118,23 @@ function isPreview(request: unknown): boolean {
   return typeof request === 'object' && request !== null && (request as { mode?: unknown }).mode === 'preview';
 }
 
-export function buildReport(run: SyncRun, info: ResyncJobInfo, items: readonly ReportItem[]): ResyncReport {
-  const byUser = new Map<string, ReportItem[]>();
-  for (const item of items) {
-    const list = byUser.get(item.userId) ?? [];
-    list.push(item);
-    byUser.set(item.userId, list);
-  }
-
+/**
+ * `lineCounts`: counts read from the lines, for the modules `countsFromLines` names and for users
+ * the job has no part for (every user of an automatic run). `filter`: the modules shown, and a
+ * result the counts are narrowed to.
+ */
+export function buildReport(run: SyncRun, info: ResyncJobInfo, lineCounts: LineCountMap, filter: { module?: SyncModule; result?: ItemResult } = {}): ResyncReport {
+  const modules = filter.module ? [filter.module] : SYNC_MODULES;
   const users: UserReport[] = [];
+  const covered = new Set<string>();
   for (const part of info.parts) {
-    const key = part.userId ?? part.user;
-    users.push(userReport(part, part.userId, part.user, byUser.get(key) ?? []));
-    byUser.delete(key);
+    users.push(userReport(part, part.userId, part.user, lineCounts, modules));
+    if (part.userId) covered.add(part.userId);
   }
-  // Results of items the sync worker finished for a user this job has no row for (not expected, kept anyway).
-  for (const [userId, mine] of byUser) users.push(userReport(undefined, userId, userId, mine));
+  // Lines of users the job has no part for: an automatic run's, or the sync worker's for a user not planned (not expected, kept anyway).
+  const others = new Set([...lineCounts.keys()].map((k) => k.slice(0, k.lastIndexOf('|'))).filter((u) => !covered.has(u)));
+  for (const userId of others) users.push(userReport(undefined, userId, userId, lineCounts, modules));
+  if (filter.result) for (const u of users) for (const m of u.modules) for (const k of Object.keys(m.counts) as ItemResult[]) if (k !== filter.result) m.counts[k] = 0;
 
   const request = parseRequest(run.request);
   const counts = emptyCounts();

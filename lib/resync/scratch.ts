@@ -9,12 +9,15 @@
  * partitions of ≤ 500 rows: one transaction covers 100 rows of a chunk, a real Table partition is
  * far from its ~2,000 entities/s, and Azurite (which scans a partition on every upsert) scans a
  * few hundred rows, not 50,000. Reading back lists a key range across them.
+ *
+ * A part's rows are deleted when it finishes (`clear`); rows of parts that never finish are swept
+ * by age (`sweep`), a page at a time, by the finishing step of later parts.
  */
 import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
 import type { PendingRemoval } from '../sync/batch';
 import { compositeKey, decodeKey, encodeKey } from '../state/keys';
-import { assertEntityFits, type TableStore } from '../state/tables';
+import { assertEntityFits, isNotFound, type TableStore } from '../state/tables';
 import { submit, transactionChunks } from '../state/transactions';
 
 type Kind = 'seen' | 'removal' | 'link';
@@ -24,6 +27,11 @@ interface Row {
   rowKey: string;
   value?: string;
   [k: string]: unknown;
+}
+
+/** Every partition whose key starts with `prefix`: `}` follows every character an encoded key part may hold (`%`, `|`, letters, digits, `-_.=+`). */
+function range(prefix: string): string {
+  return odata`PartitionKey ge ${prefix} and PartitionKey lt ${`${prefix}}`}`;
 }
 
 export class ResyncScratch {
@@ -48,10 +56,39 @@ export class ResyncScratch {
 
   private async *list(jobId: string, user: string, module: SyncModule, kind: Kind): AsyncGenerator<Row> {
     const table = await this.table();
-    const from = this.prefix(jobId, user, module, kind);
-    // `}` follows every character an encoded key part may hold (`%`, `|`, letters, digits, `-_.=+`).
-    const filter = odata`PartitionKey ge ${from} and PartitionKey lt ${`${from}}`}`;
-    for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) yield row as Row;
+    for await (const row of table.listEntities<Row>({ queryOptions: { filter: range(this.prefix(jobId, user, module, kind)) } })) yield row as Row;
+  }
+
+  /** Deletes every row of one part (all its modules and kinds); returns how many. */
+  async clear(jobId: string, user: string): Promise<number> {
+    const table = await this.table();
+    const keys: Row[] = [];
+    for await (const row of table.listEntities<Row>({ queryOptions: { filter: range(`${compositeKey(jobId, user)}|`), select: ['PartitionKey', 'RowKey'] } })) keys.push(row as Row);
+    await this.remove(keys);
+    return keys.length;
+  }
+
+  /** Deletes up to `limit` rows written before `before` (parts that never finished); returns how many. */
+  async sweep(before: Date, limit = 1000): Promise<number> {
+    const table = await this.table();
+    const pages = table.listEntities<Row>({ queryOptions: { filter: odata`Timestamp lt ${before}`, select: ['PartitionKey', 'RowKey'] } }).byPage({ maxPageSize: limit });
+    const { value } = await pages.next();
+    const keys = (value ?? []) as Row[];
+    await this.remove(keys);
+    return keys.length;
+  }
+
+  private async remove(keys: readonly Row[]): Promise<void> {
+    if (keys.length === 0) return;
+    const table = await this.table();
+    for (const chunk of transactionChunks(keys, (r) => r)) {
+      try {
+        await submit(table, chunk.map((r) => ['delete', { partitionKey: r.partitionKey, rowKey: r.rowKey }]));
+      } catch {
+        // One row deleted meanwhile (two finishing steps sweeping) fails the transaction: row by row then.
+        await Promise.all(chunk.map((r) => table.deleteEntity(r.partitionKey, r.rowKey).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)))));
+      }
+    }
   }
 
   /** Ids a full read saw in one chunk; `bucket` names the chunk. */

@@ -11,7 +11,7 @@ import { ResyncJobMessage } from '../sync/messages';
 import { onFailure, policyFor } from '../sync/failure';
 import type { ResyncDeps } from './deps';
 import { isFinished } from './jobs';
-import { processPart, syncRunRow } from './part';
+import { cleanUp, processPart, syncRunRow } from './part';
 
 export type ResyncOutcome = 'invalid' | 'planned' | 'part';
 
@@ -44,6 +44,7 @@ export async function processResyncMessage(raw: unknown, dequeueCount: number, d
       // Permanent, or the last delivery: say so in the report instead of leaving the user "running" forever.
       await deps.jobs.update(msg.jobId, user, { state: 'failed', message: action.reason, finishedAt: deps.now().toISOString() });
       await syncRunRow(msg.jobId, deps);
+      await cleanUp(msg.jobId, user, deps, logger);
       logger.error('resync part failed for good', { ...log, code: action.code });
     }
     logger.info('resync part processed', log);

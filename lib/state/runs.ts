@@ -50,6 +50,9 @@ export interface SyncRun {
 
 const RUN_ROW = '_run';
 
+/** Key of one user's module in line counts. */
+export const lineKey = (userId: string, module: SyncModule): string => `${userId}|${module}`;
+
 /** A report line's row: keyed by user, module and item, in the run's partition. */
 function itemRow(item: ReportItem) {
   const row = {
@@ -195,6 +198,27 @@ export class RunRepository {
       if (isNotFound(err)) return false;
       throw err;
     }
+  }
+
+  /**
+   * A run's lines counted per user and module (keys `lineKey`), reading keys and results only:
+   * one request per 1,000 lines, nothing of the lines' text. For the status of what others than
+   * a resync part wrote (lib/resync/report.ts).
+   */
+  async countItems(runId: string, filter?: ItemFilter): Promise<Map<string, Record<ItemResult, number>>> {
+    const table = await this.table();
+    const out = new Map<string, Record<ItemResult, number>>();
+    const rows = table.listEntities<Record<string, unknown>>({ queryOptions: { filter: itemQuery(runId, filter), select: ['RowKey', 'result'] } });
+    for await (const row of rows) {
+      const [userId, module] = splitCompositeKey(String(row.rowKey));
+      if ((filter?.userId && filter.userId !== userId) || (filter?.module && filter.module !== module)) continue;
+      const key = lineKey(userId, module as SyncModule);
+      const counts = out.get(key) ?? { added: 0, updated: 0, deleted: 0, unchanged: 0, skipped: 0 };
+      const result = row.result as ItemResult;
+      if (result in counts) counts[result]++;
+      out.set(key, counts);
+    }
+    return out;
   }
 
   async listItems(runId: string, filter?: ItemFilter): Promise<ReportItem[]> {

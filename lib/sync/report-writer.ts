@@ -4,7 +4,7 @@
  * sync worker (one item) and a resync part (thousands) alike.
  */
 import { mapLimit } from '../pool';
-import type { ReportItem, RunRepository } from '../state/runs';
+import type { ItemResult, ReportItem, RunRepository } from '../state/runs';
 import type { SkippedRepository } from '../state/skipped';
 import type { ItemReport } from './engine';
 import type { SyncItemMessage } from './messages';
@@ -28,8 +28,14 @@ export interface ReportOptions {
   listedAsSkipped?: (msg: SyncItemMessage) => boolean;
 }
 
-/** Writes the lines and skipped-list changes; returns how many results were unchanged. */
-export async function writeReports(runId: string, results: readonly { msg: SyncItemMessage; report?: ItemReport }[], deps: ReportWriterDeps, opts: ReportOptions): Promise<number> {
+/** What one call wrote: results found unchanged (lines or not), and the lines by result. */
+export interface ReportTally {
+  unchanged: number;
+  lines: Record<ItemResult, number>;
+}
+
+/** Writes the lines and skipped-list changes; returns what it counted (a resync part keeps the counters for its status). */
+export async function writeReports(runId: string, results: readonly { msg: SyncItemMessage; report?: ItemReport }[], deps: ReportWriterDeps, opts: ReportOptions): Promise<ReportTally> {
   let unchanged = 0;
   const at = deps.now().toISOString();
   const lines: ReportItem[] = [];
@@ -55,7 +61,9 @@ export async function writeReports(runId: string, results: readonly { msg: SyncI
   }
   await deps.runs.putItems(lines);
   await mapLimit(skippedChanges, STORE_PARALLELISM, (change) => change());
-  return unchanged;
+  const tally: ReportTally = { unchanged, lines: { added: 0, updated: 0, deleted: 0, unchanged: 0, skipped: 0 } };
+  for (const l of lines) tally.lines[l.result]++;
+  return tally;
 }
 
 function line(runId: string, msg: SyncItemMessage, report: ItemReport, at: string): ReportItem {

@@ -1,4 +1,5 @@
 import type { ResyncReport } from '../../lib/resync/report';
+import { readReport } from '../support/report';
 import { RunRepository } from '../../lib/state/runs';
 import { startSystem, type System } from '../support/system';
 
@@ -50,14 +51,39 @@ describe("today's automatic run", () => {
     }
   });
 
-  it('is readable at GET resync/auto-YYYY-MM-DD with what the notifications did', async () => {
+  it('is readable at GET resync/auto-YYYY-MM-DD with what the notifications did: counts only, lines on request', async () => {
     const res = await get(`resync/${today()}`);
     expect(res.status).toBe(200);
     const report = res.body as ResyncReport;
     expect(report).toMatchObject({ jobId: today(), kind: 'automatic', counts: { added: 3 } });
+    expect(report).not.toHaveProperty('items');
     const contacts = report.users.find((u) => u.userId === userId)!.modules.find((m) => m.module === 'contacts')!;
-    expect(contacts.added.map((a) => a.itemId).sort()).toEqual([...ids].sort());
-    expect(contacts.added.every((a) => a.zohoId)).toBe(true);
+    expect(contacts).toMatchObject({ counts: { added: 3, updated: 0, deleted: 0, skipped: 0 } });
+    expect(contacts).not.toHaveProperty('added');
+    const withLines = await readReport(sys.host.url, today());
+    const listed = withLines.users.find((u) => u.userId === userId)!.modules.find((m) => m.module === 'contacts')!.added;
+    expect(listed.map((a) => a.itemId).sort()).toEqual([...ids].sort());
+    expect(listed.every((a) => a.zohoId)).toBe(true);
+  });
+
+  it('pages the lines in the status with ?items=<result|all>&continuationToken=', async () => {
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const res = await get(`resync/${today()}?items=added&top=2${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`);
+      expect(res.status).toBe(200);
+      expect(res.body.counts).toMatchObject({ added: 3 });
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      expect(res.body.items.every((i: { result: string }) => i.result === 'added')).toBe(true);
+      seen.push(...res.body.items.map((i: { itemId: string }) => i.itemId));
+      token = res.body.continuationToken;
+      pages++;
+    } while (token && pages < 10);
+    expect(pages).toBeGreaterThanOrEqual(2);
+    expect(seen.sort()).toEqual([...ids].sort());
+    expect((await get(`resync/${today()}?items=deleted`)).body.items).toEqual([]);
+    expect((await get(`resync/${today()}?items=some`)).body.error).toMatch(/items must be all or one of/);
   });
 
   it('filters by user (id or UPN), module and result', async () => {
@@ -122,10 +148,9 @@ describe('skipped items', () => {
     await sys.runResync();
     await sys.runQueue({ includeDelayed: true });
 
-    const job = await get(`resync/${retry.body.jobId}`);
-    expect(job.status).toBe(200);
-    const contacts = (job.body as ResyncReport).users[0].modules.find((m) => m.module === 'contacts')!;
-    expect(contacts.added).toEqual([expect.objectContaining({ itemId: refused, previously: 'skipped in the previous sync', zohoId: expect.any(String) })]);
+    const job = await readReport(sys.host.url, retry.body.jobId);
+    const contacts = job.users[0].modules.find((m) => m.module === 'contacts')!;
+    expect(contacts.added).toEqual([expect.objectContaining({ itemId: refused, retriedFromSkip: true, zohoId: expect.any(String) })]);
     const still = (await get(`skipped?user=${userId}`)).body.items.map((i: { itemId: string }) => i.itemId);
     expect(still).toContain(other);
     expect(still).not.toContain(refused);

@@ -1,7 +1,9 @@
 import { QUEUES } from '../../lib/queue';
-import type { ResyncReport } from '../../lib/resync/report';
+import { readReport, type ReportWithLines as ResyncReport } from '../support/report';
 import type { ResyncJobMessage } from '../../lib/sync/messages';
 import { startSystem, type System } from '../support/system';
+import { faults } from '../doubles/graph/faults';
+import { ResyncScratch } from '../../lib/resync/scratch';
 
 /**
  * Issue 11: a mailbox larger than one invocation's budget continues in follow-up `resync-jobs`
@@ -29,7 +31,7 @@ async function post(body: Record<string, unknown>): Promise<string> {
 }
 
 async function report(jobId: string): Promise<ResyncReport> {
-  return (await (await fetch(`${sys.host.url}/api/resync/${jobId}`)).json()) as ResyncReport;
+  return readReport(sys.host.url, jobId);
 }
 
 describe('a resync longer than one invocation', () => {
@@ -98,4 +100,92 @@ describe('a resync longer than one invocation', () => {
     const d = (await report(next)).users[0].modules.find((m) => m.module === 'contacts')!;
     expect(d).toMatchObject({ mode: 'delta', counts: { added: 0, updated: 1, deleted: 0 } });
   }, 240_000);
+});
+
+describe("a module's last steps within the budget", () => {
+  it('retrying skipped items, reconciling a full read and applying the allowed removals each continue from a checkpoint; the scratch rows are deleted at the end', async () => {
+    const upn = 'last.steps@contoso.com';
+    const userId = sys.graph.addUser({ userPrincipalName: upn, displayName: 'Last Steps' }).id;
+    sys.zoho.addUser({ email: upn, last_name: 'Steps' });
+    const add = (i: number) => String(sys.graph.contacts.add(userId, { givenName: 'Step', surname: `Last${i}`, emailAddresses: [{ address: `last${i}@fabrikam.example` }], categories: ['Zoho'] }).id);
+    const linked = [0, 1, 2, 3].map(add);
+    await post({ users: [userId], modules: ['contacts'], mode: 'full' });
+    await sys.runResync();
+    // Two more that Zoho refuses: on the skipped list, retried by the next run.
+    const refused = [4, 5].map(add);
+    sys.zoho.fault({ match: 'POST /crm/v8/Contacts', times: 1, response: { kind: 'noPermission' } });
+    await post({ users: [userId], modules: ['contacts'] });
+    await sys.runResync();
+    expect((await sys.runtime().skipped.list(userId)).map((s) => s.itemId).sort()).toEqual([...refused].sort());
+    // Two linked contacts deleted in Outlook: a full read does not see them (reconcile), and they go through the guard (force: half of the links).
+    for (const id of linked.slice(0, 2)) sys.graph.contacts.remove(userId, id);
+
+    // Every Graph and Zoho request takes longer than the 1 s budget: an invocation stops at the first boundary after one chunk of work.
+    sys.zoho.setLatency(1100);
+    sys.graph.inject(/./, faults.slow(1100), 1000);
+    const logged = sys.logs.lines.length;
+    let jobId: string;
+    let messages: ResyncJobMessage[];
+    try {
+      jobId = await post({ users: [userId], modules: ['contacts'], mode: 'full', force: true });
+      messages = (await sys.runResync()) as ResyncJobMessage[];
+    } finally {
+      sys.zoho.setLatency(0);
+      sys.graph.faults.reset();
+    }
+
+    const continued = sys.logs.lines
+      .slice(logged)
+      .filter((l) => l.message.startsWith('resync part continues in a follow-up message'))
+      .map((l) => JSON.parse(l.message.slice(l.message.indexOf('{'))) as { jobId: string; at: string; phase?: string })
+      .filter((l) => l.jobId === jobId);
+    expect(continued.map((l) => [l.at, l.phase])).toEqual([
+      ['contacts', 'retry'],
+      ['contacts', 'reconcile'],
+      ['removals', undefined],
+    ]);
+    expect(messages.filter((m) => m.jobId === jobId && m.step !== undefined).map((m) => m.step)).toEqual([1, 2, 3]);
+    const c = (await report(jobId)).users[0].modules.find((m) => m.module === 'contacts')!;
+    expect(c).toMatchObject({ status: 'done', mode: 'full', counts: { added: 2, updated: 0, deleted: 2, skipped: 0, unchanged: 2 }, reconciled: 2, handedOff: 0 });
+    expect(c.added.map((a) => [a.itemId, a.retriedFromSkip]).sort()).toEqual([...refused].sort().map((id) => [id, true]));
+    expect(c.deleted.map((d) => d.itemId).sort()).toEqual(linked.slice(0, 2).sort());
+    expect(await sys.runtime().skipped.list(userId)).toEqual([]);
+    expect(sys.zoho.recordsOf('Contacts').filter((x) => String(x.Email).startsWith('last'))).toHaveLength(4);
+
+    // Nothing of the part is left in the scratch table.
+    const scratch = await sys.runtime().tables.table('resyncscratch');
+    const left: unknown[] = [];
+    for await (const row of scratch.listEntities()) if (String(row.partitionKey).startsWith(jobId)) left.push(row);
+    expect(left).toEqual([]);
+  }, 240_000);
+});
+
+describe('resync scratch rows', () => {
+  async function rowsOf(jobId: string): Promise<number> {
+    const table = await sys.runtime().tables.table('resyncscratch');
+    let n = 0;
+    for await (const row of table.listEntities()) if (String(row.partitionKey).startsWith(jobId)) n++;
+    return n;
+  }
+
+  it('clear deletes one part of a job (every module and kind), and a sweep deletes rows older than its date, those of parts that never finished', async () => {
+    const scratch = new ResyncScratch(sys.runtime().tables);
+    const ids = Array.from({ length: 150 }, (_, i) => `item/${i}+=`);
+    for (const user of ['a@contoso.com', 'b@contoso.com']) {
+      await scratch.putSeen('job-scratch', user, 'contacts', 0, ids);
+      await scratch.putSeen('job-scratch', user, 'tasks', 1, ids.slice(0, 3));
+      await scratch.putDeltaLink('job-scratch', user, 'contacts', 'scope', 'https://graph.example/delta');
+    }
+    expect(await rowsOf('job-scratch')).toBe(2 * 154);
+    expect(await scratch.clear('job-scratch', 'a@contoso.com')).toBe(154);
+    expect(await scratch.seen('job-scratch', 'b@contoso.com', 'contacts')).toEqual(new Set(ids));
+    expect(await rowsOf('job-scratch')).toBe(154);
+
+    expect(await scratch.sweep(new Date(Date.now() - 3600_000))).toBe(0);
+    expect(await rowsOf('job-scratch')).toBe(154);
+    await scratch.sweep(new Date(Date.now() + 60_000), 100);
+    expect(await rowsOf('job-scratch')).toBe(54);
+    await scratch.sweep(new Date(Date.now() + 60_000));
+    expect(await rowsOf('job-scratch')).toBe(0);
+  });
 });

@@ -1,4 +1,4 @@
-import type { ResyncReport } from '../../lib/resync/report';
+import type { ReportWithLines as ResyncReport } from '../support/report';
 import type { Link } from '../../lib/state/links';
 import type { SkippedItem } from '../../lib/state/skipped';
 import { startSystem, type System } from '../support/system';

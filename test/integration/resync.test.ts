@@ -1,6 +1,6 @@
 import { resyncWorker } from '../../functions/resync-worker';
 import { QUEUES } from '../../lib/queue';
-import type { ResyncReport } from '../../lib/resync/report';
+import { readReport, type ReportWithLines as ResyncReport } from '../support/report';
 import type { ResyncJobMessage } from '../../lib/sync/messages';
 import { invocation } from '../support/http';
 import { startSystem, type System } from '../support/system';
@@ -28,10 +28,8 @@ async function post(body: unknown): Promise<{ status: number; location: string |
   return { status: res.status, location: res.headers.get('location'), json: (await res.json()) as Record<string, unknown> };
 }
 
-async function report(jobId: string): Promise<ResyncReport> {
-  const res = await fetch(`${sys.host.url}/api/resync/${jobId}`);
-  expect(res.status).toBe(200);
-  return (await res.json()) as ResyncReport;
+function report(jobId: string): Promise<ResyncReport> {
+  return readReport(sys.host.url, jobId);
 }
 
 /** POST, run the job to the end, GET the report. */
@@ -340,14 +338,14 @@ describe('items skipped in the previous run', () => {
     const chosen = await resync({ users: [userId], modules: ['contacts'], retrySkipped: [ids[1]] });
     const c2 = contactsOf(chosen, userId);
     expect(c2.counts).toMatchObject({ added: 1, skipped: 0 });
-    expect(c2.added[0]).toMatchObject({ itemId: ids[1], previously: 'skipped in the previous sync' });
+    expect(c2.added[0]).toMatchObject({ itemId: ids[1], retriedFromSkip: true });
     expect((await sys.runtime().skipped.list(userId)).map((s) => s.itemId).sort()).toEqual([ids[0], ids[2]].sort());
 
     // No change in Outlook since: the delta is empty, yet the two still skipped are retried.
     const next = await resync({ users: [userId], modules: ['contacts'] });
     const c3 = contactsOf(next, userId);
     expect(c3.mode).toBe('delta');
-    expect(c3.added.map((a) => [a.itemId, a.previously]).sort()).toEqual([ids[0], ids[2]].sort().map((id) => [id, 'skipped in the previous sync']));
+    expect(c3.added.map((a) => [a.itemId, a.retriedFromSkip]).sort()).toEqual([ids[0], ids[2]].sort().map((id) => [id, true]));
     expect(await sys.runtime().skipped.list(userId)).toEqual([]);
     expect(sys.zoho.recordsOf('Contacts').filter((x) => String(x.Email).startsWith('skip'))).toHaveLength(3);
   });

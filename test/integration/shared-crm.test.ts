@@ -1,4 +1,5 @@
 import { DELETED_IN_ZOHO_UNLINKED } from '../../lib/sync/decide';
+import { readReport } from '../support/report';
 import { startSystem, type System } from '../support/system';
 
 /**
@@ -178,7 +179,7 @@ async function fullResync(userId: string): Promise<{ skipped: { itemId: string; 
   expect(res.status).toBe(202);
   const { jobId } = (await res.json()) as { jobId: string };
   await sys.runResync();
-  const report = (await (await fetch(`${sys.host.url}/api/resync/${jobId}`)).json()) as { users: { modules: { module: string; skipped: { itemId: string; reason?: string }[] }[] }[] };
+  const report = await readReport(sys.host.url, jobId);
   return report.users[0].modules.find((m) => m.module === 'contacts')!;
 }
 

@@ -17,8 +17,8 @@ import { MemoryLogger } from '../../lib/log';
 import { QUEUES } from '../../lib/queue';
 import { getRuntime, resetRuntime, type Runtime } from '../../lib/runtime';
 import { RunRepository, type ReportItem } from '../../lib/state/runs';
-import type { ResyncReport } from '../../lib/resync/report';
-import { startGraphDouble, type GraphDouble } from '../doubles/graph';
+import { readReport, type ReportWithLines } from './report';
+import { startGraphDouble, type DoubleGraphSettings, type GraphDouble } from '../doubles/graph';
 import { DOUBLE_CREDENTIALS, startZohoDouble, type ZohoDouble } from '../doubles/zoho';
 import { z } from 'zod';
 import { decodeMessage, drainQueue, startAzurite, startAzuriteProcess, type Azurite } from './azurite';
@@ -75,7 +75,7 @@ export interface System {
    * `POST /api/resync` with `body` over HTTP, the job run to its end (resync-worker, then the items
    * it handed to sync-worker), and the job's report from `GET /api/resync/{jobId}`.
    */
-  resyncToEnd(body: Record<string, unknown>): Promise<ResyncReport>;
+  resyncToEnd(body: Record<string, unknown>): Promise<ReportWithLines>;
   /** one sync-worker invocation, as the host would run it */
   work(message: unknown, dequeueCount?: number): Promise<MemoryLogger>;
   /**
@@ -89,10 +89,30 @@ export interface System {
   close(): Promise<void>;
 }
 
-export async function startSystem(overrides: Record<string, string> = {}): Promise<System> {
+/**
+ * Doubles another process runs (bench/resync.ts --contacts: they hold N contacts and records, so
+ * they run in the bench's parent and the child's memory is the code under test's): their settings.
+ */
+export interface RemoteDoubles {
+  graph: DoubleGraphSettings;
+  zohoUrl: string;
+}
+
+/** Stands for a double that runs elsewhere: closing it does nothing, anything else says where it is. */
+function elsewhere<T extends object>(name: string): T {
+  return new Proxy({} as T, {
+    get: (_target, prop) => {
+      if (prop === 'close' || prop === 'stop') return async () => undefined;
+      if (prop === 'then') return undefined;
+      throw new Error(`the ${name} double runs in another process`);
+    },
+  });
+}
+
+export async function startSystem(overrides: Record<string, string> = {}, remote?: RemoteDoubles): Promise<System> {
   const azurite = process.env.BENCH_AZURITE_PROCESS === '1' ? await startAzuriteProcess() : await startAzurite();
-  const graph = await startGraphDouble({ tenantId: TEST_TENANT_ID });
-  const zoho = await startZohoDouble();
+  const graph = remote ? elsewhere<GraphDouble>('Graph') : await startGraphDouble({ tenantId: TEST_TENANT_ID });
+  const zoho = remote ? elsewhere<ZohoDouble>('Zoho') : await startZohoDouble();
   const host = await startFunctionHost([
     { method: 'POST', route: 'graph/notifications', handler: graphNotifications },
     { method: 'POST', route: 'graph/lifecycle', handler: graphLifecycle },
@@ -110,7 +130,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
 
   const configure = (next: Record<string, string> = current) => {
     current = next;
-    applySettings(settingsFor({ storage: azurite.connectionString, hostUrl: host.url, graph: graph.settings(), zohoUrl: zoho.url, zohoCredentials: DOUBLE_CREDENTIALS }, next));
+    applySettings(settingsFor({ storage: azurite.connectionString, hostUrl: host.url, graph: remote?.graph ?? graph.settings(), zohoUrl: remote?.zohoUrl ?? zoho.url, zohoCredentials: DOUBLE_CREDENTIALS }, next));
     resetConfigCache();
     resetRuntime();
   };
@@ -184,13 +204,13 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
       resyncWorker(body, invocation('resync-worker', { triggerMetadata: { dequeueCount: opts.dequeueCount ?? dequeueCount }, alsoInto: [logs] }).context),
     );
 
-  const resyncToEnd = async (body: Record<string, unknown>): Promise<ResyncReport> => {
+  const resyncToEnd = async (body: Record<string, unknown>): Promise<ReportWithLines> => {
     const res = await fetch(`${host.url}/api/resync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (res.status !== 202) throw new Error(`resync answered ${res.status}: ${await res.text()}`);
     const { jobId } = (await res.json()) as { jobId: string };
     await runResync();
     await runQueue({ includeDelayed: true });
-    return (await (await fetch(`${host.url}/api/resync/${jobId}`)).json()) as ResyncReport;
+    return readReport(host.url, jobId);
   };
 
   const subscribe = async (userId: string, module: 'contacts' | 'events' | 'mail' | 'tasks', listId?: string): Promise<string> => {
