@@ -66,6 +66,14 @@ describe('a resync longer than one invocation', () => {
     const c = r.users[0].modules.find((m) => m.module === 'contacts')!;
     expect(c).toMatchObject({ status: 'done', mode: 'full', counts: { added: 1500, updated: 100, deleted: 0, skipped: 0, unchanged: 0 }, handedOff: 0, reconciled: 0 });
     expect(r.progress.items).toEqual({ total: 1600, finished: 1600 });
+    // The status itself is counts only, whatever the run's size: its lines are paged.
+    const status = await (await fetch(`${sys.host.url}/api/resync/${jobId}`)).text();
+    expect(status.length).toBeLessThan(3000);
+    expect(JSON.parse(status)).not.toHaveProperty('items');
+    const page = (await (await fetch(`${sys.host.url}/api/resync/${jobId}?items=updated&top=40`)).json()) as { items: { result: string }[]; continuationToken?: string };
+    expect(page.items.length).toBeLessThanOrEqual(40);
+    expect(page.items.every((i) => i.result === 'updated')).toBe(true);
+    expect(page.continuationToken).toEqual(expect.any(String));
     const contacts = sys.zoho.recordsOf('Contacts').filter((x) => String(x.Email).startsWith('big'));
     expect(contacts).toHaveLength(1600);
     const links = await sys.runtime().links.list(userId, 'contacts');
