@@ -143,7 +143,7 @@ export class ContactsArea implements GraphArea {
     const list = (req: DoubleRequest, folderId: string) => {
       const state = stateOf(req);
       const ext = expansion(req, this.orFilterDropsExtendedProperties);
-      return listResponse(req, state.contacts.list((c) => c.parentFolderId === folderId), {
+      return listResponse(req, state.contacts.list((c) => c.parentFolderId === folderId, true), {
         origin: ctx.origin, entitySet: `users('${req.params.user}')/contacts`, defaultSize: ctx.outlookPageSize, maxTop: 1000, style: 'skip',
         project: (c, select) => render(c, select, ext),
         filterView: (c) => render(c, undefined, undefined),

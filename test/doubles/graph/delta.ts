@@ -77,24 +77,31 @@ export function deltaResponse<T extends { id: string }>(req: DoubleRequest, env:
   const offset = state.o ?? 0;
   const size = preferredPageSize(req.headers) ?? env.defaultPageSize;
   const changeType = def.changeTypeParam ? state.p.changeType : undefined;
-  const changes = def.collection.changes(state.s, upTo, def.scope(state.p)).filter((c) => {
+  // One entry per change (no expansion): only the page's changes are copied and rendered, so a
+  // page of a 50,000-item scope does not copy all 50,000.
+  const oneEach = !def.expand && !def.removedIds;
+  const changes = def.collection.changes(state.s, upTo, def.scope(state.p), oneEach).filter((c) => {
     if (!changeType) return true;
     if (changeType === 'deleted') return c.kind === 'removed';
     if (c.kind === 'removed') return false;
     const created = def.collection.createdSeq(c.id) > state.s;
     return changeType === 'created' ? created : !created;
   });
-  const entries = changes.flatMap((c): Record<string, unknown>[] => {
-    if (c.kind === 'removed') {
-      const ids = def.removedIds ? def.removedIds(def.collection.lastKnown(c.id), c.id, state.p) : [c.id];
-      return ids.map((id) => ({ '@odata.type': def.odataType, id, '@removed': { reason: 'deleted' } }));
-    }
-    const rendered = def.expand ? def.expand(c.value, state.sel, state.p) : [def.render(c.value, state.sel, state.p)];
-    return rendered.map((r) => ({ '@odata.type': def.odataType, ...r }));
-  });
-  const value = entries.slice(offset, offset + size);
+  const render = (list: typeof changes) =>
+    list.flatMap((c): Record<string, unknown>[] => {
+      if (c.kind === 'removed') {
+        const ids = def.removedIds ? def.removedIds(def.collection.lastKnown(c.id), c.id, state.p) : [c.id];
+        return ids.map((id) => ({ '@odata.type': def.odataType, id, '@removed': { reason: 'deleted' } }));
+      }
+      const value = oneEach ? structuredClone(c.value) : c.value;
+      const rendered = def.expand ? def.expand(value, state.sel, state.p) : [def.render(value, state.sel, state.p)];
+      return rendered.map((r) => ({ '@odata.type': def.odataType, ...r }));
+    });
+  const entries = oneEach ? undefined : render(changes);
+  const total = entries ? entries.length : changes.length;
+  const value = entries ? entries.slice(offset, offset + size) : render(changes.slice(offset, offset + size));
   const body: Record<string, unknown> = { '@odata.context': `${env.origin}/v1.0/$metadata#Collection(${def.entitySet})` };
-  if (offset + size < entries.length) {
+  if (offset + size < total) {
     body['@odata.nextLink'] = link(env.origin, req.rawPath, [['$skiptoken', encodeToken({ ...state, u: upTo, o: offset + size })]]);
   } else {
     body['@odata.deltaLink'] = link(env.origin, req.rawPath, [['$deltatoken', encodeToken({ k: state.k, g: state.g, s: upTo, sel: state.sel, p: state.p })]]);

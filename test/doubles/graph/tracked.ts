@@ -29,7 +29,7 @@ export class TrackedCollection<T extends { id: string }> {
   get(id: string): T | undefined {
     const versions = this.history.get(id);
     const last = versions?.[versions.length - 1];
-    return last?.value ? clone(last.value) : undefined;
+    return last?.value ? copy(last.value) : undefined;
   }
 
   /** The last live version, also for deleted items (notifications for deletions need the folder). */
@@ -37,7 +37,7 @@ export class TrackedCollection<T extends { id: string }> {
     const versions = this.history.get(id) ?? [];
     for (let i = versions.length - 1; i >= 0; i--) {
       const v = versions[i].value;
-      if (v) return clone(v);
+      if (v) return copy(v);
     }
     return undefined;
   }
@@ -51,12 +51,15 @@ export class TrackedCollection<T extends { id: string }> {
     return this.get(id) !== undefined;
   }
 
-  /** Live items in creation order. */
-  list(filter: (item: T) => boolean = () => true): T[] {
+  /**
+   * Live items in creation order. `readOnly`: the stored objects themselves, for a caller that
+   * only filters, sorts and projects them (a listing page copies 100 of 50,000, not all of them).
+   */
+  list(filter: (item: T) => boolean = () => true, readOnly = false): T[] {
     const out: T[] = [];
     for (const versions of this.history.values()) {
       const last = versions[versions.length - 1];
-      if (last.value && filter(last.value)) out.push(clone(last.value));
+      if (last.value && filter(last.value)) out.push(readOnly ? last.value : copy(last.value));
     }
     return out;
   }
@@ -64,9 +67,9 @@ export class TrackedCollection<T extends { id: string }> {
   put(value: T): T {
     const seq = this.clock.tick();
     const versions = this.history.get(value.id) ?? [];
-    versions.push({ seq, value: clone(value) });
+    versions.push({ seq, value: copy(value) });
     this.history.set(value.id, versions);
-    return clone(value);
+    return copy(value);
   }
 
   remove(id: string): T | undefined {
@@ -80,19 +83,20 @@ export class TrackedCollection<T extends { id: string }> {
    * Changes in `inScope` after `since` up to `upTo`, ordered by sequence. `since` 0 means an
    * initial sync: the scope's content at `upTo`, without removals.
    */
-  changes(since: number, upTo: number, inScope: (item: T) => boolean): DeltaChange<T>[] {
+  changes(since: number, upTo: number, inScope: (item: T) => boolean, readOnly = false): DeltaChange<T>[] {
+    const take = readOnly ? <V>(v: V): V => v : copy;
     const out: DeltaChange<T>[] = [];
     for (const [id, versions] of this.history) {
       const atEnd = versionAt(versions, upTo);
       if (since === 0) {
-        if (atEnd?.value && inScope(atEnd.value)) out.push({ kind: 'item', id, seq: atEnd.seq, value: clone(atEnd.value) });
+        if (atEnd?.value && inScope(atEnd.value)) out.push({ kind: 'item', id, seq: atEnd.seq, value: take(atEnd.value) });
         continue;
       }
       const changed = versions.filter((v) => v.seq > since && v.seq <= upTo);
       if (changed.length === 0) continue;
       const last = changed[changed.length - 1];
       if (last.value && inScope(last.value)) {
-        out.push({ kind: 'item', id, seq: last.seq, value: clone(last.value) });
+        out.push({ kind: 'item', id, seq: last.seq, value: take(last.value) });
         continue;
       }
       const atStart = versionAt(versions, since);
@@ -112,6 +116,6 @@ function versionAt<T>(versions: Version<T>[], seq: number): Version<T> | undefin
   return found;
 }
 
-function clone<T>(value: T): T {
+function copy<T>(value: T): T {
   return structuredClone(value);
 }
