@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { QUEUES } from '../lib/queue';
+import { ResyncJobRepository } from '../lib/resync/jobs';
 import { startGraphDouble, type GraphDouble } from '../test/doubles/graph';
 import { startZohoDouble } from '../test/doubles/zoho';
 import { TEST_TENANT_ID } from '../test/support/settings';
@@ -57,9 +58,10 @@ async function measure(sys: System, name: string, items: number, run: () => Prom
   return [name, items, Number(seconds.toFixed(2)), Math.round(items / seconds), graph, graph / items, zoho, zoho / items, written, tables, tables / items];
 }
 
-async function resync(sys: System, body: Record<string, unknown>): Promise<void> {
+async function resync(sys: System, body: Record<string, unknown>, started?: (jobId: string) => void): Promise<void> {
   const res = await fetch(`${sys.host.url}/api/resync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status !== 202) throw new Error(`resync answered ${res.status}`);
+  started?.(((await res.json()) as { jobId: string }).jobId);
   await sys.runResync();
   if ((await sys.drain(QUEUES.syncItems)).length) throw new Error('items were handed to the sync worker');
 }
@@ -95,7 +97,13 @@ export async function runScaleBench(n: number, heapMib?: number): Promise<string
     const graph0 = graph.calls.total;
     const zoho0 = total(zoho.callCounts());
     const remote: RemoteDoubles = { graph: graph.settings(), zohoUrl: zoho.url };
-    const child = await runChild(['--scale-child', JSON.stringify({ userId, remote, n })], heapMib);
+    // Every minute, the run so far (a 50,000 run may outlast the time one has to wait for it).
+    const progress = (p: { seconds: number; itemsDone: number; tables: number; peakRss: number }) =>
+      console.error(
+        `progress ${p.seconds.toFixed(0)} s: ${p.itemsDone} items, ${(p.seconds * 1000 / Math.max(1, p.itemsDone)).toFixed(1)} ms/item, Graph/item ${((graph.calls.total - graph0) / Math.max(1, p.itemsDone)).toFixed(4)}, ` +
+          `Zoho/item ${((total(zoho.callCounts()) - zoho0) / Math.max(1, p.itemsDone)).toFixed(4)}, Table/item ${(p.tables / Math.max(1, p.itemsDone)).toFixed(4)}, peak RSS ${Math.round(p.peakRss / 1048576)} MiB`,
+      );
+    const child = await runChild(['--scale-child', JSON.stringify({ userId, remote, n })], heapMib, progress);
     const graphCalls = graph.calls.total - graph0;
     const zohoCalls = total(zoho.callCounts()) - zoho0;
     const mib = (b: number) => Math.round(b / 1024 / 1024);
@@ -110,14 +118,23 @@ export async function runScaleBench(n: number, heapMib?: number): Promise<string
 }
 
 /** `heapMib`: the child's V8 heap capped as a small instance's would be (`--heap-mib`); the doubles here are not capped. */
-function runChild(args: string[], heapMib: number | undefined): Promise<ChildFigures> {
+function runChild(args: string[], heapMib: number | undefined, progress: (p: { seconds: number; itemsDone: number; tables: number; peakRss: number }) => void): Promise<ChildFigures> {
   return new Promise((resolve, reject) => {
     const node = ['--expose-gc', ...(heapMib ? [`--max-old-space-size=${heapMib}`] : [])];
     const child = spawn(process.execPath, [...process.execArgv, ...node, __filename, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    let partial = '';
+    child.stdout.on('data', (d: Buffer) => {
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith('{"progress"')) progress((JSON.parse(line) as { progress: Parameters<typeof progress>[0] }).progress);
+        else out += `${line}\n`;
+      }
+    });
     child.on('error', reject);
     child.on('exit', (code) => {
+      out += partial;
       const line = out.split('\n').find((l) => l.startsWith('{"seconds"'));
       if (code !== 0 || !line) reject(new Error(`the resync child exited with ${code}: ${out.slice(-2000)}`));
       else resolve(JSON.parse(line) as ChildFigures);
@@ -145,10 +162,20 @@ async function scaleChild(arg: string): Promise<ChildFigures> {
     const kinds = new Map(tableRequests.byKind);
     const table0 = tableRequests.n;
     const t0 = performance.now();
+    let jobId: string | undefined;
+    const jobs = new ResyncJobRepository(sys.runtime().tables);
+    const reporter = setInterval(() => {
+      if (!jobId) return;
+      void jobs.get(jobId, userId).then((part) => {
+        const p = { seconds: (performance.now() - t0) / 1000, itemsDone: part?.itemsDone ?? 0, tables: tableRequests.n - table0, peakRss: peak };
+        console.log(JSON.stringify({ progress: p }));
+      }, () => undefined);
+    }, 60_000);
     try {
-      await resync(sys, { users: [userId], modules: ['contacts'], mode: 'full' });
+      await resync(sys, { users: [userId], modules: ['contacts'], mode: 'full' }, (id) => (jobId = id));
     } finally {
       clearInterval(sampler);
+      clearInterval(reporter);
     }
     const seconds = (performance.now() - t0) / 1000;
     const tables = tableRequests.n - table0;

@@ -64,10 +64,11 @@ export interface ResyncDeps {
  * calls come in short bursts (a chunk's look-ups, then its 100-record writes) with Graph pages and
  * Table transactions between them, often more than the default 100 ms apart: each gap then cost a
  * slot delete, a list and a claim, and each burst of 4 writes claimed 4 slots (~0.04 Table
- * requests per item on a full resync). Two calls at once and an idle slot kept 3 s: a resync holds
- * at most 2 of the org's slots, and delays other instances by at most 3 s after its last call.
+ * requests per item on a full resync). Two calls at once, and an idle slot kept 10 s, longer than
+ * a chunk takes (1–2 s in Azure, ~6 s in Azurite at 10,000 items): while it runs a resync holds at
+ * most 2 of the org's slots, and other instances wait at most 10 s after its last call for them.
  */
-export const RESYNC_ZOHO_SLOTS = { callsAtOnce: 2, slotLingerMs: 3_000 };
+export const RESYNC_ZOHO_SLOTS = { callsAtOnce: 2, slotLingerMs: 10_000 };
 
 export function resyncDeps(rt: Runtime): ResyncDeps {
   const worker = rt.workerDeps();
