@@ -29,6 +29,27 @@ interface Row {
   [k: string]: unknown;
 }
 
+/** A property holds 32K UTF-16 characters; Graph ids never hold a newline. */
+const PACKED_CHARS = 30_000;
+
+/** Ids joined by newlines, as few strings of at most PACKED_CHARS as they fit in. */
+function packIds(ids: readonly string[]): string[] {
+  const out: string[] = [];
+  let current: string[] = [];
+  let chars = 0;
+  for (const id of ids) {
+    if (current.length > 0 && chars + id.length + 1 > PACKED_CHARS) {
+      out.push(current.join('\n'));
+      current = [];
+      chars = 0;
+    }
+    current.push(id);
+    chars += id.length + 1;
+  }
+  if (current.length > 0) out.push(current.join('\n'));
+  return out;
+}
+
 /** Every partition whose key starts with `prefix`: `}` follows every character an encoded key part may hold (`%`, `|`, letters, digits, `-_.=+`). */
 function range(prefix: string): string {
   return odata`PartitionKey ge ${prefix} and PartitionKey lt ${`${prefix}}`}`;
@@ -91,15 +112,19 @@ export class ResyncScratch {
     }
   }
 
-  /** Ids a full read saw in one chunk; `bucket` names the chunk. */
+  /**
+   * Ids a full read saw since the last checkpoint; `bucket` names the batch. Packed, a row holding
+   * as many ids as fit in one property (~200): a continuation after 10,000 items writes about 50
+   * rows in one transaction, not 10,000 rows in 100 (0.01 Table requests per item).
+   */
   putSeen(jobId: string, user: string, module: SyncModule, bucket: number, ids: readonly string[]): Promise<void> {
     const pk = `${this.prefix(jobId, user, module, 'seen')}${bucket}`;
-    return this.put(ids.map((id) => ({ partitionKey: pk, rowKey: encodeKey(id) })));
+    return this.put(packIds(ids).map((value, i) => ({ partitionKey: pk, rowKey: String(i), value })));
   }
 
   async seen(jobId: string, user: string, module: SyncModule): Promise<Set<string>> {
     const out = new Set<string>();
-    for await (const row of this.list(jobId, user, module, 'seen')) out.add(decodeKey(row.rowKey));
+    for await (const row of this.list(jobId, user, module, 'seen')) for (const id of String(row.value ?? '').split('\n')) if (id) out.add(id);
     return out;
   }
 

@@ -184,16 +184,28 @@ describe('resync scratch rows', () => {
       await scratch.putSeen('job-scratch', user, 'tasks', 1, ids.slice(0, 3));
       await scratch.putDeltaLink('job-scratch', user, 'contacts', 'scope', 'https://graph.example/delta');
     }
-    expect(await rowsOf('job-scratch')).toBe(2 * 154);
-    expect(await scratch.clear('job-scratch', 'a@contoso.com')).toBe(154);
+    // Seen ids are packed, many to a row: 150 short ids and 3 ids fit in a row each.
+    expect(await rowsOf('job-scratch')).toBe(2 * 3);
+    expect(await scratch.clear('job-scratch', 'a@contoso.com')).toBe(3);
     expect(await scratch.seen('job-scratch', 'b@contoso.com', 'contacts')).toEqual(new Set(ids));
-    expect(await rowsOf('job-scratch')).toBe(154);
+    expect(await rowsOf('job-scratch')).toBe(3);
 
     expect(await scratch.sweep(new Date(Date.now() - 3600_000))).toBe(0);
-    expect(await rowsOf('job-scratch')).toBe(154);
-    await scratch.sweep(new Date(Date.now() + 60_000), 100);
-    expect(await rowsOf('job-scratch')).toBe(54);
+    expect(await rowsOf('job-scratch')).toBe(3);
+    await scratch.sweep(new Date(Date.now() + 60_000), 2);
+    expect(await rowsOf('job-scratch')).toBe(1);
     await scratch.sweep(new Date(Date.now() + 60_000));
     expect(await rowsOf('job-scratch')).toBe(0);
+  });
+
+  it('packs as many seen ids as fit in a property: 10,000 Graph-length ids in a few rows, read back whole', async () => {
+    const scratch = new ResyncScratch(sys.runtime().tables);
+    const ids = Array.from({ length: 10_000 }, (_, i) => `AAMkAGI2TG93AAA=${'x'.repeat(120)}${i}/+=`);
+    await scratch.putSeen('job-packed', 'c@contoso.com', 'contacts', 7, ids);
+    const rows = await rowsOf('job-packed');
+    expect(rows).toBeGreaterThan(40);
+    expect(rows).toBeLessThan(60);
+    expect(await scratch.seen('job-packed', 'c@contoso.com', 'contacts')).toEqual(new Set(ids));
+    await scratch.clear('job-packed', 'c@contoso.com');
   });
 });
