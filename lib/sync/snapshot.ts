@@ -135,3 +135,29 @@ export function parseAttempt(json: string | undefined): Attempt | undefined {
     return undefined;
   }
 }
+
+/**
+ * An update of a linked record in flight: the fields it sends, stored on the link (with the
+ * writer's claim token) before the Zoho call. Should the answer be lost, the next attempt marks
+ * those fields unknown in the snapshot, so they are written again, whatever Outlook says then.
+ */
+export interface UpdateDoubt {
+  sent: string[];
+  at: string;
+}
+
+const UpdateDoubtJson = z.object({ sent: z.array(z.string()), at: z.string() });
+
+export function updateDoubtOf(sent: readonly string[], at: string): string {
+  return JSON.stringify({ sent: [...sent], at } satisfies UpdateDoubt);
+}
+
+export function parseUpdateDoubt(json: string | undefined): UpdateDoubt | undefined {
+  if (!json) return undefined;
+  try {
+    const parsed = UpdateDoubtJson.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
