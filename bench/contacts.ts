@@ -40,7 +40,9 @@ async function measure(sys: System, name: string, ids: string[], run: (id: strin
   const g0 = graphCalls(sys);
   const t0 = performance.now();
   const s0 = tableRequests.n;
+  const b0 = { ...tableRequests.by };
   await pool(ids, CONCURRENCY, run);
+  if (process.env.BENCH_TABLES) console.log(name, Object.fromEntries(Object.entries(tableRequests.by).map(([k, v]) => [k, v - (b0[k] ?? 0)]).filter(([, v]) => v)));
   const seconds = (performance.now() - t0) / 1000;
   const n = ids.length;
   return [name, n, (graphCalls(sys) - g0) / n, (crmCalls(sys) - z0) / n, (tableRequests.n - s0) / n, Math.round(n / seconds)];

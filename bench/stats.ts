@@ -31,7 +31,7 @@ export function report(title: string, run: () => Promise<string>): void {
 }
 
 /** Table Storage requests made by the code under test (Azurite answers in the same process). */
-export const tableRequests = { n: 0 };
+export const tableRequests = { n: 0, by: {} as Record<string, number> };
 
 export function countTableRequests(): void {
   const proto = TableClient.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
@@ -43,6 +43,8 @@ export function countTableRequests(): void {
     proto[name] = function (this: unknown, ...args: unknown[]) {
       if (building) return original.apply(this, args);
       tableRequests.n++;
+      const t = `${(this as { tableName: string }).tableName}.${name}`;
+      tableRequests.by[t] = (tableRequests.by[t] ?? 0) + 1;
       if (name !== 'submitTransaction') return original.apply(this, args);
       building = true;
       try {
@@ -56,6 +58,8 @@ export function countTableRequests(): void {
   proto.listEntities = function (this: unknown, ...args: unknown[]) {
     const iterator = list.apply(this, args) as AsyncIterableIterator<unknown> & { byPage(settings?: unknown): AsyncIterableIterator<unknown[]> };
     const byPage = iterator.byPage.bind(iterator);
+    const t = `${(this as { tableName: string }).tableName}.list`;
+    tableRequests.by[t] = (tableRequests.by[t] ?? 0) + 1;
     // Entities are read a page (one request) at a time: count pages, whichever way they are consumed.
     return {
       ...iterator,

@@ -79,6 +79,8 @@ export class FleetSemaphore {
   private linger: number;
   /** indices of the slots this process holds, so a direct claim tries another one */
   private readonly mine = new Set<number>();
+  /** indices a direct claim of this process is inserting right now */
+  private readonly trying = new Set<number>();
   private readonly pollMs: number;
   private readonly maxPollMs: number;
   private readonly now: () => number;
@@ -195,7 +197,9 @@ export class FleetSemaphore {
           this.mine.add(lease.index);
           const next = this.waiting.shift();
           if (next) next.resolve(lease);
-          else this.giveBack(lease);
+          // The call it was for got a slot handed over meanwhile: kept idle for the next call, as a
+          // finished call's slot is, rather than deleted at once (calls are coming in).
+          else this.release(lease);
         },
         (err) => {
           this.claiming -= 1;
@@ -211,11 +215,12 @@ export class FleetSemaphore {
     // First a direct insert at a random index this process does not hold: one request while the
     // fleet has free rows (a released slot's row is deleted). An existing row (held, or expired
     // after a crash) answers 409, and then the slots are listed.
-    const others = Array.from({ length: this.options.limit }, (_, i) => i).filter((i) => !this.mine.has(i));
+    const others = Array.from({ length: this.options.limit }, (_, i) => i).filter((i) => !this.mine.has(i) && !this.trying.has(i));
     if (others.length > 0) {
       const index = others[Math.floor(this.random() * others.length)];
       this.storageCalls += 1;
-      const lease = await this.options.store.claim(index, undefined, this.now() + this.leaseMs);
+      this.trying.add(index);
+      const lease = await this.options.store.claim(index, undefined, this.now() + this.leaseMs).finally(() => this.trying.delete(index));
       if (lease) return lease;
     }
     let delay = this.pollMs;

@@ -308,6 +308,25 @@ describe('updates in doubt', () => {
   });
 });
 
+describe("the instance's copy of the links it wrote", () => {
+  it('a copy that another instance made stale costs a read, never a write: Outlook equal to the stored snapshot writes nothing', async () => {
+    const id = addContact(adele, { givenName: 'Ravi', surname: 'Menon', emailAddresses: [{ address: 'ravi.menon@fabrikam.example' }], jobTitle: 'Buyer' });
+    await sys.change(adele, 'contact', id, 'created');
+    const [record] = withEmail('ravi.menon@fabrikam.example');
+    // Another instance synced "Director" meanwhile (its own write of the row); a CRM user then edits the phone.
+    const links = sys.runtime().links;
+    const row = (await links.get(adele, 'contacts', id))!;
+    await links.save({ ...row, snapshot: JSON.stringify({ ...JSON.parse(row.snapshot!), Title: 'Director' }) });
+    editInZoho(record.id, { Title: 'Director', Phone: '+1 555 0199' });
+
+    sys.graph.contacts.update(adele, id, { jobTitle: 'Director' });
+    const before = sys.zoho.requests.filter((r) => r.method === 'PUT').length;
+    await sys.work(message(adele, id));
+    expect(sys.zoho.requests.filter((r) => r.method === 'PUT').length).toBe(before);
+    expect(sys.zoho.record('Contacts', record.id)).toMatchObject({ Title: 'Director', Phone: '+1 555 0199' });
+  });
+});
+
 describe('vendor client logs', () => {
   it("reach the invocation's log, without e-mail addresses", async () => {
     const id = addContact(adele, { givenName: 'Isaiah', surname: 'Langer', emailAddresses: [{ address: 'isaiah.langer@fabrikam.example' }] });
