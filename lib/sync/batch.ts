@@ -213,7 +213,7 @@ class Executor<Item> {
         // A `created` notification: the claim's insert is the read (no separate look-up of the link).
         if (!work.link && !work.fresh && msg.changeType === 'created' && !this.deps.knownLinks) return void fresh.push({ work, item: item!, mapped, attempt });
         const cached = this.cachedToWrite(work, mapped);
-        const link = cached ?? (await this.settle(work.link ?? (await this.linkOf(work)), attempt, item!));
+        const link = cached ?? (await this.settle(work.link ?? (await this.linkOf(work)), attempt));
         if (link?.state === 'linked') {
           // Outlook bumps change keys on mere opens; the mapped content decides, not the change key.
           const change = outlookChange(link, mapped);
@@ -272,7 +272,7 @@ class Executor<Item> {
    * them again with Outlook's values now; should the other write land after this one, its own
    * confirmation then fails on the etag and it decides again (write order, see updateLinked).
    */
-  private async settle(row: Link | undefined, mine: string, item: Item | null): Promise<Link | undefined> {
+  private async settle(row: Link | undefined, mine: string): Promise<Link | undefined> {
     if (!row) return undefined;
     if (row.state === 'linked') {
       if (!row.attempt) return row;
@@ -285,7 +285,7 @@ class Executor<Item> {
       if (!isStaleClaim(row, this.deps.now(), CLAIM_STALE_MS)) throw new ItemBusyError();
       const c = await this.deps.links.claim(row.userId, row.module, row.graphId, this.token, this.deps.now(), CLAIM_STALE_MS);
       if (!c.claimed) {
-        if (c.link.state === 'linked') return this.settle(c.link, mine, item);
+        if (c.link.state === 'linked') return this.settle(c.link, mine);
         throw new ItemBusyError();
       }
       held = c.link;
@@ -332,7 +332,7 @@ class Executor<Item> {
   /** An item that is not to be written: skipped, unlinked, or its record removed, as the table says. */
   private async without(work: Work<Item>, verdict: Exclude<Decision, { action: 'sync' }>): Promise<void> {
     const { msg } = work;
-    const found = await this.settle(work.link ?? (await this.linkOf(work)), '', null);
+    const found = await this.settle(work.link ?? (await this.linkOf(work)), '');
     const link = found?.state === 'linked' ? found : undefined;
     if (found && !link) await releaseClaim(found, this.deps);
     const action = decide(link ? 'linked' : 'absent', outlookStateOf(verdict), 'unknown');
@@ -668,7 +668,7 @@ class Executor<Item> {
       try {
         if (c.status === 'rejected') throw c.reason;
         if (!c.value.claimed && c.value.link.state === 'claimed') throw new ItemBusyError();
-        const row = c.value.claimed ? await this.settle(c.value.link, x.attempt, x.item) : this.remember(x.work.msg, c.value.link);
+        const row = c.value.claimed ? await this.settle(c.value.link, x.attempt) : this.remember(x.work.msg, c.value.link);
         // Linked meanwhile (or by the attempt in doubt just resolved): compared and updated in the next round, not read again.
         if (row?.state === 'linked') return void this.next.push({ ...x.work, item: x.item, link: row });
         claimed.push({ ...x, claim: row });
