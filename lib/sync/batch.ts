@@ -501,16 +501,17 @@ class Executor<Item> {
 
   /**
    * Linked items whose content changed. Each link is marked with what its write sends (and who
-   * writes it) before the call, 100 per Table transaction: should the answer be lost, the next
-   * attempt writes those fields again rather than trust either value; while the mark is fresh,
-   * another worker's write of the item waits, so an older write never lands after a newer one.
-   * 100 updates per Zoho call, then the links are confirmed. Records deleted in Zoho come back as
-   * first-seen items under a claim (returned).
+   * writes it) before the call, 100 per Table transaction, conditional on the row decided on:
+   * should the answer be lost, the next attempt writes those fields again rather than trust either
+   * value. Write order: a write that lands after a newer one finds the row changed when it confirms
+   * (etag), records what it sent as what Zoho may hold, and decides again from a fresh read, so
+   * Zoho ends with Outlook's latest values. 100 updates per Zoho call, then the links are confirmed
+   * (100 per transaction). Records deleted in Zoho come back as first-seen items under a claim
+   * (returned).
    */
   private async updateLinked(updates: Update<Item>[]): Promise<Claimed<Item>[]> {
     const recreate: Claimed<Item>[] = [];
     if (updates.length === 0) return recreate;
-    const restore = (x: Update<Item>) => this.restore(x);
     // Two-way: Zoho's current values decide which Outlook changes go and which Zoho changes come back.
     const merged: Update<Item>[] = [];
     await mapLimit(updates, this.concurrency, async (x) => {
@@ -545,7 +546,7 @@ class Executor<Item> {
     const written: { x: Update<Item>; result: ZohoRecordResult }[] = silent.map((x) => ({ x, result: { status: 'success', code: 'SUCCESS', id: x.link.zohoId!, details: {} } as ZohoRecordResult }));
     await Promise.all(
       chunk(calls, MAX_RECORDS_PER_WRITE).map(async (part) => {
-        const results = await this.write('update', part.map((x) => ({ ...x.write!, id: x.link.zohoId })), part, (x, inDoubt) => (inDoubt ? this.keepDoubt(x) : restore(x)));
+        const results = await this.write('update', part.map((x) => ({ ...x.write!, id: x.link.zohoId })), part, (x, inDoubt) => (inDoubt ? this.leaveInDoubt(x.link) : this.restore(x)));
         if (results) part.forEach((x, i) => written.push({ x, result: results[i] }));
       }),
     );
@@ -570,7 +571,7 @@ class Executor<Item> {
           return void recreate.push({ work: x.work, item: x.item, mapped: x.mapped, attempt, claim: { ...claim, etag } });
         }
         if (result.status === 'error') {
-          await restore(x);
+          await this.restore(x);
           throw await refusal(result, x.item, this.adapter);
         }
         if (x.merge && Object.keys(x.merge.toOutlook).length > 0) await x.twoWay!.patchOutlook(x.link, x.item, x.merge.toOutlook);
@@ -639,12 +640,6 @@ class Executor<Item> {
     });
   }
 
-  /** An update whose outcome is unknown: the mark stays, ownerless, so the next attempt (anyone's) writes those fields again. */
-  private async keepDoubt(x: Update<Item>): Promise<void> {
-    await this.deps.links.save({ ...x.link, claimToken: undefined, claimedAt: undefined }).catch((e) => {
-      if (!(e instanceof LinkConflictError)) this.deps.logger.warn('could not keep an update in doubt', { error: (e as Error).name });
-    });
-  }
 
   /**
    * First-seen items: claim each (insert-if-absent, 100 per Table transaction, each claim carrying
@@ -824,7 +819,12 @@ class Executor<Item> {
    */
   private async letGo(held: Link, inDoubt: boolean): Promise<void> {
     if (!inDoubt || !held.attempt) return releaseClaim(held, this.deps);
-    await this.deps.links.save({ ...held, claimToken: undefined, claimedAt: undefined }).catch((e) => {
+    await this.leaveInDoubt(held);
+  }
+
+  /** A create or update whose outcome is unknown: the row keeps its attempt, ownerless, for the next attempt (anyone's) to resolve. */
+  private async leaveInDoubt(row: Link): Promise<void> {
+    await this.deps.links.save({ ...row, claimToken: undefined, claimedAt: undefined }).catch((e) => {
       if (!(e instanceof LinkConflictError)) this.deps.logger.warn('could not keep a write in doubt', { error: (e as Error).name });
     });
   }
