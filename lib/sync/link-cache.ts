@@ -7,7 +7,7 @@
  */
 import type { Link } from '../state/links';
 
-const MAX_ROWS = 5_000;
+const MAX_ROWS = 2_000;
 
 type Key = { userId: string; module: string } & ({ itemId: string } | { graphId: string });
 
