@@ -13,7 +13,7 @@ import {
 } from './snapshot';
 import type { ZohoPort } from './ports';
 import { buildCoql, where } from '../zoho/coql';
-import { conflictNotes, forwardMerge, type ForwardMerge, type TwoWayPort } from './two-way';
+import { conflictNotes, type TwoWayPort } from './two-way';
 
 /** What a module's mapping produced for one Outlook item, before Zoho look-ups are resolved. */
 export interface Mapped {
@@ -364,7 +364,7 @@ async function updateLinked<Item>(link: Link, item: Item, mapped: Mapped, adapte
   const fields = fieldsOf(mapped);
   // Two-way: Zoho's current values decide which Outlook changes go and which Zoho changes come back.
   const twoWay = link.zohoId ? deps.twoWay?.(link.module) : undefined;
-  const merge = twoWay ? await mergeWithZoho(twoWay, link, item, change.keys) : undefined;
+  const merge = twoWay ? await twoWay.merge(link, item, change.keys) : undefined;
   const keys = merge?.send ?? change.keys;
   const resolved = await adapter.resolve(item, mapped, new Set(keys));
   const write = pickWrite(resolved.record, fields, keys);
@@ -399,8 +399,8 @@ async function updateLinked<Item>(link: Link, item: Item, mapped: Mapped, adapte
     return report && { ...report, reason: report.reason ? `${action.reason}; ${report.reason}` : action.reason };
   }
   if (result.status === 'error') throw await refusal(result, item, adapter);
-  if (merge && Object.keys(merge.toOutlook).length > 0) await twoWay!.patchOutlook(link, item, merge.toOutlook);
-  const snapshot = serializeSnapshot({ ...withWritten(parseSnapshot(link.snapshot) ?? {}, fields, sent), ...merge?.agreed });
+  const patched = merge ? await twoWay!.settle(link, item, merge) : {};
+  const snapshot = serializeSnapshot({ ...withWritten(parseSnapshot(link.snapshot) ?? {}, fields, sent), ...patched });
   const next: Link = { ...link, hash: mapped.hash, snapshot, changeKey: adapter.changeKey(item), zohoModifiedAt: result.modifiedTime ?? link.zohoModifiedAt, lastResult: 'updated', lastSyncedAt: deps.now().toISOString() };
   try {
     await deps.links.save(next);
@@ -418,15 +418,6 @@ async function updateLinked<Item>(link: Link, item: Item, mapped: Mapped, adapte
   }
   const merged = merge ? [...conflictNotes(merge.conflicts), ...(Object.keys(merge.toOutlook).length ? [`from Zoho to Outlook: ${Object.keys(merge.toOutlook).join(', ')}`] : [])] : [];
   return { result: 'updated', ...base, cutFields: mapped.cutFields, notes: [...merged, ...mapped.notes, ...resolved.notes] };
-}
-
-/** The one read a two-way update costs: Zoho's values now, merged with Outlook's against the snapshot. */
-async function mergeWithZoho(twoWay: TwoWayPort, link: Link, item: unknown, changed: readonly string[]): Promise<ForwardMerge | undefined> {
-  const zoho = await twoWay.readZoho(link.zohoId!);
-  // Gone in Zoho: the update's answer says so, and the table decides as in one-way sync.
-  if (!zoho) return undefined;
-  const outlook = await twoWay.outlookValues(item);
-  return forwardMerge(parseSnapshot(link.snapshot) ?? {}, outlook.values, zoho.values, changed, twoWay.policy, { outlook: outlook.modifiedTime, zoho: zoho.modifiedTime });
 }
 
 /**
@@ -454,7 +445,7 @@ async function createOrLink<Item>(claim: Link, attempt: string, item: Item, mapp
     const modifiedTime = r.status === 'success' ? r.modifiedTime : undefined;
     const row = linkedRow(held, { zohoModule: adapter.zohoModule, zohoId: outcome.id, origin: 'created', mapped, changeKey: adapter.changeKey(item), modifiedTime, at });
     await deps.links.save(row);
-    await deps.twoWay?.(held.module)?.indexLink(row);
+    await deps.twoWay?.(held.module)?.indexLink(row, item);
     return { result: 'added', label: mapped.label, zohoModule: adapter.zohoModule, zohoId: outcome.id, cutFields: mapped.cutFields, notes: [...mapped.notes, ...resolved.notes], wasSkipped: claim.lastResult === 'skipped' };
   } catch (err) {
     await letGo(held, wrote && classify(err).transient, deps);
@@ -509,7 +500,7 @@ async function linkExisting<Item>(held: Link, match: Match, item: Item, mapped: 
   await deps.holders.add(adapter.zohoModule, match.id, holderKey(held));
   const row = linkedRow(held, { zohoModule: adapter.zohoModule, zohoId: match.id, origin: 'linked', mapped, changeKey: adapter.changeKey(item), modifiedTime, at: deps.now() });
   await deps.links.save(row);
-  await deps.twoWay?.(held.module)?.indexLink(row);
+  await deps.twoWay?.(held.module)?.indexLink(row, item);
   const words = linkReport(match.how, filled);
   return { result: 'updated', label: mapped.label, reason: words.reason, zohoModule: adapter.zohoModule, zohoId: match.id, cutFields: mapped.cutFields, notes: [...words.notes, ...notes], wasSkipped: held.lastResult === 'skipped' };
 }

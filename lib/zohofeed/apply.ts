@@ -30,7 +30,8 @@ import type { SyncItemMessage } from '../sync/messages';
 import { ItemBusyError } from '../sync/outcome';
 import { writeReports, type ReportWriterDeps } from '../sync/report-writer';
 import { decideReverse, DELETED_IN_OUTLOOK_RECREATED, OWNER_LEFT, reverseRemoval, type ReverseZohoState } from '../sync/reverse-decide';
-import { compact, parseSnapshot, serializeSnapshot, snapshotOf, withWritten } from '../sync/snapshot';
+import { changedFields, compact, parseSnapshot, serializeSnapshot, snapshotOf, withWritten } from '../sync/snapshot';
+import { conflictNotes, derivedBase } from '../sync/two-way';
 import type { RecordsById } from '../zoho/read';
 import { MAX_IDS_PER_READ, REVERSE_READ_FIELDS } from '../zoho/read';
 import { buildCoql, where } from '../zoho/coql';
@@ -39,6 +40,7 @@ import { instantFromIso } from '../mapping/timezones';
 import type { ZohoRecord } from '../zoho/types';
 import { ZohoChangeMessage } from './messages';
 import { mailboxForRecord, type MailboxOwner } from './owners';
+import { outlookOps, type OutlookOps } from './outlook-ops';
 
 /** A first-sight claim not renewed for this long belongs to a worker that died. */
 const CLAIM_STALE_MS = 2 * 60_000;
@@ -68,64 +70,19 @@ export interface ApplySummary {
   unassigned: number;
 }
 
+/** A linked record's plan: the fields to write to Outlook, the conflicts, and the base and Outlook values it came from. */
+interface Plan {
+  keys: string[];
+  conflicts: FieldConflict[];
+  last: Record<string, string> | undefined;
+  outlook: Record<string, string | null>;
+}
+
 /** What carrying out one record produced: report lines keyed by the Outlook item. */
 interface Line {
   userId: string;
   graphId: string;
   report: ItemReport;
-}
-
-/** Outlook-side operations per module, over the writer and the duplicate look-up. */
-interface OutlookOps {
-  /** the Graph item inside the forward adapter's item */
-  unwrap(item: unknown): unknown;
-  scope(userId: string): Promise<string | undefined>;
-  find(userId: string, record: ZohoRecord, tz: string | undefined): Promise<{ id: string; item: unknown } | undefined>;
-  create(userId: string, body: Record<string, unknown>): Promise<string>;
-  update(userId: string, graphId: string, body: Record<string, unknown>): Promise<void>;
-  remove(userId: string, graphId: string): Promise<void>;
-}
-
-function opsFor(module: TwoWayModule, deps: Pick<ApplyDeps, 'writer' | 'duplicates'>): OutlookOps {
-  const { writer, duplicates } = deps;
-  switch (module) {
-    case 'contacts':
-      return {
-        unwrap: (i) => (i as { contact: unknown }).contact,
-        scope: async () => undefined,
-        find: async (userId, record) => {
-          const hit = await duplicates.contact(userId, record);
-          return hit && { id: hit.id, item: hit };
-        },
-        create: async (userId, body) => (await writer.createContact(userId, body)).id,
-        update: async (userId, id, body) => void (await writer.updateContact(userId, id, body)),
-        remove: async (userId, id) => void (await writer.deleteContact(userId, id)),
-      };
-    case 'tasks':
-      return {
-        unwrap: (i) => (i as { task: unknown }).task,
-        scope: (userId) => writer.defaultListId(userId),
-        find: async (userId, record, tz) => {
-          const hit = await duplicates.task(userId, record, tz);
-          return hit && { id: hit.id, item: hit };
-        },
-        create: async (userId, body) => (await writer.createTask(userId, body)).id,
-        update: async (userId, id, body) => void (await writer.updateTask(userId, await writer.defaultListId(userId), id, body)),
-        remove: async (userId, id) => void (await writer.deleteTask(userId, await writer.defaultListId(userId), id)),
-      };
-    case 'events':
-      return {
-        unwrap: (i) => (i as { event: unknown }).event,
-        scope: async () => undefined,
-        find: async (userId, record, tz) => {
-          const hit = await duplicates.event(userId, record, tz ?? 'UTC');
-          return hit && { id: hit.id, item: hit };
-        },
-        create: async (userId, body) => (await writer.createEvent(userId, body)).id,
-        update: async (userId, id, body) => void (await writer.updateEvent(userId, id, body)),
-        remove: async (userId, id) => void (await writer.deleteEvent(userId, id)),
-      };
-  }
 }
 
 /** Neutral values in the snapshot's compact form ('' for empty), so long text compares by hash. */
@@ -238,7 +195,7 @@ class ReverseRun {
 
   constructor(private readonly module: TwoWayModule, private readonly deps: ApplyDeps) {
     this.codec = REVERSE_CODECS[module] as unknown as ReverseCodec<unknown>;
-    this.ops = opsFor(module, deps);
+    this.ops = outlookOps(module, deps);
   }
 
   private get zohoModule(): 'Contacts' | 'Tasks' | 'Events' {
@@ -273,7 +230,7 @@ class ReverseRun {
     const item = linked ? await this.readItem(linked.userId!, linked.graphId!) : null;
     const link = linked ? await this.deps.links.get(linked.userId!, this.module, linked.graphId!) : undefined;
     let zoho: ReverseZohoState;
-    let plan: { keys: string[]; conflicts: FieldConflict[] } = { keys: [], conflicts: [] };
+    let plan: Plan = { keys: [], conflicts: [], last: undefined, outlook: {} };
     let ctx: ReverseContext | undefined;
     if (!record) zoho = 'deleted';
     else if (linked && linked.userId !== target) zoho = 'owner-moved';
@@ -281,14 +238,18 @@ class ReverseRun {
     else if (item === null) zoho = modifiedTime(record) === link?.zohoModifiedAt ? 'unchanged' : 'changed';
     else {
       ctx = await this.context(linked.userId!);
-      const direction = directionOf(this.deps.config, this.module);
+      const both = directionOf(this.deps.config, this.module) === 'both';
       const graphItem = this.ops.unwrap(item);
-      plan = reversePlan(
+      const outlook = this.codec.fromOutlook(graphItem, ctx);
+      // A link made before the index had values (the forward path's, or one backfilled): its base comes from the forward snapshot.
+      const last = parseSnapshot(linked.values) ?? (both && link ? derivedBase(parseSnapshot(link.snapshot), outlook, await this.forwardChanged(linked.userId!, item, link)) : undefined);
+      const merged = reversePlan(
         this.codec.fromZoho(record),
-        this.codec.fromOutlook(graphItem, ctx),
-        parseSnapshot(linked.values),
-        direction === 'both' ? { policy: this.deps.config.SYNC_CONFLICTS, times: { zoho: modifiedTime(record), outlook: (graphItem as { lastModifiedDateTime?: string | null }).lastModifiedDateTime } } : undefined,
+        outlook,
+        last,
+        both ? { policy: this.deps.config.SYNC_CONFLICTS, times: { zoho: modifiedTime(record), outlook: (graphItem as { lastModifiedDateTime?: string | null }).lastModifiedDateTime } } : undefined,
       );
+      plan = { ...merged, last, outlook };
       zoho = plan.keys.length > 0 || plan.conflicts.length > 0 ? 'changed' : 'unchanged';
     }
     const action = decideReverse(linked ? 'linked' : 'absent', zoho, item === null ? 'absent' : 'present');
@@ -377,17 +338,23 @@ class ReverseRun {
     }
   }
 
-  private async update(entry: ZohoIndexEntry, link: Link | undefined, item: unknown, record: ZohoRecord, plan: { keys: string[]; conflicts: FieldConflict[] }, ctx: ReverseContext): Promise<void> {
+  private async update(entry: ZohoIndexEntry, link: Link | undefined, item: unknown, record: ZohoRecord, plan: Plan, ctx: ReverseContext): Promise<void> {
     const zohoValues = this.codec.fromZoho(record);
     const values = Object.fromEntries(plan.keys.map((k) => [k, zohoValues[k] ?? null]));
-    if (plan.keys.length > 0) await this.ops.update(entry.userId!, entry.graphId!, this.codec.patchBody(values, this.ops.unwrap(item) as never, ctx));
+    if (plan.keys.length > 0) await this.ops.update(entry.userId!, entry.graphId!, this.codec.patchBody(values, this.ops.unwrap(item) as never, ctx), item);
     await this.linkRow(entry.userId!, entry.graphId!, record, link, plan.keys);
     // The values now on both sides: Zoho's for what was written or agreed, the last ones for what Outlook still has to send.
-    const last = parseSnapshot(entry.values) ?? {};
-    const next = { ...last, ...Object.fromEntries(Object.entries(compactValues(zohoValues)).filter(([k]) => plan.keys.includes(k) || !(k in last) || directionOf(this.deps.config, this.module) !== 'both')) };
+    const last = plan.last ?? {};
+    const both = directionOf(this.deps.config, this.module) === 'both';
+    const o = compactValues(plan.outlook);
+    const next = { ...last, ...Object.fromEntries(Object.entries(compactValues(zohoValues)).filter(([k, v]) => !both || plan.keys.includes(k) || !(k in last) || o[k] === v)) };
     await this.deps.index.save({ ...entry, values: serializeSnapshot(next) });
-    const conflicts = plan.conflicts.map((c) => `conflict on ${c.field}: ${c.winner === 'zoho' ? 'Zoho' : 'Outlook'} wins (${c.rule === 'policy' ? 'SYNC_CONFLICTS' : c.rule})`);
-    this.line(entry.userId!, entry.graphId!, { result: 'updated', label: labelOf(record), reason: plan.keys.length ? `from Zoho: ${plan.keys.join(', ')}` : 'from Zoho', zohoModule: this.zohoModule, zohoId: entry.zohoId, notes: conflicts });
+    this.line(entry.userId!, entry.graphId!, { result: 'updated', label: labelOf(record), reason: plan.keys.length ? `from Zoho: ${plan.keys.join(', ')}` : 'from Zoho', zohoModule: this.zohoModule, zohoId: entry.zohoId, notes: conflictNotes(plan.conflicts) });
+  }
+
+  /** The fields Outlook changed since the link's forward snapshot (the forward path's view). */
+  private async forwardChanged(userId: string, item: unknown, link: Link): Promise<string[]> {
+    return changedFields(parseSnapshot(link.snapshot) ?? {}, fieldsOf(await (await this.adapter(userId)).map(item)));
   }
 
   /**
