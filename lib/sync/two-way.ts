@@ -60,7 +60,7 @@ export function forwardMerge(
   const send = changed.filter((k) => readOnly.has(k) || !(k in o) || !(k in z) || k in merged.toZoho);
   const toOutlook = Object.fromEntries(Object.keys(merged.toOutlook).map((k) => [k, zoho[k] ?? null]));
   const next: Snapshot = {};
-  for (const [k, v] of Object.entries(merged.snapshot)) if (v !== null) next[k] = v;
+  for (const [k, v] of Object.entries(merged.snapshot)) next[k] = v ?? '';
   // An Outlook value the forward mapping does not send now is not in Zoho yet: its base stays.
   for (const k of Object.keys(merged.toZoho)) {
     if (send.includes(k)) continue;
