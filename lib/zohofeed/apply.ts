@@ -27,7 +27,7 @@ import type { PendingZohoChange } from '../state/zoho-feed';
 import type { ZohoIndexEntry, ZohoIndexRepository } from '../state/zoho-index';
 import { fieldsOf, type ItemReport, type ModuleAdapter } from '../sync/engine';
 import type { SyncItemMessage } from '../sync/messages';
-import { ItemBusyError } from '../sync/outcome';
+import { classify, ItemBusyError } from '../sync/outcome';
 import { writeReports, type ReportWriterDeps } from '../sync/report-writer';
 import { decideReverse, DELETED_IN_OUTLOOK_RECREATED, OWNER_LEFT, reverseRemoval, type ReverseZohoState } from '../sync/reverse-decide';
 import { changedFields, compact, parseSnapshot, serializeSnapshot, snapshotOf, withWritten } from '../sync/snapshot';
@@ -40,6 +40,7 @@ import { instantFromIso } from '../mapping/timezones';
 import type { ZohoRecord } from '../zoho/types';
 import { ZohoChangeMessage } from './messages';
 import { mailboxForRecord, type MailboxOwner } from './owners';
+import { createdByAttempt, parseReverseAttempt, reverseAttempt } from './doubt';
 import { outlookOps, type OutlookOps } from './outlook-ops';
 
 /** A first-sight claim not renewed for this long belongs to a worker that died. */
@@ -302,17 +303,29 @@ class ReverseRun {
     await this.deps.index.delete(this.zohoModule, entry.zohoId);
   }
 
-  /** First sight in a mailbox, under the index claim: an Outlook duplicate is linked and filled, else an item is created. */
+  /**
+   * First sight in a mailbox, under the index claim: an Outlook duplicate is linked and filled, else
+   * an item is created. The claim carries what the create sends (lib/zohofeed/doubt.ts): a create
+   * whose answer was lost leaves the claim ownerless with it, and the next attempt links the item
+   * that create made (as created) instead of making a second one.
+   */
   private async createOrLink(zohoId: string, record: ZohoRecord, userId: string, note?: string): Promise<void> {
-    const claim = await this.deps.index.claim(this.zohoModule, zohoId, this.deps.claimToken, this.deps.now(), CLAIM_STALE_MS);
+    const attempt = reverseAttempt(record, this.deps.config.SYNC_CATEGORY, this.deps.now());
+    const claim = await this.deps.index.claim(this.zohoModule, zohoId, this.deps.claimToken, this.deps.now(), CLAIM_STALE_MS, attempt);
     if (!claim.claimed) {
       if (claim.entry.state === 'linked') return;
       throw new ItemBusyError();
     }
+    let entry = claim.entry;
+    let posted = false;
     try {
       const ctx = await this.context(userId);
+      const tz = ctx.timeZone ?? undefined;
       const zohoValues = this.codec.fromZoho(record);
-      const dup = await this.ops.find(userId, record, ctx.timeZone ?? undefined);
+      const doubt = entry.attempt !== attempt ? parseReverseAttempt(entry.attempt) : undefined;
+      const earlier = doubt ? await this.ops.find(userId, doubt.record, tz) : undefined;
+      const made = earlier && createdByAttempt(earlier.item as Parameters<typeof createdByAttempt>[0], doubt!) ? earlier : undefined;
+      const dup = made ?? (await this.ops.find(userId, record, tz));
       const taken = dup ? await this.deps.links.get(userId, this.module, dup.id) : undefined;
       let graphId: string;
       let origin: 'created' | 'linked';
@@ -321,19 +334,26 @@ class ReverseRun {
         const fill = linkPatch(this.codec.fromOutlook(dup.item, ctx), zohoValues);
         if (Object.keys(fill).length > 0) await this.ops.update(userId, dup.id, this.codec.patchBody(fill, dup.item as never, ctx));
         graphId = dup.id;
-        origin = 'linked';
-        reason = `linked to an existing Outlook item (the seed's duplicate rule); ${Object.keys(fill).length ? `filled: ${Object.keys(fill).join(', ')}` : 'nothing to fill'}`;
+        origin = dup === made ? 'created' : 'linked';
+        reason = dup === made
+          ? 'created by an earlier attempt whose answer was lost; linked as created'
+          : `linked to an existing Outlook item (the seed's duplicate rule); ${Object.keys(fill).length ? `filled: ${Object.keys(fill).join(', ')}` : 'nothing to fill'}`;
       } else {
+        // A claim taken over carries the earlier attempt: ours replaces it before the call.
+        if (entry.attempt !== attempt) entry = { ...entry, attempt, etag: await this.deps.index.save({ ...entry, attempt }) };
+        posted = true;
         graphId = await this.ops.create(userId, this.codec.createBody(record, ctx));
         origin = 'created';
         reason = note === 'recreated' ? DELETED_IN_OUTLOOK_RECREATED : undefined;
       }
       await this.linkRow(userId, graphId, record, undefined);
-      await this.deps.index.save({ ...claim.entry, state: 'linked', userId, module: this.module, graphId, origin, claimToken: undefined, claimedAt: undefined, values: serializeSnapshot(compactValues(zohoValues)) });
+      await this.deps.index.save({ ...entry, state: 'linked', userId, module: this.module, graphId, origin, claimToken: undefined, claimedAt: undefined, attempt: undefined, values: serializeSnapshot(compactValues(zohoValues)) });
       const notes = this.module === 'events' ? participantsNote(record) : [];
       this.line(userId, graphId, { result: origin === 'created' ? 'added' : 'updated', label: labelOf(record), reason: reason ? `from Zoho: ${reason}` : 'from Zoho', zohoModule: this.zohoModule, zohoId, notes });
     } catch (err) {
-      await this.deps.index.delete(this.zohoModule, zohoId).catch(() => undefined);
+      // The create may have happened: the claim stays, ownerless, with what it sent, for the next attempt to resolve.
+      if (posted && classify(err).transient) await this.deps.index.save({ ...entry, claimToken: undefined, claimedAt: undefined }).catch(() => undefined);
+      else await this.deps.index.delete(this.zohoModule, zohoId).catch(() => undefined);
       throw err;
     }
   }

@@ -3,8 +3,10 @@ import { graphPath, IMMUTABLE_ID_PREFER } from '../../lib/graph/path';
 import { EVENT_SELECT, eventSchema } from '../../lib/graph/resources/event';
 import { getRuntime } from '../../lib/runtime';
 import type { ZohoChangeMessage } from '../../lib/zohofeed/messages';
+import { faults } from '../doubles/graph';
 import { invocation } from '../support/http';
 import { startSystem, type System } from '../support/system';
+import { z } from 'zod';
 
 /**
  * Issue 16: Zoho CRM → Outlook through the real path: a Zoho change hint on the `zoho-changes`
@@ -217,5 +219,50 @@ describe('records whose owner has no synced mailbox', () => {
     await apply(hint('Contacts', 'insert', [record.id]));
     expect(sys.graph.contacts.list(userId)).toHaveLength(before);
     expect(await getRuntime().pendingZohoChanges.list('Contacts')).toEqual(expect.arrayContaining([expect.objectContaining({ recordId: record.id })]));
+  });
+});
+
+describe('an Outlook create whose answer is lost (Graph made the item, then answered 502 or 504)', () => {
+  const eventsOf = (title: string) => getRuntime().graph.get(graphPath`/users/${userId}/calendarView`, z.object({ value: z.array(z.object({ id: z.string(), subject: z.string().nullish() }).loose()) }), { query: { startDateTime: '2026-11-01T00:00:00Z', endDateTime: '2027-01-31T00:00:00Z', $top: '200' }, headers: { Prefer: IMMUTABLE_ID_PREFER } }).then((r) => r.value.filter((e) => e.subject === title));
+  const cases = [
+    {
+      module: 'Contacts' as const, status: 502, label: 'POST /users/{id}/contacts',
+      record: () => ({ Owner: owner(), Last_Name: 'Lost Answer', Email: 'lost.answer@fabrikam.com' }),
+      items: async () => sys.graph.contacts.list(userId).filter((c) => c.surname === 'Lost Answer').map((c) => String(c.id)),
+      exists: async (id: string) => sys.graph.contacts.get(userId, id) !== undefined,
+    },
+    {
+      module: 'Tasks' as const, status: 504, label: 'POST /users/{id}/todo/lists/{id}/tasks',
+      record: () => ({ Owner: owner(), Subject: 'Lost answer task', Due_Date: '2026-12-20' }),
+      items: async () => sys.graph.todo.listTasks(userId).filter((t) => t.title === 'Lost answer task').map((t) => String(t.id)),
+      exists: async (id: string) => sys.graph.todo.getTask(userId, id) !== undefined,
+    },
+    {
+      module: 'Events' as const, status: 502, label: 'POST /users/{id}/calendar/events',
+      record: () => ({ Owner: owner(), Event_Title: 'Lost answer meeting', Start_DateTime: '2026-12-21T09:00:00+00:00', End_DateTime: '2026-12-21T10:00:00+00:00', All_day: false }),
+      items: async () => (await eventsOf('Lost answer meeting')).map((e) => e.id),
+      exists: async (id: string) => (await eventsOf('Lost answer meeting')).some((e) => e.id === id),
+    },
+  ];
+
+  it.each(cases)('$module ($status): the retry links the item made (as created), no second item; a Zoho delete then removes it', async (c) => {
+    sys.configure({ SYNC_CONTACTS_DIRECTION: 'to-outlook', SYNC_TASKS_DIRECTION: 'to-outlook', SYNC_EVENTS_DIRECTION: 'to-outlook', SYNC_DELETES: 'delete' });
+    const record = sys.zoho.create(c.module, c.record());
+    sys.graph.inject(c.label, faults.lostAnswer(c.status));
+    await expect(apply(hint(c.module, 'insert', [record.id]))).rejects.toThrow();
+    expect(sys.graph.faults.pending()).toBe(0);
+    const made = await c.items();
+    expect(made).toHaveLength(1);
+    expect(await getRuntime().zohoIndex.get(c.module, record.id)).toMatchObject({ state: 'claimed', attempt: expect.any(String) });
+
+    // The queue delivers the hint again.
+    await apply(hint(c.module, 'insert', [record.id]));
+    expect(await c.items()).toEqual(made);
+    expect(await getRuntime().zohoIndex.get(c.module, record.id)).toMatchObject({ state: 'linked', graphId: made[0], origin: 'created' });
+    expect(await sys.reportLine(userId, made[0])).toMatchObject({ result: 'added', reason: expect.stringContaining('answer was lost') });
+
+    sys.zoho.delete(c.module, record.id);
+    await apply(hint(c.module, 'delete', [record.id]));
+    expect(await c.exists(made[0])).toBe(false);
   });
 });
