@@ -125,6 +125,17 @@ export class ZohoIndexRepository {
     }
   }
 
+  /** Inserts the row unless one exists (a backfill never overwrites what a sync wrote): true when inserted. */
+  async insertIfAbsent(entry: Omit<ZohoIndexEntry, 'etag'>): Promise<boolean> {
+    try {
+      await (await this.table()).createEntity(toRow(entry));
+      return true;
+    } catch (err) {
+      if (isConflict(err)) return false;
+      throw err;
+    }
+  }
+
   /** Replaces the row if nobody changed it since `entry.etag` was read (an empty etag: unconditionally). */
   async save(entry: ZohoIndexEntry): Promise<string> {
     const table = await this.table();

@@ -42,6 +42,9 @@ import { ZohoChangeMessage } from './messages';
 import { mailboxForRecord, type MailboxOwner } from './owners';
 import { createdByAttempt, parseReverseAttempt, reverseAttempt } from './doubt';
 import { outlookOps, type OutlookOps } from './outlook-ops';
+import { forwardIndexRow } from './two-way-port';
+import { massDeleteDecision } from '../resync/guard';
+import { mapLimit } from '../pool';
 
 /** A first-sight claim not renewed for this long belongs to a worker that died. */
 const CLAIM_STALE_MS = 2 * 60_000;
@@ -59,7 +62,7 @@ export interface ApplyDeps extends ReportWriterDeps {
   fieldRules(zohoModule: string): Promise<FieldRules>;
   pending: { record(change: PendingZohoChange): Promise<void> };
   runs: ReportWriterDeps['runs'] & Pick<RunRepository, 'ensureRun'>;
-  config: Pick<Config, 'SYNC_CONTACTS' | 'SYNC_TASKS' | 'SYNC_EVENTS' | 'SYNC_CONTACTS_DIRECTION' | 'SYNC_TASKS_DIRECTION' | 'SYNC_EVENTS_DIRECTION' | 'SYNC_DELETES' | 'SYNC_CATEGORY' | 'SYNC_CONFLICTS'>;
+  config: Pick<Config, 'SYNC_CONTACTS' | 'SYNC_TASKS' | 'SYNC_EVENTS' | 'SYNC_CONTACTS_DIRECTION' | 'SYNC_TASKS_DIRECTION' | 'SYNC_EVENTS_DIRECTION' | 'SYNC_DELETES' | 'SYNC_CATEGORY' | 'SYNC_CONFLICTS' | 'SYNC_MASS_DELETE_SHARE'>;
   logger: Logger;
   now: () => Date;
   claimToken: string;
@@ -175,8 +178,9 @@ export interface ZohoSideDeps extends ApplyDeps {
  * A resync's Zoho side for one mailbox and module (issue 16 §8): the records the mailbox owner owns
  * in Zoho (`delta`: modified since the sweep's cursor), listed by COQL (ids only: COQL cannot read
  * participants) and applied 100 at a time like change hints, reported into the resync's run.
+ * A full resync first reconciles the mailbox's links with that list (reconcileLinks).
  */
-export async function resyncFromZoho(userId: string, module: TwoWayModule, mode: 'full' | 'delta', runId: string, deps: ZohoSideDeps): Promise<{ read: number; lines: number; note?: string }> {
+export async function resyncFromZoho(userId: string, module: TwoWayModule, mode: 'full' | 'delta', runId: string, deps: ZohoSideDeps, force = false): Promise<{ read: number; lines: number; note?: string }> {
   const zohoModule = REVERSE_CODECS[module].zohoModule;
   const owner = await deps.zohoUserId(userId);
   if (!owner) return { read: 0, lines: 0, note: 'from Zoho: the mailbox owner is not an active Zoho user' };
@@ -184,9 +188,48 @@ export async function resyncFromZoho(userId: string, module: TwoWayModule, mode:
   const condition = since !== undefined ? where.and(where.eq('Owner', owner), where.gte('Modified_Time', zohoTimestamp(since))) : where.eq('Owner', owner);
   const rows = await deps.coql(buildCoql({ select: ['id'], from: zohoModule, where: condition, orderBy: [{ field: 'id', direction: 'asc' }] }));
   const ids = [...new Set(rows.map((r) => String(r.id)))];
+  const r = mode === 'full' ? await reconcileLinks(userId, module, new Set(ids), runId, deps, force) : { lines: 0, moved: [], notes: [] };
+  let lines = r.lines;
+  const all = [...ids, ...r.moved];
+  for (let i = 0; i < all.length; i += MAX_IDS_PER_READ) lines += (await applyIds(module, 'update', all.slice(i, i + MAX_IDS_PER_READ), deps, runId)).lines;
+  if (r.notes.length === 0) return { read: ids.length, lines };
+  return { read: ids.length, lines, note: [`from Zoho: ${ids.length} record${ids.length === 1 ? '' : 's'} read, ${lines} Outlook item${lines === 1 ? '' : 's'} written or unlinked`, ...r.notes].join('; ') };
+}
+
+/**
+ * A full resync's reconciliation of the mailbox's links with the owner's records in Zoho (`owned`):
+ * - a link to one of them without a reverse index row (made while the module synced to Zoho only)
+ *   gets one (origin `linked`: the Outlook item was the person's), so the record's Zoho changes
+ *   reach its item instead of the duplicate rule guessing (the backfill);
+ * - an index row of this mailbox whose record is not among them is read by id: gone (purged, or
+ *   deleted outside `/deleted`'s window) → removed as a Zoho delete is (the item the sync created
+ *   is deleted with SYNC_DELETES=delete, otherwise only unlinked), under the mass-delete guard;
+ *   still there (another owner now) → `moved`, applied like a change.
+ */
+async function reconcileLinks(userId: string, module: TwoWayModule, owned: ReadonlySet<string>, runId: string, deps: ZohoSideDeps, force: boolean): Promise<{ lines: number; moved: string[]; notes: string[] }> {
+  const zohoModule = REVERSE_CODECS[module].zohoModule;
+  const links = (await deps.links.list(userId, module)).filter((l) => l.state === 'linked' && l.zohoId && (l.zohoModule ?? zohoModule) === zohoModule);
+  let backfilled = 0;
+  const candidates: string[] = [];
+  await mapLimit(links, 16, async (link) => {
+    if (owned.has(link.zohoId!)) {
+      if (await deps.index.insertIfAbsent(forwardIndexRow({ ...link, zohoModule }, undefined))) backfilled += 1;
+      return;
+    }
+    const entry = await deps.index.get(zohoModule, link.zohoId!);
+    if (entry?.state === 'linked' && entry.userId === userId && entry.graphId === link.graphId) candidates.push(link.zohoId!);
+  });
+  const gone: string[] = [];
+  for (let i = 0; i < candidates.length; i += MAX_IDS_PER_READ) gone.push(...(await deps.zoho.getRecordsByIds(zohoModule, candidates.slice(i, i + MAX_IDS_PER_READ), ['id'])).missing);
+  const moved = candidates.filter((id) => !gone.includes(id));
+  const notes = backfilled > 0 ? [`${backfilled} link${backfilled === 1 ? '' : 's'} made before Zoho → Outlook was on now indexed`] : [];
+  if (gone.length === 0) return { lines: 0, moved, notes };
+  const guard = massDeleteDecision({ linked: links.length, removals: gone.length, share: deps.config.SYNC_MASS_DELETE_SHARE, force, deletes: deps.config.SYNC_DELETES });
+  if (!guard.proceed) return { lines: 0, moved, notes: [...notes, `${gone.length} record${gone.length === 1 ? '' : 's'} gone from Zoho without a delete notice: ${guard.message}`] };
   let lines = 0;
-  for (let i = 0; i < ids.length; i += MAX_IDS_PER_READ) lines += (await applyIds(module, 'update', ids.slice(i, i + MAX_IDS_PER_READ), deps, runId)).lines;
-  return { read: ids.length, lines };
+  for (let i = 0; i < gone.length; i += MAX_IDS_PER_READ) lines += (await applyIds(module, 'delete', gone.slice(i, i + MAX_IDS_PER_READ), deps, runId)).lines;
+  notes.push(`${gone.length} record${gone.length === 1 ? '' : 's'} gone from Zoho without a delete notice removed from Outlook${guard.message ? ` (${guard.message})` : ''}`);
+  return { lines, moved, notes };
 }
 
 class ReverseRun {

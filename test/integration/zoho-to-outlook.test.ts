@@ -266,3 +266,110 @@ describe('an Outlook create whose answer is lost (Graph made the item, then answ
     expect(await c.exists(made[0])).toBe(false);
   });
 });
+
+/** A mailbox of its own (its links, its mass-delete share), provisioned and owned by a Zoho user. */
+async function mailbox(upn: string, name: string): Promise<{ userId: string; owner: { id: string; name: string; email: string } }> {
+  const id = sys.graph.addUser({ userPrincipalName: upn, displayName: name }).id;
+  const zohoUser = sys.zoho.addUser({ email: upn, last_name: name.split(' ').pop()! });
+  const at = new Date().toISOString();
+  await getRuntime().users.put({ userId: id, upn, sources: ['ids'], state: 'active', polledLists: [], refusedModules: [], provisionedAt: at, updatedAt: at });
+  return { userId: id, owner: { id: zohoUser.id, name, email: upn } };
+}
+
+describe('links made while a module synced to Zoho only (no reverse index row)', () => {
+  it('a full resync with to-outlook indexes them: a Zoho change of the dedup key reaches the same item, a Zoho delete only unlinks it', async () => {
+    const box = await mailbox('isaiah.langer@contoso.com', 'Isaiah Langer');
+    const listId = sys.graph.todo.defaultListId(box.userId);
+    await sys.subscribe(box.userId, 'tasks', listId);
+    sys.configure({ SYNC_TASKS_DIRECTION: 'to-zoho', SYNC_DELETES: 'delete' });
+    const task = sys.graph.todo.addTask(box.userId, listId, { title: 'Order samples', categories: [CATEGORY], dueDateTime: { dateTime: '2026-12-18T00:00:00.0000000', timeZone: 'UTC' } });
+    await sys.change(box.userId, 'todoTask', String(task.id), 'created');
+    const link = (await getRuntime().links.get(box.userId, 'tasks', String(task.id)))!;
+    expect(link).toMatchObject({ state: 'linked', origin: 'created' });
+    expect(await getRuntime().zohoIndex.get('Tasks', link.zohoId!)).toBeUndefined();
+
+    sys.configure({ SYNC_TASKS_DIRECTION: 'to-outlook', SYNC_DELETES: 'delete' });
+    const report = await sys.resyncToEnd({ mode: 'full', users: [box.userId], modules: ['tasks'] });
+    expect(report.users[0].modules.find((m) => m.module === 'tasks')!.note).toContain('1 link made before Zoho → Outlook was on now indexed');
+    expect(await getRuntime().zohoIndex.get('Tasks', link.zohoId!)).toMatchObject({ state: 'linked', userId: box.userId, graphId: String(task.id), origin: 'linked' });
+
+    // The subject is the duplicate rule's key: without the index row this change would make a second task.
+    sys.zoho.advanceTime(2000);
+    sys.zoho.edit('Tasks', link.zohoId!, { Subject: 'Order samples (urgent)' });
+    await apply(hint('Tasks', 'update', [link.zohoId!]));
+    expect(sys.graph.todo.listTasks(box.userId).map((t) => t.title)).toEqual(['Order samples (urgent)']);
+
+    sys.zoho.delete('Tasks', link.zohoId!);
+    await apply(hint('Tasks', 'delete', [link.zohoId!]));
+    expect(sys.graph.todo.getTask(box.userId, String(task.id))).toMatchObject({ title: 'Order samples (urgent)' });
+    expect(await sys.reportLine(box.userId, String(task.id))).toMatchObject({ result: 'skipped', reason: expect.stringContaining('existed in Outlook before the sync linked it') });
+  });
+
+  it('with both, the forward path indexes a link it touches: the record\'s next Zoho change reaches the same item', async () => {
+    const box = await mailbox('lynne.robbins@contoso.com', 'Lynne Robbins');
+    await sys.subscribe(box.userId, 'contacts');
+    sys.configure({ SYNC_CONTACTS_DIRECTION: 'to-zoho' });
+    const contact = sys.graph.contacts.add(box.userId, { givenName: 'Joni', surname: 'Sherman', emailAddresses: [{ address: 'joni@fabrikam.com', name: 'Joni' }], jobTitle: 'Buyer', categories: [CATEGORY] });
+    await sys.change(box.userId, 'contact', String(contact.id), 'created');
+    const link = (await getRuntime().links.get(box.userId, 'contacts', String(contact.id)))!;
+    expect(await getRuntime().zohoIndex.get('Contacts', link.zohoId!)).toBeUndefined();
+
+    sys.configure({ SYNC_CONTACTS_DIRECTION: 'both', SYNC_CONFLICTS: 'newest' });
+    sys.graph.contacts.update(box.userId, String(contact.id), { department: 'Purchasing' });
+    await sys.change(box.userId, 'contact', String(contact.id), 'updated');
+    expect(sys.zoho.record('Contacts', link.zohoId!)).toMatchObject({ Department: 'Purchasing', Title: 'Buyer' });
+    expect(await getRuntime().zohoIndex.get('Contacts', link.zohoId!)).toMatchObject({ state: 'linked', graphId: String(contact.id), origin: 'linked', values: expect.any(String) });
+
+    sys.zoho.advanceTime(2000);
+    sys.zoho.edit('Contacts', link.zohoId!, { Email: 'joni.sherman@fabrikam.com', Title: 'Head of Purchasing' });
+    await apply(hint('Contacts', 'update', [link.zohoId!]));
+    expect(sys.graph.contacts.list(box.userId)).toHaveLength(1);
+    expect(sys.graph.contacts.get(box.userId, String(contact.id))).toMatchObject({ jobTitle: 'Head of Purchasing', department: 'Purchasing', emailAddresses: [expect.objectContaining({ address: 'joni.sherman@fabrikam.com' })] });
+  });
+});
+
+describe('a full resync finds records gone from Zoho without a delete notice (purged)', () => {
+  it('the item the sync created is deleted, the one that existed is only unlinked; over SYNC_MASS_DELETE_SHARE only with force', async () => {
+    const box = await mailbox('grady.archie@contoso.com', 'Grady Archie');
+    sys.configure({ SYNC_CONTACTS_DIRECTION: 'to-outlook', SYNC_DELETES: 'delete', SYNC_MASS_DELETE_SHARE: '0.2' });
+    const mine = sys.graph.contacts.add(box.userId, { givenName: 'Pre', surname: 'Existing', emailAddresses: [{ address: 'pre.existing@fabrikam.com', name: 'Pre' }] });
+    const records = [
+      sys.zoho.create('Contacts', { Owner: box.owner, Last_Name: 'Purged', Email: 'purged@fabrikam.com' }),
+      sys.zoho.create('Contacts', { Owner: box.owner, Last_Name: 'Existing', First_Name: 'Pre', Email: 'pre.existing@fabrikam.com' }),
+      sys.zoho.create('Contacts', { Owner: box.owner, Last_Name: 'Stays', Email: 'stays@fabrikam.com' }),
+    ];
+    await apply(hint('Contacts', 'insert', records.map((r) => r.id)));
+    const graphIds = await Promise.all(records.map(async (r) => (await getRuntime().zohoIndex.get('Contacts', r.id))!.graphId!));
+    expect(graphIds[1]).toBe(String(mine.id));
+    sys.zoho.purge('Contacts', records[0].id);
+    sys.zoho.purge('Contacts', records[1].id);
+
+    const stopped = await sys.resyncToEnd({ mode: 'full', users: [box.userId], modules: ['contacts'] });
+    expect(stopped.users[0].modules.find((m) => m.module === 'contacts')!.note).toContain('2 records gone from Zoho without a delete notice: Stopped before deleting');
+    expect(sys.graph.contacts.get(box.userId, graphIds[0])).toBeDefined();
+
+    const forced = await sys.resyncToEnd({ mode: 'full', users: [box.userId], modules: ['contacts'], force: true });
+    expect(forced.users[0].modules.find((m) => m.module === 'contacts')!.note).toContain('2 records gone from Zoho without a delete notice removed from Outlook');
+    expect(sys.graph.contacts.get(box.userId, graphIds[0])).toBeUndefined();
+    expect(sys.graph.contacts.get(box.userId, graphIds[1])).toMatchObject({ surname: 'Existing' });
+    expect(sys.graph.contacts.get(box.userId, graphIds[2])).toMatchObject({ surname: 'Stays' });
+    expect(await getRuntime().zohoIndex.get('Contacts', records[1].id)).toBeUndefined();
+    expect(await getRuntime().links.get(box.userId, 'contacts', graphIds[1])).toBeUndefined();
+    expect(await getRuntime().zohoIndex.get('Contacts', records[2].id)).toMatchObject({ state: 'linked' });
+  });
+
+  it('SYNC_DELETES=unlink: the item the sync created is only unlinked', async () => {
+    const box = await mailbox('pradeep.gupta@contoso.com', 'Pradeep Gupta');
+    sys.configure({ SYNC_EVENTS_DIRECTION: 'to-outlook', SYNC_DELETES: 'unlink', SYNC_MASS_DELETE_SHARE: '1' });
+    const record = sys.zoho.create('Events', { Owner: box.owner, Event_Title: 'Purged meeting', Start_DateTime: '2026-12-22T09:00:00+00:00', End_DateTime: '2026-12-22T10:00:00+00:00', All_day: false });
+    await apply(hint('Events', 'insert', [record.id]));
+    const graphId = (await getRuntime().zohoIndex.get('Events', record.id))!.graphId!;
+    sys.zoho.purge('Events', record.id);
+    const report = await sys.resyncToEnd({ mode: 'full', users: [box.userId], modules: ['events'] });
+    expect((await getRuntime().graph.get(graphPath`/users/${box.userId}/events/${graphId}`, eventSchema, { query: { $select: EVENT_SELECT } })).subject).toBe('Purged meeting');
+    expect(await getRuntime().zohoIndex.get('Events', record.id)).toBeUndefined();
+    expect(await getRuntime().links.get(box.userId, 'events', graphId)).toBeUndefined();
+    const lines = await getRuntime().runs.listItems(report.jobId, { userId: box.userId });
+    expect(lines.find((l) => l.itemId === graphId)).toMatchObject({ result: 'skipped', reason: expect.stringContaining('SYNC_DELETES=unlink') });
+  });
+});
