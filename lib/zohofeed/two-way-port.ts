@@ -14,7 +14,7 @@ import type { FieldRules } from '../mapping/fields';
 import { REVERSE_CODECS, type ReverseCodec, type ReverseContext } from '../mapping/reverse';
 import { EVENT_OUTLOOK_READ_ONLY } from '../mapping/reverse-event';
 import type { Link } from '../state/links';
-import type { ZohoIndexEntry, ZohoIndexRepository } from '../state/zoho-index';
+import { ZohoIndexConflictError, type ZohoIndexEntry, type ZohoIndexRepository } from '../state/zoho-index';
 import { fieldsOf, type ModuleAdapter } from '../sync/engine';
 import { compact, parseSnapshot, serializeSnapshot, type Snapshot } from '../sync/snapshot';
 import { derivedBase, forwardMerge, type ForwardMerge, type TwoWayPort } from '../sync/two-way';
@@ -24,7 +24,7 @@ import type { OutlookOps } from './outlook-ops';
 
 export interface TwoWayDeps {
   zoho: { getRecordsByIds(module: string, ids: readonly string[], fields: readonly string[]): Promise<RecordsById> };
-  index: Pick<ZohoIndexRepository, 'get' | 'save'>;
+  index: Pick<ZohoIndexRepository, 'get' | 'save' | 'insertIfAbsent'>;
   ops: OutlookOps;
   /** the mailbox's forward adapter of the module: reads the item back, maps it to its snapshot */
   adapter(userId: string): Promise<ModuleAdapter<unknown> | undefined>;
@@ -44,6 +44,10 @@ interface Pending {
   agreed: string[];
   ctx: ReverseContext;
 }
+
+const ignoreConflict = (err: unknown): void => {
+  if (!(err instanceof ZohoIndexConflictError)) throw err;
+};
 
 const READ_ONLY: Readonly<Record<TwoWayModule, ReadonlySet<string>>> = { contacts: new Set(), tasks: new Set(), events: EVENT_OUTLOOK_READ_ONLY };
 
@@ -111,8 +115,9 @@ export function twoWayPort(module: TwoWayModule, deps: TwoWayDeps): TwoWayPort {
         const after = fieldsOf(await adapter.map(back));
         for (const [k, v] of Object.entries(after)) if (compact(v) !== compact(before[k])) out[k] = compact(v);
       }
-      if (p.entry) await deps.index.save({ ...p.entry, values: serializeSnapshot(m.base), etag: '' });
-      else if (p.backfill) await deps.index.save(forwardIndexRow(link, m.base));
+      // Conditional: a row the Zoho side changed or removed meanwhile (a delete) is not brought back; its base stays.
+      if (p.entry) await deps.index.save({ ...p.entry, values: serializeSnapshot(m.base) }).catch(ignoreConflict);
+      else if (p.backfill) await deps.index.insertIfAbsent(forwardIndexRow(link, m.base));
       return out;
     },
 
