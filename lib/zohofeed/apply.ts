@@ -188,10 +188,9 @@ export async function resyncFromZoho(userId: string, module: TwoWayModule, mode:
   const condition = since !== undefined ? where.and(where.eq('Owner', owner), where.gte('Modified_Time', zohoTimestamp(since))) : where.eq('Owner', owner);
   const rows = await deps.coql(buildCoql({ select: ['id'], from: zohoModule, where: condition, orderBy: [{ field: 'id', direction: 'asc' }] }));
   const ids = [...new Set(rows.map((r) => String(r.id)))];
-  const r = mode === 'full' ? await reconcileLinks(userId, module, new Set(ids), runId, deps, force) : { lines: 0, moved: [], notes: [] };
+  const r = mode === 'full' ? await reconcileLinks(userId, module, new Set(ids), runId, deps, force) : { lines: 0, notes: [] };
   let lines = r.lines;
-  const all = [...ids, ...r.moved];
-  for (let i = 0; i < all.length; i += MAX_IDS_PER_READ) lines += (await applyIds(module, 'update', all.slice(i, i + MAX_IDS_PER_READ), deps, runId)).lines;
+  for (let i = 0; i < ids.length; i += MAX_IDS_PER_READ) lines += (await applyIds(module, 'update', ids.slice(i, i + MAX_IDS_PER_READ), deps, runId)).lines;
   if (r.notes.length === 0) return { read: ids.length, lines };
   return { read: ids.length, lines, note: [`from Zoho: ${ids.length} record${ids.length === 1 ? '' : 's'} read, ${lines} Outlook item${lines === 1 ? '' : 's'} written or unlinked`, ...r.notes].join('; ') };
 }
@@ -203,10 +202,11 @@ export async function resyncFromZoho(userId: string, module: TwoWayModule, mode:
  *   reach its item instead of the duplicate rule guessing (the backfill);
  * - an index row of this mailbox whose record is not among them is read by id: gone (purged, or
  *   deleted outside `/deleted`'s window) → removed as a Zoho delete is (the item the sync created
- *   is deleted with SYNC_DELETES=delete, otherwise only unlinked), under the mass-delete guard;
- *   still there (another owner now) → `moved`, applied like a change.
+ *   is deleted with SYNC_DELETES=delete, otherwise only unlinked), under the mass-delete guard.
+ *   One still there has another owner: left to the change feed (the forward path may link another
+ *   owner's record in this mailbox on purpose).
  */
-async function reconcileLinks(userId: string, module: TwoWayModule, owned: ReadonlySet<string>, runId: string, deps: ZohoSideDeps, force: boolean): Promise<{ lines: number; moved: string[]; notes: string[] }> {
+async function reconcileLinks(userId: string, module: TwoWayModule, owned: ReadonlySet<string>, runId: string, deps: ZohoSideDeps, force: boolean): Promise<{ lines: number; notes: string[] }> {
   const zohoModule = REVERSE_CODECS[module].zohoModule;
   const links = (await deps.links.list(userId, module)).filter((l) => l.state === 'linked' && l.zohoId && (l.zohoModule ?? zohoModule) === zohoModule);
   let backfilled = 0;
@@ -221,15 +221,14 @@ async function reconcileLinks(userId: string, module: TwoWayModule, owned: Reado
   });
   const gone: string[] = [];
   for (let i = 0; i < candidates.length; i += MAX_IDS_PER_READ) gone.push(...(await deps.zoho.getRecordsByIds(zohoModule, candidates.slice(i, i + MAX_IDS_PER_READ), ['id'])).missing);
-  const moved = candidates.filter((id) => !gone.includes(id));
   const notes = backfilled > 0 ? [`${backfilled} link${backfilled === 1 ? '' : 's'} made before Zoho → Outlook was on now indexed`] : [];
-  if (gone.length === 0) return { lines: 0, moved, notes };
+  if (gone.length === 0) return { lines: 0, notes };
   const guard = massDeleteDecision({ linked: links.length, removals: gone.length, share: deps.config.SYNC_MASS_DELETE_SHARE, force, deletes: deps.config.SYNC_DELETES });
-  if (!guard.proceed) return { lines: 0, moved, notes: [...notes, `${gone.length} record${gone.length === 1 ? '' : 's'} gone from Zoho without a delete notice: ${guard.message}`] };
+  if (!guard.proceed) return { lines: 0, notes: [...notes, `${gone.length} record${gone.length === 1 ? '' : 's'} gone from Zoho without a delete notice: ${guard.message}`] };
   let lines = 0;
   for (let i = 0; i < gone.length; i += MAX_IDS_PER_READ) lines += (await applyIds(module, 'delete', gone.slice(i, i + MAX_IDS_PER_READ), deps, runId)).lines;
   notes.push(`${gone.length} record${gone.length === 1 ? '' : 's'} gone from Zoho without a delete notice removed from Outlook${guard.message ? ` (${guard.message})` : ''}`);
-  return { lines, moved, notes };
+  return { lines, notes };
 }
 
 class ReverseRun {

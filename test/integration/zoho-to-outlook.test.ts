@@ -337,12 +337,15 @@ describe('a full resync finds records gone from Zoho without a delete notice (pu
       sys.zoho.create('Contacts', { Owner: box.owner, Last_Name: 'Purged', Email: 'purged@fabrikam.com' }),
       sys.zoho.create('Contacts', { Owner: box.owner, Last_Name: 'Existing', First_Name: 'Pre', Email: 'pre.existing@fabrikam.com' }),
       sys.zoho.create('Contacts', { Owner: box.owner, Last_Name: 'Stays', Email: 'stays@fabrikam.com' }),
+      sys.zoho.create('Contacts', { Owner: box.owner, Last_Name: 'Handed over', Email: 'handed.over@fabrikam.com' }),
     ];
     await apply(hint('Contacts', 'insert', records.map((r) => r.id)));
     const graphIds = await Promise.all(records.map(async (r) => (await getRuntime().zohoIndex.get('Contacts', r.id))!.graphId!));
     expect(graphIds[1]).toBe(String(mine.id));
     sys.zoho.purge('Contacts', records[0].id);
     sys.zoho.purge('Contacts', records[1].id);
+    // Another owner's now, its hint not applied yet: still in Zoho, so not removed by the resync.
+    sys.zoho.edit('Contacts', records[3].id, { Owner: owner() });
 
     const stopped = await sys.resyncToEnd({ mode: 'full', users: [box.userId], modules: ['contacts'] });
     expect(stopped.users[0].modules.find((m) => m.module === 'contacts')!.note).toContain('2 records gone from Zoho without a delete notice: Stopped before deleting');
@@ -356,6 +359,7 @@ describe('a full resync finds records gone from Zoho without a delete notice (pu
     expect(await getRuntime().zohoIndex.get('Contacts', records[1].id)).toBeUndefined();
     expect(await getRuntime().links.get(box.userId, 'contacts', graphIds[1])).toBeUndefined();
     expect(await getRuntime().zohoIndex.get('Contacts', records[2].id)).toMatchObject({ state: 'linked' });
+    expect(sys.graph.contacts.get(box.userId, graphIds[3])).toMatchObject({ surname: 'Handed over' });
   });
 
   it('SYNC_DELETES=unlink: the item the sync created is only unlinked', async () => {
