@@ -29,7 +29,7 @@ import { fieldsOf, type ItemReport, type ModuleAdapter } from '../sync/engine';
 import type { SyncItemMessage } from '../sync/messages';
 import { classify, ItemBusyError } from '../sync/outcome';
 import { writeReports, type ReportWriterDeps } from '../sync/report-writer';
-import { decideReverse, DELETED_IN_OUTLOOK_RECREATED, OWNER_LEFT, reverseRemoval, type ReverseZohoState } from '../sync/reverse-decide';
+import { decideReverse, DELETED_IN_OUTLOOK_RECREATED, DELETED_IN_ZOHO, OWNER_LEFT, reverseRemoval, type ReverseZohoState } from '../sync/reverse-decide';
 import { changedFields, compact, parseSnapshot, serializeSnapshot, snapshotOf, withWritten } from '../sync/snapshot';
 import { conflictNotes, derivedBase } from '../sync/two-way';
 import type { RecordsById } from '../zoho/read';
@@ -40,7 +40,7 @@ import { instantFromIso } from '../mapping/timezones';
 import type { ZohoRecord } from '../zoho/types';
 import { ZohoChangeMessage } from './messages';
 import { mailboxForRecord, type MailboxOwner } from './owners';
-import { createdByAttempt, parseReverseAttempt, reverseAttempt } from './doubt';
+import { createdByAttempt, parseReverseAttempt, reverseAttempt, type ReverseAttempt } from './doubt';
 import { outlookOps, type OutlookOps } from './outlook-ops';
 import { forwardIndexRow } from './two-way-port';
 import { massDeleteDecision } from '../resync/guard';
@@ -263,10 +263,16 @@ class ReverseRun {
 
   /** false: the record has no mailbox and no link, so nothing was applied */
   async apply(zohoId: string, record: ZohoRecord | undefined, target: string | undefined): Promise<boolean> {
-    const entry = await this.deps.index.get(this.zohoModule, zohoId);
+    let entry = await this.deps.index.get(this.zohoModule, zohoId);
     if (entry?.state === 'claimed') {
       const stale = !entry.claimedAt || this.deps.now().getTime() - Date.parse(entry.claimedAt) > CLAIM_STALE_MS;
       if (!stale) throw new ItemBusyError();
+      // A create in doubt for a mailbox the record no longer goes to (deleted in Zoho, or another owner's now).
+      const doubt = parseReverseAttempt(entry.attempt);
+      if (doubt?.userId && doubt.userId !== (record ? target : undefined)) {
+        await this.leaveDoubt(entry, doubt, record);
+        entry = undefined;
+      }
     }
     const linked = entry?.state === 'linked' && entry.userId && entry.graphId ? entry : undefined;
     if (!linked && record && !target) return false;
@@ -320,6 +326,30 @@ class ReverseRun {
     }
   }
 
+  /**
+   * The record left the mailbox an Outlook create in doubt was for: the item that create made (found
+   * from what it sent) is the sync's, so it goes as a created item goes (reverseRemoval); the claim
+   * row goes last, so a failure here is retried.
+   */
+  private async leaveDoubt(entry: ZohoIndexEntry, doubt: ReverseAttempt, record: ZohoRecord | undefined): Promise<void> {
+    const userId = doubt.userId!;
+    const ctx = await this.context(userId);
+    const found = await this.ops.find(userId, doubt.record, ctx.timeZone ?? undefined);
+    const taken = found ? await this.deps.links.get(userId, this.module, found.id) : undefined;
+    if (found && !taken && createdByAttempt(found.item as Parameters<typeof createdByAttempt>[0], doubt)) {
+      const why = `${record ? 'the Zoho owner changed' : DELETED_IN_ZOHO} while the Outlook create's answer was lost`;
+      const rule = reverseRemoval({ createdBySync: true, deletes: this.deps.config.SYNC_DELETES });
+      const base = { label: labelOf(doubt.record), zohoModule: this.zohoModule, zohoId: entry.zohoId };
+      if (rule.do === 'delete') {
+        await this.ops.remove(userId, found.id);
+        this.line(userId, found.id, { result: 'deleted', reason: `${why}; deleted from Outlook`, ...base });
+      } else {
+        this.line(userId, found.id, { result: 'skipped', reason: `${why}; ${rule.reason}`, ...base });
+      }
+    }
+    await this.deps.index.delete(this.zohoModule, entry.zohoId);
+  }
+
   /** Only the link goes (index row and link row); the Outlook item stays. */
   private async forget(entry: ZohoIndexEntry, link: Link | undefined): Promise<void> {
     if (link) await this.deps.links.delete(link).catch(() => undefined);
@@ -352,7 +382,7 @@ class ReverseRun {
    * that create made (as created) instead of making a second one.
    */
   private async createOrLink(zohoId: string, record: ZohoRecord, userId: string, note?: string): Promise<void> {
-    const attempt = reverseAttempt(record, this.deps.config.SYNC_CATEGORY, this.deps.now());
+    const attempt = reverseAttempt(record, this.deps.config.SYNC_CATEGORY, this.deps.now(), userId);
     const claim = await this.deps.index.claim(this.zohoModule, zohoId, this.deps.claimToken, this.deps.now(), CLAIM_STALE_MS, attempt);
     if (!claim.claimed) {
       if (claim.entry.state === 'linked') return;

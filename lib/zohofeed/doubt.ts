@@ -19,16 +19,18 @@ export interface ReverseAttempt {
   /** SYNC_CATEGORY, which every item the sync creates carries */
   category: string;
   at: string;
+  /** the mailbox the item was created in */
+  userId?: string;
 }
 
-const AttemptJson = z.object({ record: z.record(z.string(), z.unknown()), category: z.string(), at: z.string() });
+const AttemptJson = z.object({ record: z.record(z.string(), z.unknown()), category: z.string(), at: z.string(), userId: z.string().optional() });
 
-export function reverseAttempt(record: Record<string, unknown>, category: string, at: Date): string {
+export function reverseAttempt(record: Record<string, unknown>, category: string, at: Date, userId?: string): string {
   const short: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) {
     if ((typeof value === 'string' && value.length <= SHORT) || typeof value === 'boolean' || typeof value === 'number') short[key] = value;
   }
-  return JSON.stringify({ record: short, category, at: at.toISOString() } satisfies ReverseAttempt);
+  return JSON.stringify({ record: short, category, at: at.toISOString(), userId } satisfies ReverseAttempt);
 }
 
 export function parseReverseAttempt(json: string | undefined): ReverseAttempt | undefined {

@@ -265,6 +265,20 @@ describe('an Outlook create whose answer is lost (Graph made the item, then answ
     await apply(hint(c.module, 'delete', [record.id]));
     expect(await c.exists(made[0])).toBe(false);
   });
+  it('a record deleted in Zoho before the retry: the item its lost create made is deleted, the claim goes', async () => {
+    sys.configure({ SYNC_CONTACTS_DIRECTION: 'to-outlook', SYNC_DELETES: 'delete' });
+    const record = sys.zoho.create('Contacts', { Owner: owner(), Last_Name: 'Lost Then Deleted', Email: 'lost.deleted@fabrikam.com' });
+    sys.graph.inject('POST /users/{id}/contacts', faults.lostAnswer());
+    await expect(apply(hint('Contacts', 'insert', [record.id]))).rejects.toThrow();
+    const made = sys.graph.contacts.list(userId).filter((x) => x.surname === 'Lost Then Deleted');
+    expect(made).toHaveLength(1);
+
+    sys.zoho.delete('Contacts', record.id);
+    await apply(hint('Contacts', 'delete', [record.id]));
+    expect(sys.graph.contacts.get(userId, String(made[0].id))).toBeUndefined();
+    expect(await getRuntime().zohoIndex.get('Contacts', record.id)).toBeUndefined();
+    expect(await sys.reportLine(userId, String(made[0].id))).toMatchObject({ result: 'deleted', reason: expect.stringContaining('answer was lost') });
+  });
 });
 
 /** A mailbox of its own (its links, its mass-delete share), provisioned and owned by a Zoho user. */
