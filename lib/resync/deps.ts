@@ -38,7 +38,7 @@ export interface ResyncDeps {
   resyncQueue: MessageQueue<ResyncJobMessage>;
   adapters: Partial<Record<SyncModule, ModuleAdapter<unknown>>>;
   /** the Zoho side of a module that syncs to Outlook (lib/zohofeed/apply.ts resyncFromZoho) */
-  fromZoho?: (userId: string, module: 'contacts' | 'tasks' | 'events', mode: 'full' | 'delta', runId: string) => Promise<{ read: number; lines: number; note?: string }>;
+  fromZoho?: (userId: string, module: 'contacts' | 'tasks' | 'events', mode: 'full' | 'delta', runId: string, force?: boolean) => Promise<{ read: number; lines: number; note?: string }>;
   handlers?: WorkerDeps['handlers'];
   /** hook: per-user overrides (manage/users): the settings, adapters and handlers as they apply to one user */
   forUser?: (userId: string) => Promise<{ config: ResyncDeps['config']; zoho: ResyncDeps['zoho']; adapters: ResyncDeps['adapters']; handlers?: ResyncDeps['handlers'] }>;
@@ -78,13 +78,13 @@ export function resyncDeps(rt: Runtime): ResyncDeps {
     handlers: worker.handlers,
     forUser: (userId) => rt.forUser(userId),
     preview: (userId) => rt.preview(userId),
-    fromZoho: (userId, module, mode, runId) =>
+    fromZoho: (userId, module, mode, runId, force) =>
       resyncFromZoho(userId, module, mode, runId, {
         ...rt.applyDeps(invocationLogger()),
         coql: (query) => rt.zoho.coql(query),
         zohoUserId: (u) => rt.directory.ownerFor(u),
         cursor: async (zohoModule) => (await rt.zohoFeed.getCursor(zohoModule)).modifiedSince,
-      }),
+      }, force),
     provisionedUsers: async () => (await rt.users.list()).filter((u) => u.state === 'active').map((u) => u.userId),
     calls: { graph: rt.graphCalls, zoho: rt.zohoCalls },
     now: () => new Date(),

@@ -209,7 +209,7 @@ async function runStep(msg: ResyncJobMessage, user: string, step: number, part: 
         if (preview) {
           summary.note = joinNotes(summary.note, 'a preview does not cover the Zoho → Outlook side (it would write to Outlook)');
         } else if (deps.fromZoho && !Array.isArray(msg.retrySkipped) && msg.mode !== 'preview') {
-          const z = await deps.fromZoho(userId, module, msg.mode, msg.jobId);
+          const z = await deps.fromZoho(userId, module, msg.mode, msg.jobId, msg.force === true);
           summary.note = joinNotes(summary.note, z.note ?? `from Zoho: ${z.read} record${z.read === 1 ? '' : 's'} read, ${z.lines} Outlook item${z.lines === 1 ? '' : 's'} written or unlinked`);
         }
       }

@@ -33,7 +33,7 @@ import { DEFAULT_POLICY, onFailure } from './failure';
 import { classify, ItemBusyError, ZohoRecordRefused } from './outcome';
 import type { SyncQueue } from './ports';
 import { attemptOf, parseAttempt, parseSnapshot, parseUpdateDoubt, pickWrite, serializeSnapshot, updateDoubtOf, withUnknown, withWritten, type Attempt } from './snapshot';
-import { conflictNotes, forwardMerge, type ForwardMerge, type TwoWayPort } from './two-way';
+import { conflictNotes, type ForwardMerge, type TwoWayPort } from './two-way';
 import { linkCache } from './link-cache';
 
 export interface BatchEntry {
@@ -517,7 +517,7 @@ class Executor<Item> {
     await mapLimit(updates, this.concurrency, async (x) => {
       x.twoWay = x.link.zohoId ? this.deps.twoWay?.(x.link.module) : undefined;
       try {
-        x.merge = x.twoWay ? await mergeWithZoho(x.twoWay, x.link, x.item, x.keys!) : undefined;
+        x.merge = x.twoWay ? await x.twoWay.merge(x.link, x.item, x.keys!) : undefined;
         if (x.merge) x.keys = x.merge.send;
         merged.push(x);
       } catch (err) {
@@ -574,8 +574,8 @@ class Executor<Item> {
           await this.restore(x);
           throw await refusal(result, x.item, this.adapter);
         }
-        if (x.merge && Object.keys(x.merge.toOutlook).length > 0) await x.twoWay!.patchOutlook(x.link, x.item, x.merge.toOutlook);
-        const snapshot = serializeSnapshot({ ...withWritten(parseSnapshot(x.link.snapshot) ?? {}, fieldsOf(x.mapped), x.sent!), ...x.merge?.agreed });
+        const patched = x.merge ? await x.twoWay!.settle(x.link, x.item, x.merge) : {};
+        const snapshot = serializeSnapshot({ ...withWritten(parseSnapshot(x.link.snapshot) ?? {}, fieldsOf(x.mapped), x.sent!), ...patched });
         const row: Link = {
           ...x.link,
           attempt: undefined,
@@ -872,7 +872,7 @@ class Executor<Item> {
           throw s.reason;
         }
         this.remember(x.work.msg, { ...rows[i], etag: s.value });
-        await this.deps.twoWay?.(x.claim!.module)?.indexLink(rows[i]);
+        await this.deps.twoWay?.(x.claim!.module)?.indexLink(rows[i], x.item);
       } catch (err) {
         return this.fail(x.work.msg, err);
       }
@@ -890,13 +890,4 @@ class Executor<Item> {
       });
     });
   }
-}
-
-/** The one read a two-way update costs: Zoho's values now, merged with Outlook's against the snapshot. */
-async function mergeWithZoho(twoWay: TwoWayPort, link: Link, item: unknown, changed: readonly string[]): Promise<ForwardMerge | undefined> {
-  const zoho = await twoWay.readZoho(link.zohoId!);
-  // Gone in Zoho: the update's answer says so, and the table decides as in one-way sync.
-  if (!zoho) return undefined;
-  const outlook = await twoWay.outlookValues(item);
-  return forwardMerge(parseSnapshot(link.snapshot) ?? {}, outlook.values, zoho.values, changed, twoWay.policy, { outlook: outlook.modifiedTime, zoho: zoho.modifiedTime });
 }
