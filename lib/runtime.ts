@@ -154,6 +154,7 @@ export class Runtime {
       owners: { zohoUsers: () => this.directory.zohoUsers(), mailboxes: () => this.ownerMailboxes.mailboxes() },
       index: this.zohoIndex,
       links: this.links,
+      holders: this.holders,
       writer: this.outlookWriter,
       duplicates: new OutlookDuplicates(this.graph, this.outlookWriter),
       adaptersFor: async (userId) => (await this.forUser(userId)).adapters,

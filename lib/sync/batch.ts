@@ -25,7 +25,7 @@ import type { ZohoRecord, ZohoRecordResult } from '../zoho/types';
 import { buildCoql, where } from '../zoho/coql';
 import { afterInsert, decide } from './decide';
 import {
-  CLAIM_STALE_MS, fieldsOf, fillPlan, linkedRow, linkReport, outlookChange, outlookStateOf, readableFields, recordGone, refusal, releaseClaim, removalFor, removalReport, removeInZoho,
+  CLAIM_STALE_MS, fieldsOf, fillPlan, linkedRow, LOOKUP_EXTRA_FIELDS, linkReport, outlookChange, outlookStateOf, readableFields, recordGone, refusal, releaseClaim, removalFor, removalReport, removeInZoho,
   type DedupAnswer, type Decision, type EngineDeps, type ItemReport, type Mapped, type Match, type ModuleAdapter, type Resolved,
 } from './engine';
 import type { SyncItemMessage } from './messages';
@@ -808,7 +808,7 @@ class Executor<Item> {
 
   /** The mapped fields of one record, when the duplicate check that named it did not read them. */
   private async readValues(id: string, mapped: Mapped): Promise<ZohoRecord | undefined> {
-    const rows = await this.deps.zoho.coql(buildCoql({ select: [...readableFields(this.adapter, mapped), 'Created_Time'], from: this.adapter.zohoModule, where: where.eq('id', id), limit: 1 }));
+    const rows = await this.deps.zoho.coql(buildCoql({ select: [...new Set([...readableFields(this.adapter, mapped), ...LOOKUP_EXTRA_FIELDS])], from: this.adapter.zohoModule, where: where.eq('id', id), limit: 1 }));
     return rows[0];
   }
 
@@ -872,7 +872,8 @@ class Executor<Item> {
           throw s.reason;
         }
         this.remember(x.work.msg, { ...rows[i], etag: s.value });
-        await this.deps.twoWay?.(x.claim!.module)?.indexLink(rows[i], x.item);
+        // Whose record it is: the Owner a create sent, or the one the duplicate look-up read.
+        await this.deps.twoWay?.(x.claim!.module)?.indexLink(rows[i], x.item, origin === 'created' ? x.resolved?.record : x.target?.record);
       } catch (err) {
         return this.fail(x.work.msg, err);
       }

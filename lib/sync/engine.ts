@@ -200,6 +200,13 @@ export function readableFields<Item>(adapter: Pick<ModuleAdapter<Item>, 'unreada
   return Object.keys(fieldsOf(mapped)).filter((k) => !skip.has(k) && !k.startsWith('$'));
 }
 
+/**
+ * Read by every duplicate look-up besides the mapped fields, at no extra call: Created_Time (a
+ * create in doubt is told from a record that existed) and Owner (only the mailbox owner's records
+ * get a reverse index row, lib/zohofeed/two-way-port.ts indexLink).
+ */
+export const LOOKUP_EXTRA_FIELDS = ['Created_Time', 'Owner'] as const;
+
 export const LINKED_TO_EXISTING = 'linked to an existing Zoho record';
 export const FILLED_FIELDS = 'filled empty Zoho fields: ';
 

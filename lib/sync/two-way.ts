@@ -13,6 +13,7 @@
 import type { ConflictPolicy } from '../config';
 import { mergeFields, type FieldConflict } from '../mapping/merge';
 import type { Link } from '../state/links';
+import type { ZohoRecord } from '../zoho/types';
 import { compact, type Snapshot } from './snapshot';
 
 export interface TwoWayPort {
@@ -24,8 +25,13 @@ export interface TwoWayPort {
    * forward snapshot entries the patch changed, so Graph's notification of it is "unchanged".
    */
   settle(link: Link, item: unknown, merge: ForwardMerge): Promise<Snapshot>;
-  /** the reverse index learns a link the forward path made, so Zoho's changes of the record find its item */
-  indexLink(link: Link, item?: unknown): Promise<void>;
+  /**
+   * The reverse index learns a link the forward path made, so Zoho's changes of the record find its
+   * item, when the record is the mailbox owner's (the reverse direction's owner rule). `record`: the
+   * record as this path knows it, with its Owner (the one sent on a create, the one the duplicate
+   * look-up read on a link); another user's record keeps its forward link and gets no row.
+   */
+  indexLink(link: Link, item?: unknown, record?: ZohoRecord): Promise<void>;
 }
 
 export interface ForwardMerge {

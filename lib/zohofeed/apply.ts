@@ -24,12 +24,13 @@ import { messageBody } from '../queue';
 import type { Link, LinkRepository } from '../state/links';
 import { RunRepository } from '../state/runs';
 import type { PendingZohoChange } from '../state/zoho-feed';
+import { holderKey, type HolderRepository } from '../state/holders';
 import type { ZohoIndexEntry, ZohoIndexRepository } from '../state/zoho-index';
 import { fieldsOf, type ItemReport, type ModuleAdapter } from '../sync/engine';
 import type { SyncItemMessage } from '../sync/messages';
 import { classify, ItemBusyError } from '../sync/outcome';
 import { writeReports, type ReportWriterDeps } from '../sync/report-writer';
-import { decideReverse, DELETED_IN_OUTLOOK_RECREATED, DELETED_IN_ZOHO, OWNER_LEFT, reverseRemoval, type ReverseZohoState } from '../sync/reverse-decide';
+import { decideReverse, DELETED_IN_OUTLOOK_RECREATED, DELETED_IN_ZOHO, OWNER_LEFT, ownerMismatch, reverseRemoval, type ReverseZohoState } from '../sync/reverse-decide';
 import { changedFields, compact, parseSnapshot, serializeSnapshot, snapshotOf, withWritten } from '../sync/snapshot';
 import { conflictNotes, derivedBase } from '../sync/two-way';
 import type { RecordsById } from '../zoho/read';
@@ -54,6 +55,8 @@ export interface ApplyDeps extends ReportWriterDeps {
   owners: { zohoUsers(): Promise<readonly { id: string; email?: string | null }[]>; mailboxes(): Promise<MailboxOwner[]> };
   index: ZohoIndexRepository;
   links: LinkRepository;
+  /** who links a Zoho record that existed: tells a forward link to another user's record from a move */
+  holders: Pick<HolderRepository, 'get'>;
   writer: OutlookWriter;
   duplicates: OutlookDuplicates;
   /** the forward adapters of a mailbox (its per-user settings): how an item is read and what its link snapshot is */
@@ -282,7 +285,7 @@ class ReverseRun {
     let plan: Plan = { keys: [], conflicts: [], last: undefined, outlook: {} };
     let ctx: ReverseContext | undefined;
     if (!record) zoho = 'deleted';
-    else if (linked && linked.userId !== target) zoho = 'owner-moved';
+    else if (linked && linked.userId !== target) zoho = await this.mismatch(linked, link);
     else if (!linked) zoho = 'new';
     else if (item === null) zoho = modifiedTime(record) === link?.zohoModifiedAt ? 'unchanged' : 'changed';
     else {
@@ -323,7 +326,27 @@ class ReverseRun {
         await this.leave(linked!, link, item !== null, target ? 'the Zoho owner changed; moved to the new owner\'s mailbox' : OWNER_LEFT, record);
         if (target && record) await this.createOrLink(zohoId, record, target);
         return true;
+      case 'release':
+        // Only the row goes: the link row stays, so Outlook changes of the item still reach Zoho field by field.
+        await this.deps.index.delete(this.zohoModule, zohoId);
+        this.deps.logger.info('zoho index row of another owner\'s record released', { zohoModule: this.zohoModule, arrives: target !== undefined });
+        if (target && record) await this.createOrLink(zohoId, record, target);
+        return true;
     }
+  }
+
+  /**
+   * A record linked in a mailbox its Owner is not: a move, or (a row made before the forward path
+   * checked the owner) another user's record this mailbox only holds by a forward link. The holder
+   * row is read only when the link row and the index row leave that open.
+   */
+  private async mismatch(entry: ZohoIndexEntry, link: Link | undefined): Promise<ReverseZohoState> {
+    const itemCreatedBySync = entry.origin === 'created';
+    const recordCreatedBySync = link?.origin === 'created';
+    const forwardHolder =
+      !itemCreatedBySync && !recordCreatedBySync && link?.state === 'linked' && link.zohoId === entry.zohoId
+      && ((await this.deps.holders.get(this.zohoModule, entry.zohoId))?.holders ?? []).includes(holderKey(link));
+    return ownerMismatch({ itemCreatedBySync, recordCreatedBySync, forwardHolder });
   }
 
   /**

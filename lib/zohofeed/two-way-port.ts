@@ -21,6 +21,7 @@ import { derivedBase, forwardMerge, type ForwardMerge, type TwoWayPort } from '.
 import { REVERSE_READ_FIELDS, type RecordsById } from '../zoho/read';
 import type { ZohoRecord } from '../zoho/types';
 import type { OutlookOps } from './outlook-ops';
+import { ownerIdOf } from './owners';
 
 export interface TwoWayDeps {
   zoho: { getRecordsByIds(module: string, ids: readonly string[], fields: readonly string[]): Promise<RecordsById> };
@@ -30,7 +31,7 @@ export interface TwoWayDeps {
   adapter(userId: string): Promise<ModuleAdapter<unknown> | undefined>;
   timeZone(userId: string): Promise<string | undefined>;
   fieldRules(zohoModule: string): Promise<FieldRules>;
-  /** the mailbox owner's Zoho user id: a missing index row is only made for the owner's own records */
+  /** the mailbox owner's Zoho user id: an index row is only made for the owner's own records */
   zohoUserId(userId: string): Promise<string | undefined>;
   category: string;
   policy: ConflictPolicy;
@@ -51,11 +52,6 @@ const ignoreConflict = (err: unknown): void => {
 
 const READ_ONLY: Readonly<Record<TwoWayModule, ReadonlySet<string>>> = { contacts: new Set(), tasks: new Set(), events: EVENT_OUTLOOK_READ_ONLY };
 
-const ownerIdOf = (record: ZohoRecord): string | undefined => {
-  const owner = record.Owner as { id?: unknown } | null | undefined;
-  return owner && typeof owner.id === 'string' ? owner.id : undefined;
-};
-
 /** The reverse index row a forward-made link gets: the Outlook item was the person's, so never deleted by the reverse path. */
 export function forwardIndexRow(link: Link, values: Snapshot | undefined): ZohoIndexEntry {
   return { zohoModule: link.zohoModule!, zohoId: link.zohoId!, state: 'linked', userId: link.userId, module: link.module, graphId: link.graphId, origin: 'linked', values: values && serializeSnapshot(values), etag: '' };
@@ -75,6 +71,10 @@ export function twoWayPort(module: TwoWayModule, deps: TwoWayDeps): TwoWayPort {
     return adapter;
   };
   const forwardFields = async (userId: string, item: unknown) => fieldsOf(await (await adapterOf(userId)).map(item));
+  const ownedBy = async (record: ZohoRecord, userId: string) => {
+    const owner = ownerIdOf(record);
+    return owner !== undefined && owner === (await deps.zohoUserId(userId));
+  };
   const outlookTime = (item: unknown) => (deps.ops.unwrap(item) as { lastModifiedDateTime?: string | null }).lastModifiedDateTime;
 
   return {
@@ -95,7 +95,7 @@ export function twoWayPort(module: TwoWayModule, deps: TwoWayDeps): TwoWayPort {
       const base = parseSnapshot(own?.values) ?? derivedBase(parseSnapshot(link.snapshot), outlook, changed);
       const m = forwardMerge(base, outlook, zoho, changed, deps.policy, { outlook: outlookTime(item), zoho: typeof record.Modified_Time === 'string' ? record.Modified_Time : undefined }, READ_ONLY[module]);
       const agreed = changed.filter((k) => !m.send.includes(k) && k in outlook && k in zoho && compact(outlook[k]) === compact(zoho[k]));
-      const backfill = !entry && ownerIdOf(record) !== undefined && ownerIdOf(record) === (await deps.zohoUserId(link.userId));
+      const backfill = !entry && (await ownedBy(record, link.userId));
       pending.set(m, { entry: own, backfill, agreed, ctx });
       return m;
     },
@@ -121,8 +121,12 @@ export function twoWayPort(module: TwoWayModule, deps: TwoWayDeps): TwoWayPort {
       return out;
     },
 
-    async indexLink(link, item) {
+    async indexLink(link, item, record) {
       if (!link.zohoId || !link.zohoModule) return;
+      // Another user's record (a customer many mailboxes share), or one whose owner is unknown: its
+      // Zoho changes are its owner's mailbox's, never this item's; a later merge backfills the row
+      // if the record becomes this owner's.
+      if (!record || !(await ownedBy(record, link.userId))) return;
       // What Zoho was sent is Outlook's item: its neutral values are the base of the next merge.
       const values = item === undefined ? undefined : Object.fromEntries(Object.entries(codec.fromOutlook(deps.ops.unwrap(item), await context(link.userId))).map(([k, v]) => [k, compact(v)]));
       await deps.index.save(forwardIndexRow(link, values));
