@@ -7,6 +7,9 @@
  * No echo: after a patch the item is read back once and the forward snapshot entries the patch
  * changed are handed to the engine, so Graph's notification of our own write is "unchanged"; the
  * index row's values become what both sides hold, so Zoho's callback for our write is too.
+ *
+ * Only the mailbox owner's records are two-way (issue 16 §2, the reverse direction's owner rule):
+ * a link to another Zoho user's record sends Outlook's changes one way and gets no index row.
  */
 import type { ConflictPolicy } from '../config';
 import type { TwoWayModule } from '../direction';
@@ -89,13 +92,20 @@ export function twoWayPort(module: TwoWayModule, deps: TwoWayDeps): TwoWayPort {
       const record = read.records.get(link.zohoId!);
       // Gone in Zoho: the update's answer says so, and the table decides as in one-way sync.
       if (!record) return undefined;
+      if (!(await ownedBy(record, link.userId))) {
+        // Another user's record (a customer many mailboxes share): this mailbox sends its Outlook
+        // changes field by field, as one-way sync does; Zoho's changes belong to the owner's mailbox.
+        const oneWay: ForwardMerge = { send: [...changed], toOutlook: {}, conflicts: [], base: {} };
+        pending.set(oneWay, { backfill: false, agreed: [], ctx });
+        return oneWay;
+      }
       const outlook = codec.fromOutlook(deps.ops.unwrap(item), ctx);
       const zoho = codec.fromZoho(record);
       const own = entry?.state === 'linked' && entry.userId === link.userId && entry.graphId === link.graphId ? entry : undefined;
       const base = parseSnapshot(own?.values) ?? derivedBase(parseSnapshot(link.snapshot), outlook, changed);
       const m = forwardMerge(base, outlook, zoho, changed, deps.policy, { outlook: outlookTime(item), zoho: typeof record.Modified_Time === 'string' ? record.Modified_Time : undefined }, READ_ONLY[module]);
       const agreed = changed.filter((k) => !m.send.includes(k) && k in outlook && k in zoho && compact(outlook[k]) === compact(zoho[k]));
-      const backfill = !entry && (await ownedBy(record, link.userId));
+      const backfill = !entry;
       pending.set(m, { entry: own, backfill, agreed, ctx });
       return m;
     },
