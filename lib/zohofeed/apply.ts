@@ -206,8 +206,8 @@ export async function resyncFromZoho(userId: string, module: TwoWayModule, mode:
  * - an index row of this mailbox whose record is not among them is read by id: gone (purged, or
  *   deleted outside `/deleted`'s window) → removed as a Zoho delete is (the item the sync created
  *   is deleted with SYNC_DELETES=delete, otherwise only unlinked), under the mass-delete guard.
- *   One still there has another owner: left to the change feed (the forward path may link another
- *   owner's record in this mailbox on purpose).
+ *   One still there has another owner: left to the change feed, which moves it, or releases the row
+ *   of a forward link to another owner's record (made before indexLink checked the owner).
  */
 async function reconcileLinks(userId: string, module: TwoWayModule, owned: ReadonlySet<string>, runId: string, deps: ZohoSideDeps, force: boolean): Promise<{ lines: number; notes: string[] }> {
   const zohoModule = REVERSE_CODECS[module].zohoModule;
