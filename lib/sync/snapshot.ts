@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson } from '../mapping/hash';
+import { parseStoredJson } from '../stored-json';
 import type { ZohoRecord } from '../zoho/types';
 
 export type Snapshot = Record<string, string>;
@@ -33,13 +34,7 @@ export function snapshotOf(fields: Record<string, unknown>): Snapshot {
 
 /** Rows written before snapshots existed (or unreadable ones) have none: undefined. */
 export function parseSnapshot(json: string | undefined): Snapshot | undefined {
-  if (!json) return undefined;
-  try {
-    const parsed = SnapshotJson.safeParse(JSON.parse(json));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseStoredJson(SnapshotJson, json);
 }
 
 export function serializeSnapshot(snapshot: Snapshot): string {
@@ -127,13 +122,7 @@ export function attemptOf(record: ZohoRecord, fields: Record<string, unknown>, o
 }
 
 export function parseAttempt(json: string | undefined): Attempt | undefined {
-  if (!json) return undefined;
-  try {
-    const parsed = AttemptJson.safeParse(JSON.parse(json));
-    return parsed.success ? (parsed.data as Attempt) : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseStoredJson(AttemptJson, json) as Attempt | undefined;
 }
 
 /**
@@ -153,11 +142,5 @@ export function updateDoubtOf(sent: readonly string[], at: string): string {
 }
 
 export function parseUpdateDoubt(json: string | undefined): UpdateDoubt | undefined {
-  if (!json) return undefined;
-  try {
-    const parsed = UpdateDoubtJson.safeParse(JSON.parse(json));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseStoredJson(UpdateDoubtJson, json);
 }

@@ -7,6 +7,7 @@
  * item the person had, and never created a second time. Pure.
  */
 import { z } from 'zod';
+import { parseStoredJson } from '../stored-json';
 
 /** Outlook's createdDateTime and our clock may differ by this much. */
 const CLOCK_SKEW_MS = 2 * 60_000;
@@ -34,13 +35,7 @@ export function reverseAttempt(record: Record<string, unknown>, category: string
 }
 
 export function parseReverseAttempt(json: string | undefined): ReverseAttempt | undefined {
-  if (!json) return undefined;
-  try {
-    const parsed = AttemptJson.safeParse(JSON.parse(json));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseStoredJson(AttemptJson, json);
 }
 
 /** Whether an Outlook item found by the attempt's duplicate key is the one that attempt created. */
