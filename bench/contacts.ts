@@ -11,7 +11,7 @@ import { CONTACT_EXPAND, CONTACT_SELECT, contactSchema } from '../lib/graph/reso
 import { mapContact } from '../lib/mapping/contact';
 import { getRuntime } from '../lib/runtime';
 import { startSystem, type System } from '../test/support/system';
-import { countTableRequests, table, tableRequests } from './stats';
+import { countTableRequests, table, tableBreakdown, tableRequests } from './stats';
 
 const CONTACTS = 200;
 const CONCURRENCY = 8;
@@ -40,7 +40,9 @@ async function measure(sys: System, name: string, ids: string[], run: (id: strin
   const g0 = graphCalls(sys);
   const t0 = performance.now();
   const s0 = tableRequests.n;
+  const b0 = new Map(tableRequests.byKind);
   await pool(ids, CONCURRENCY, run);
+  if (process.env.BENCH_TABLES) console.log(`${name}\n${tableBreakdown(b0, ids.length)}`);
   const seconds = (performance.now() - t0) / 1000;
   const n = ids.length;
   return [name, n, (graphCalls(sys) - g0) / n, (crmCalls(sys) - z0) / n, (tableRequests.n - s0) / n, Math.round(n / seconds)];

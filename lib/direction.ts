@@ -14,6 +14,8 @@ export const ZOHO_MODULE_OF: Readonly<Record<TwoWayModule, 'Contacts' | 'Tasks' 
   events: 'Events',
 };
 
+export const isTwoWayModule = (module: string): module is TwoWayModule => (TWO_WAY_MODULES as readonly string[]).includes(module);
+
 export function moduleOfZoho(zohoModule: string): TwoWayModule | undefined {
   return TWO_WAY_MODULES.find((m) => ZOHO_MODULE_OF[m] === zohoModule);
 }

@@ -42,9 +42,10 @@ import { OutlookWriter } from './graph/outlook-writes';
 import { OutlookDuplicates } from './graph/outlook-lookup';
 import { ZohoIndexRepository } from './state/zoho-index';
 import type { ApplyDeps } from './zohofeed/apply';
-import { contactsTwoWay } from './zohofeed/two-way-port';
+import { twoWayPort } from './zohofeed/two-way-port';
+import { outlookOps } from './zohofeed/outlook-ops';
 import type { TwoWayPort } from './sync/two-way';
-import { directionOf } from './direction';
+import { directionOf, isTwoWayModule, type TwoWayModule } from './direction';
 import { randomUUID } from 'node:crypto';
 import { PendingZohoChangeRepository, ZohoFeedRepository, type ZohoChannelRecord } from './state/zoho-feed';
 import { ZohoChangeMessage } from './zohofeed/messages';
@@ -154,6 +155,7 @@ export class Runtime {
       owners: { zohoUsers: () => this.directory.zohoUsers(), mailboxes: () => this.ownerMailboxes.mailboxes() },
       index: this.zohoIndex,
       links: this.links,
+      holders: this.holders,
       writer: this.outlookWriter,
       duplicates: new OutlookDuplicates(this.graph, this.outlookWriter),
       adaptersFor: async (userId) => (await this.forUser(userId)).adapters,
@@ -169,9 +171,19 @@ export class Runtime {
     };
   }
 
-  /** SYNC_CONTACTS_DIRECTION=both: the forward path's merge with Zoho. */
-  get contactsTwoWay(): TwoWayPort {
-    return contactsTwoWay({ zoho: this.zoho, writer: this.outlookWriter, index: this.zohoIndex, fieldRules: (m) => this.directory.fieldRules(m), category: this.config.SYNC_CATEGORY, policy: this.config.SYNC_CONFLICTS });
+  /** SYNC_*_DIRECTION=both: the forward path's merge with Zoho, one port per module over its reverse codec. */
+  twoWayPort(module: TwoWayModule): TwoWayPort {
+    return twoWayPort(module, {
+      zoho: this.zoho,
+      index: this.zohoIndex,
+      ops: outlookOps(module, { writer: this.outlookWriter, duplicates: new OutlookDuplicates(this.graph, this.outlookWriter) }),
+      adapter: async (userId) => (await this.forUser(userId)).adapters[module],
+      timeZone: (userId) => this.directory.mailboxTimeZone(userId),
+      fieldRules: (zohoModule) => this.directory.fieldRules(zohoModule),
+      zohoUserId: (userId) => this.directory.ownerFor(userId),
+      category: this.config.SYNC_CATEGORY,
+      policy: this.config.SYNC_CONFLICTS,
+    });
   }
 
   /** Which mailbox a Zoho record goes to (its Owner's). */
@@ -372,7 +384,7 @@ export class Runtime {
       forUser: (userId) => this.forUser(userId),
       maxAttempts: this.config.SYNC_MAX_ATTEMPTS,
       busyRetrySeconds: this.config.SYNC_BUSY_RETRY_SECONDS,
-      twoWay: (module) => (module === 'contacts' && this.config.SYNC_CONTACTS_DIRECTION === 'both' ? this.contactsTwoWay : undefined),
+      twoWay: (module) => (isTwoWayModule(module) && directionOf(this.config, module) === 'both' ? this.twoWayPort(module) : undefined),
     };
   }
 }

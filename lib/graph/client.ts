@@ -217,7 +217,8 @@ export function createGraphClient(settings: GraphSettings, opts: GraphClientOpti
           logger.warn('graph token rejected, renewing', { endpoint: label, requestId: err.requestId });
           continue;
         }
-        const delay = nextDelay(err, retry, waited, policy);
+        // A POST (a create) answered 504 may have been carried out: sending it again could make a second item.
+        const delay = method === 'POST' && err.status === 504 ? undefined : nextDelay(err, retry, waited, policy);
         if (delay === undefined) {
           const final = withRetryHint(err, retry, policy);
           // 404/410 are answers the sync expects (item deleted, delta reset), not incidents.

@@ -65,6 +65,9 @@ function parseLoose(value: string | null | undefined): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** '' (the compact form of an empty value) and a field the base never had are empty, like null. */
+const empty = (value: string | null | undefined): string | null => (value === undefined || value === '' ? null : value);
+
 export function mergeFields(
   snapshot: FieldValues | undefined,
   outlook: FieldValues,
@@ -76,9 +79,9 @@ export function mergeFields(
   const fields = [...new Set([...Object.keys(outlook), ...Object.keys(zoho)])].sort();
   for (const field of fields) {
     if (!(field in outlook) || !(field in zoho)) continue;
-    const o = outlook[field] ?? null;
-    const z = zoho[field] ?? null;
-    const s = snapshot?.[field] ?? null;
+    const o = empty(outlook[field]);
+    const z = empty(zoho[field]);
+    const s = empty(snapshot?.[field]);
     if (o === z) {
       result.snapshot[field] = o;
       continue;

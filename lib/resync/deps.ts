@@ -38,8 +38,10 @@ export interface ResyncDeps {
   resyncQueue: MessageQueue<ResyncJobMessage>;
   adapters: Partial<Record<SyncModule, ModuleAdapter<unknown>>>;
   /** the Zoho side of a module that syncs to Outlook (lib/zohofeed/apply.ts resyncFromZoho) */
-  fromZoho?: (userId: string, module: 'contacts' | 'tasks' | 'events', mode: 'full' | 'delta', runId: string) => Promise<{ read: number; lines: number; note?: string }>;
+  fromZoho?: (userId: string, module: 'contacts' | 'tasks' | 'events', mode: 'full' | 'delta', runId: string, force?: boolean) => Promise<{ read: number; lines: number; note?: string }>;
   handlers?: WorkerDeps['handlers'];
+  /** SYNC_*_DIRECTION=both: the executor merges an update with Zoho's values, as a notification does */
+  twoWay?: WorkerDeps['twoWay'];
   /** hook: per-user overrides (manage/users): the settings, adapters and handlers as they apply to one user */
   forUser?: (userId: string) => Promise<{ config: ResyncDeps['config']; zoho: ResyncDeps['zoho']; adapters: ResyncDeps['adapters']; handlers?: ResyncDeps['handlers'] }>;
   /**
@@ -88,15 +90,16 @@ export function resyncDeps(rt: Runtime): ResyncDeps {
     resyncQueue: rt.resyncQueue,
     adapters: rt.adapters(rt.config, rt.adapterWorld(zoho)),
     handlers: worker.handlers,
+    twoWay: worker.twoWay,
     forUser: (userId) => rt.forUser(userId, zoho),
     preview: (userId) => rt.preview(userId),
-    fromZoho: (userId, module, mode, runId) =>
+    fromZoho: (userId, module, mode, runId, force) =>
       resyncFromZoho(userId, module, mode, runId, {
         ...rt.applyDeps(invocationLogger()),
         coql: (query) => rt.zoho.coql(query),
         zohoUserId: (u) => rt.directory.ownerFor(u),
         cursor: async (zohoModule) => (await rt.zohoFeed.getCursor(zohoModule)).modifiedSince,
-      }),
+      }, force),
     provisionedUsers: async () => (await rt.users.list()).filter((u) => u.state === 'active').map((u) => u.userId),
     calls: { graph: rt.graphCalls, zoho: rt.zohoCalls },
     now: () => new Date(),

@@ -188,7 +188,8 @@ async function runStep(msg: ResyncJobMessage, user: string, step: number, part: 
   if (preview) {
     // The same run as `full`, over a world that records its writes instead of making them.
     if (!deps.preview) throw new Error('a preview needs the preview hook');
-    deps = { ...deps, ...(await deps.preview(userId)), handlers: undefined };
+    // A two-way merge patches Outlook: a preview writes nowhere.
+    deps = { ...deps, ...(await deps.preview(userId)), handlers: undefined, twoWay: undefined };
   } else if (deps.forUser) {
     // Per-user overrides: this part runs with the user's own settings and adapters.
     deps = { ...deps, ...(await deps.forUser(userId)) };
@@ -224,7 +225,7 @@ async function runStep(msg: ResyncJobMessage, user: string, step: number, part: 
         if (preview) {
           summary.note = joinNotes(summary.note, 'a preview does not cover the Zoho → Outlook side (it would write to Outlook)');
         } else if (deps.fromZoho && !Array.isArray(msg.retrySkipped) && msg.mode !== 'preview') {
-          const z = await deps.fromZoho(userId, module, msg.mode, msg.jobId);
+          const z = await deps.fromZoho(userId, module, msg.mode, msg.jobId, msg.force === true);
           summary.fromZohoLines = (summary.fromZohoLines ?? 0) + z.lines;
           summary.note = joinNotes(summary.note, z.note ?? `from Zoho: ${z.read} record${z.read === 1 ? '' : 's'} read, ${z.lines} Outlook item${z.lines === 1 ? '' : 's'} written or unlinked`);
         }
@@ -510,6 +511,7 @@ function batchDeps(deps: ResyncDeps, logger: Logger, links: Map<string, Link> | 
     busyRetrySeconds: deps.config.SYNC_BUSY_RETRY_SECONDS,
     concurrency: deps.concurrency,
     knownLinks: links,
+    twoWay: deps.twoWay,
     onProgress: progress ? () => progress.done(1) : undefined,
   };
 }

@@ -23,6 +23,11 @@ export interface ZohoIndexEntry {
   claimedAt?: string;
   /** the record's neutral values (lib/mapping/reverse.ts) last synced, compact JSON: what "changed in Zoho" compares with */
   values?: string;
+  /**
+   * A claim's Outlook create: JSON of what it sends (the record's dedup fields, the category, the
+   * time), stored before the Graph call, so a lost answer is resolved from it (lib/zohofeed/doubt.ts).
+   */
+  attempt?: string;
   etag: string;
 }
 
@@ -37,6 +42,7 @@ interface Row {
   claimToken: string;
   claimedAt: string;
   values: string;
+  attempt: string;
 }
 
 function toRow(e: Omit<ZohoIndexEntry, 'etag'>): Row {
@@ -51,6 +57,7 @@ function toRow(e: Omit<ZohoIndexEntry, 'etag'>): Row {
     claimToken: e.claimToken ?? '',
     claimedAt: e.claimedAt ?? '',
     values: e.values ?? '',
+    attempt: e.attempt ?? '',
   };
   assertEntityFits(row as never);
   return row;
@@ -65,6 +72,7 @@ function toEntry(zohoModule: string, zohoId: string, row: Row & { etag?: string 
   if (row.claimToken) e.claimToken = row.claimToken;
   if (row.claimedAt) e.claimedAt = row.claimedAt;
   if (row.values) e.values = row.values;
+  if (row.attempt) e.attempt = row.attempt;
   return e;
 }
 
@@ -91,10 +99,13 @@ export class ZohoIndexRepository {
     }
   }
 
-  /** Insert-if-absent; a claim older than `staleAfterMs` belongs to a worker that died and is taken over. */
-  async claim(zohoModule: string, zohoId: string, token: string, now: Date, staleAfterMs: number): Promise<{ claimed: boolean; entry: ZohoIndexEntry }> {
+  /**
+   * Insert-if-absent, carrying `attempt`; a claim older than `staleAfterMs` (or one given up with no
+   * owner) belongs to a worker that died and is taken over with its attempt, for the taker to resolve.
+   */
+  async claim(zohoModule: string, zohoId: string, token: string, now: Date, staleAfterMs: number, attempt?: string): Promise<{ claimed: boolean; entry: ZohoIndexEntry }> {
     const table = await this.table();
-    const fresh = { zohoModule, zohoId, state: 'claimed' as const, claimToken: token, claimedAt: now.toISOString() };
+    const fresh = { zohoModule, zohoId, state: 'claimed' as const, claimToken: token, claimedAt: now.toISOString(), attempt };
     try {
       const res = await table.createEntity(toRow(fresh));
       return { claimed: true, entry: { ...fresh, etag: res.etag ?? '' } };
@@ -102,7 +113,7 @@ export class ZohoIndexRepository {
       if (!isConflict(err)) throw err;
     }
     const existing = await this.get(zohoModule, zohoId);
-    if (!existing) return this.claim(zohoModule, zohoId, token, now, staleAfterMs);
+    if (!existing) return this.claim(zohoModule, zohoId, token, now, staleAfterMs, attempt);
     const stale = existing.state === 'claimed' && (!existing.claimedAt || now.getTime() - Date.parse(existing.claimedAt) > staleAfterMs);
     if (!stale) return { claimed: false, entry: existing };
     try {
@@ -110,6 +121,17 @@ export class ZohoIndexRepository {
       return { claimed: true, entry: { ...existing, claimToken: token, claimedAt: now.toISOString(), etag } };
     } catch (err) {
       if (err instanceof ZohoIndexConflictError) return { claimed: false, entry: existing };
+      throw err;
+    }
+  }
+
+  /** Inserts the row unless one exists (a backfill never overwrites what a sync wrote): true when inserted. */
+  async insertIfAbsent(entry: Omit<ZohoIndexEntry, 'etag'>): Promise<boolean> {
+    try {
+      await (await this.table()).createEntity(toRow(entry));
+      return true;
+    } catch (err) {
+      if (isConflict(err)) return false;
       throw err;
     }
   }

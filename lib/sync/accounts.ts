@@ -40,6 +40,7 @@ export class AccountResolver {
       return this.remember(key, found, false);
     }
     const made = await createOnce(this.claims, MODULE, key, this.now(), {
+      known: { row: known },
       find: async () => {
         const id = await this.find(name);
         return id ? { id } : undefined;

@@ -4,13 +4,15 @@
  * claimed (insert-if-absent), Zoho is searched again under the claim (a worker that died may have
  * created the record), and only then is the record inserted; the row then names it for everybody.
  */
-import type { LookupClaimRepository } from '../state/lookup-claims';
+import type { LookupClaimRepository, LookupState } from '../state/lookup-claims';
 import { CLAIM_STALE_MS } from './engine';
 import { ItemBusyError } from './outcome';
 
 export type Made<T> = { id: string; created: boolean; value?: T };
 
 export interface CreateOnceSteps<T> {
+  /** the look-up row as the caller just read it (present, even as undefined, when it did): not read again */
+  known?: { row: LookupState };
   /** a record the row names may be gone since (a Case deleted in Zoho): false forgets it */
   stillThere?(id: string): Promise<boolean>;
   /** the record by the key, in Zoho (under the claim) */
@@ -20,7 +22,7 @@ export interface CreateOnceSteps<T> {
 }
 
 export async function createOnce<T>(claims: LookupClaimRepository, module: string, key: string, now: Date, steps: CreateOnceSteps<T>): Promise<Made<T>> {
-  const known = await claims.get(module, key);
+  const known = steps.known ? steps.known.row : await claims.get(module, key);
   if (known?.state === 'done') {
     if (!steps.stillThere || (await steps.stillThere(known.zohoId))) return { id: known.zohoId, created: false };
     await claims.release(module, key);

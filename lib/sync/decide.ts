@@ -94,8 +94,12 @@ export type Removal = { do: 'delete' } | { do: 'cancel' } | { do: 'unlink'; reas
 export function removal(f: RemovalFacts): Removal {
   if (f.cancel) return { do: 'cancel' };
   if (f.deletes === 'unlink') return { do: 'unlink', reason: 'the Zoho record is kept (SYNC_DELETES=unlink)' };
-  if (f.otherLinks > 0) return { do: 'unlink', reason: `the Zoho record is kept: still linked from ${f.otherLinks} other mailbox${f.otherLinks === 1 ? '' : 'es'}` };
-  if (!f.createdBySync) return { do: 'unlink', reason: 'the Zoho record is kept: it existed in Zoho before the sync linked it' };
+  // Every reason that holds is said: other links counted from the holder row, and a record the sync linked rather than created.
+  const why = [
+    ...(f.otherLinks > 0 ? [`still linked from ${f.otherLinks} other mailbox${f.otherLinks === 1 ? '' : 'es'}`] : []),
+    ...(f.createdBySync ? [] : ['it existed in Zoho before the sync linked it']),
+  ];
+  if (why.length > 0) return { do: 'unlink', reason: `the Zoho record is kept: ${why.join(', and ')}` };
   return { do: 'delete' };
 }
 

@@ -1,19 +1,21 @@
+/**
+ * The executor's vocabulary: the module adapter it drives, the item report, and the pure
+ * builders of link rows, writes and report words. The executor itself (one code path for one
+ * item or thousands) is lib/sync/batch.ts.
+ */
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { SyncModule } from '../modules';
 import { holderKey, type HolderRepository } from '../state/holders';
-import { isStaleClaim, LinkConflictError, type Link, type LinkRepository } from '../state/links';
+import { LinkConflictError, type Link, type LinkRepository } from '../state/links';
 import type { ReportItem } from '../state/runs';
 import type { ZohoRecord, ZohoRecordFailure, ZohoRecordResult } from '../zoho/types';
-import { afterInsert, decide, removal, type Action, type OutlookState, type Removal, type ZohoState } from './decide';
+import { removal, type OutlookState, type Removal } from './decide';
 import type { SyncItemMessage } from './messages';
-import { classify, ItemBusyError, StaleLookupError, ZohoRecordRefused } from './outcome';
-import {
-  attemptOf, changedFields, fillableFields, parseAttempt, parseSnapshot, pickWrite, serializeSnapshot, snapshotOf, withUnknown, withWritten, type Attempt,
-} from './snapshot';
+import { StaleLookupError, ZohoRecordRefused } from './outcome';
+import { changedFields, fillableFields, parseSnapshot, serializeSnapshot, snapshotOf } from './snapshot';
 import type { ZohoPort } from './ports';
-import { buildCoql, where } from '../zoho/coql';
-import { conflictNotes, forwardMerge, type ForwardMerge, type TwoWayPort } from './two-way';
+import type { TwoWayPort } from './two-way';
 
 /** What a module's mapping produced for one Outlook item, before Zoho look-ups are resolved. */
 export interface Mapped {
@@ -134,12 +136,6 @@ export interface EngineDeps {
 
 /** A claim not renewed for this long belongs to a worker that died. */
 export const CLAIM_STALE_MS = 2 * 60_000;
-/** A fresh claim is not renewed before its write; one older than this is (look-ups took long). */
-const RENEW_AFTER_MS = 30_000;
-/** A record that an attempt in doubt created has a Created_Time after the attempt began, give or take clock skew. */
-const CLOCK_SKEW_MS = 2 * 60_000;
-/** Re-decisions after a link save that lost a race, before the queue retries the item. */
-const MAX_REDECIDE = 3;
 
 /** Zoho says the record id no longer exists (deleted in Zoho since we linked it). */
 export function recordGone(r: ZohoRecordResult): boolean {
@@ -204,320 +200,19 @@ export function readableFields<Item>(adapter: Pick<ModuleAdapter<Item>, 'unreada
   return Object.keys(fieldsOf(mapped)).filter((k) => !skip.has(k) && !k.startsWith('$'));
 }
 
+/**
+ * Read by every duplicate look-up besides the mapped fields, at no extra call: Created_Time (a
+ * create in doubt is told from a record that existed) and Owner (only the mailbox owner's records
+ * get a reverse index row, lib/zohofeed/two-way-port.ts indexLink).
+ */
+export const LOOKUP_EXTRA_FIELDS = ['Created_Time', 'Owner'] as const;
+
 export const LINKED_TO_EXISTING = 'linked to an existing Zoho record';
 export const FILLED_FIELDS = 'filled empty Zoho fields: ';
 
 /** The report's words for a link: how it matched, and what was filled. */
 export function linkReport(how: string, filled: readonly string[]): { reason: string; notes: string[] } {
   return { reason: `${LINKED_TO_EXISTING} (${how})`, notes: [filled.length ? `${FILLED_FIELDS}${filled.join(', ')}` : 'no empty Zoho field to fill; the Zoho values were kept'] };
-}
-
-/** The link's redelivery after a lost race: re-read Outlook and decide again, not "unchanged". */
-class Redecide extends Error {
-  constructor() {
-    super('the link changed while this write ran; deciding again');
-    this.name = 'Redecide';
-  }
-}
-
-/**
- * One Outlook item, decided by the table (decide.ts) and carried out. The bulk path (batch.ts)
- * takes items it cannot batch through here too.
- */
-export async function syncItem<Item>(msg: SyncItemMessage, adapter: ModuleAdapter<Item>, deps: EngineDeps): Promise<ItemReport | undefined> {
-  for (let round = 0; ; round++) {
-    try {
-      return await syncOnce(msg, adapter, deps);
-    } catch (err) {
-      if (!(err instanceof Redecide)) throw err;
-      if (round >= MAX_REDECIDE) throw new LinkConflictError();
-    }
-  }
-}
-
-async function syncOnce<Item>(msg: SyncItemMessage, adapter: ModuleAdapter<Item>, deps: EngineDeps): Promise<ItemReport | undefined> {
-  const item = await adapter.read(msg);
-  const verdict: Decision = item === null ? { action: 'remove', reason: 'deleted in Outlook' } : adapter.decide(item);
-  if (verdict.action !== 'sync') {
-    const found = await settle(await deps.links.get(msg.userId, msg.module, msg.itemId), adapter, deps);
-    const link = found?.state === 'linked' ? found : undefined;
-    if (found && !link) await releaseClaim(found, deps);
-    const action = decide(link ? 'linked' : 'absent', outlookStateOf(verdict), 'unknown');
-    return carryOutWithout(action, verdict, link, adapter, deps);
-  }
-  const mapped = await adapter.map(item!);
-  if (mapped.skipReason) return { result: 'skipped', label: mapped.label, reason: mapped.skipReason, retryable: false };
-  const attempt = JSON.stringify(attemptOf(mapped.record, fieldsOf(mapped), 'created', deps.now()));
-
-  let row: Link | undefined;
-  if (msg.changeType === 'created') {
-    // The claim's insert is the read: a first-seen item costs no separate look-up of its link.
-    row = (await deps.links.claim(msg.userId, msg.module, msg.itemId, deps.claimToken, deps.now(), CLAIM_STALE_MS, attempt)).link;
-  } else {
-    row = await deps.links.get(msg.userId, msg.module, msg.itemId);
-  }
-  row = await settle(row, adapter, deps, attempt);
-  if (row?.state === 'linked') return updateLinked(row, item!, mapped, adapter, deps);
-  if (!row) {
-    const c = await deps.links.claim(msg.userId, msg.module, msg.itemId, deps.claimToken, deps.now(), CLAIM_STALE_MS, attempt);
-    row = await settle(c.link, adapter, deps, attempt);
-    if (row?.state === 'linked') return updateLinked(row, item!, mapped, adapter, deps);
-    if (!row) throw new ItemBusyError();
-  }
-  return createOrLink(row, attempt, item!, mapped, adapter, deps);
-}
-
-/**
- * A claim row becomes something the table can decide on: ours stays ours; another worker's fresh
- * claim means busy; a stale one (a worker that died, or a write in doubt) is taken over and its
- * attempt resolved from what that attempt sent: the record it made is linked, else the claim is ours.
- */
-async function settle<Item>(row: Link | undefined, adapter: ModuleAdapter<Item>, deps: EngineDeps, mine?: string): Promise<Link | undefined> {
-  if (row?.state !== 'claimed') return row;
-  let held = row;
-  if (row.claimToken !== deps.claimToken) {
-    if (!isStaleClaim(row, deps.now(), CLAIM_STALE_MS)) throw new ItemBusyError();
-    const c = await deps.links.claim(row.userId, row.module, row.graphId, deps.claimToken, deps.now(), CLAIM_STALE_MS);
-    if (!c.claimed) {
-      if (c.link.state === 'linked') return c.link;
-      throw new ItemBusyError();
-    }
-    held = c.link;
-  }
-  const attempt = parseAttempt(held.attempt);
-  // Our own claim carries our attempt; any other attempt is an earlier one whose answer was lost.
-  if (!attempt || held.attempt === mine) return held;
-  try {
-    return await resolveDoubt(held, attempt, adapter, deps);
-  } catch (err) {
-    // Still in doubt: the row goes back ownerless, so the next attempt (anyone's) resolves it.
-    if (!(err instanceof Redecide)) await letGo(held, true, deps);
-    throw err;
-  }
-}
-
-/** The record an earlier attempt may have written, looked up by that attempt's values, never the item's current ones. */
-async function resolveDoubt<Item>(held: Link, attempt: Attempt, adapter: ModuleAdapter<Item>, deps: EngineDeps): Promise<Link> {
-  const match = attempt.target
-    ? { id: attempt.target, how: 'the record an earlier attempt linked', record: undefined }
-    : await adapter.findExisting(null, { record: attempt.record, hash: '', label: '', cutFields: [], notes: [] });
-  if (!match) return { ...held, attempt: undefined };
-  const created = Date.parse(String(match.record?.Created_Time ?? ''));
-  const origin = !attempt.target && !Number.isNaN(created) && created >= Date.parse(attempt.at) - CLOCK_SKEW_MS ? 'created' : 'linked';
-  if (origin === 'linked') await deps.holders.add(adapter.zohoModule, match.id, holderKey(held));
-  const link: Link = {
-    ...held,
-    state: 'linked',
-    claimToken: undefined,
-    claimedAt: undefined,
-    attempt: undefined,
-    zohoModule: adapter.zohoModule,
-    zohoId: match.id,
-    origin,
-    hash: undefined,
-    // What that attempt sent is what Zoho holds: the table compares the item with it.
-    snapshot: serializeSnapshot(attempt.snapshot),
-    lastResult: origin === 'created' ? 'added' : 'updated',
-    lastSyncedAt: deps.now().toISOString(),
-  };
-  return { ...link, etag: await saveOrRedecide(link) };
-
-  async function saveOrRedecide(l: Link): Promise<string> {
-    try {
-      return await deps.links.save(l);
-    } catch (err) {
-      if (err instanceof LinkConflictError) throw new Redecide();
-      throw err;
-    }
-  }
-}
-
-async function carryOutWithout<Item>(action: Action, verdict: Exclude<Decision, { action: 'sync' }>, link: Link | undefined, adapter: ModuleAdapter<Item>, deps: EngineDeps): Promise<ItemReport | undefined> {
-  const why = verdict.action === 'out-of-scope' ? undefined : verdict.reason;
-  switch (action.do) {
-    case 'skip':
-      return { result: 'skipped', reason: why ?? 'skipped' };
-    case 'remove':
-      return removeLinked(link!, adapter, deps, why ?? 'deleted in Outlook', verdict.action === 'remove' && verdict.cancel === true);
-    case 'unlink': {
-      await unlink(link!, deps);
-      const reason = verdict.action === 'skip' && action.reason !== 'the Zoho record was already deleted in Zoho' ? verdict.reason : action.reason;
-      return { result: 'skipped', reason, zohoModule: link!.zohoModule, zohoId: link!.zohoId, wasSkipped: link!.lastResult === 'skipped' };
-    }
-    default:
-      return undefined;
-  }
-}
-
-/** Only this item's link goes; the record stays, and so do other mailboxes' links to it. */
-async function unlink(link: Link, deps: Pick<EngineDeps, 'links' | 'holders'>): Promise<void> {
-  if (link.zohoModule && link.zohoId) await deps.holders.release(link.zohoModule, link.zohoId, holderKey(link), link.origin === 'created');
-  await deps.links.delete(link);
-}
-
-async function updateLinked<Item>(link: Link, item: Item, mapped: Mapped, adapter: ModuleAdapter<Item>, deps: EngineDeps): Promise<ItemReport | undefined> {
-  const base = { label: mapped.label, zohoModule: link.zohoModule, zohoId: link.zohoId, wasSkipped: link.lastResult === 'skipped' };
-  const change = outlookChange(link, mapped);
-  let zoho: ZohoState = 'unknown';
-  let action = decide('linked', change.state, zoho);
-  if (action.do === 'nothing') return { result: 'unchanged', ...base };
-  const fields = fieldsOf(mapped);
-  // Two-way: Zoho's current values decide which Outlook changes go and which Zoho changes come back.
-  const twoWay = link.zohoId ? deps.twoWay?.(link.module) : undefined;
-  const merge = twoWay ? await mergeWithZoho(twoWay, link, item, change.keys) : undefined;
-  const keys = merge?.send ?? change.keys;
-  const resolved = await adapter.resolve(item, mapped, new Set(keys));
-  const write = pickWrite(resolved.record, fields, keys);
-  const sent = keys.filter((k) => k in write);
-  let result: ZohoRecordResult;
-  try {
-    [result] = merge && sent.length === 0
-      ? [{ status: 'success', code: 'SUCCESS', id: link.zohoId!, details: {} } as ZohoRecordResult]
-      : await deps.zoho.updateRecords(adapter.zohoModule, [{ ...write, id: link.zohoId }], { trigger: deps.config.ZOHO_TRIGGER });
-  } catch (err) {
-    // An update whose outcome is unknown: those fields are written again, whatever the item says then.
-    if (classify(err).transient) await deps.links.save({ ...link, snapshot: serializeSnapshot(withUnknown(parseSnapshot(link.snapshot) ?? {}, sent)) }).catch(() => undefined);
-    throw err;
-  }
-  if (recordGone(result)) {
-    zoho = 'deleted';
-    action = decide('linked', change.state, zoho);
-  }
-  if (action.do === 'recreate') {
-    // The row becomes this worker's claim again, so no other worker creates the item meanwhile.
-    if (link.zohoModule && link.zohoId) await deps.holders.release(link.zohoModule, link.zohoId, holderKey(link), link.origin === 'created');
-    const attempt = JSON.stringify(attemptOf(mapped.record, fields, 'created', deps.now()));
-    const claim: Link = { userId: link.userId, module: link.module, graphId: link.graphId, state: 'claimed', claimToken: deps.claimToken, claimedAt: deps.now().toISOString(), attempt, lastResult: link.lastResult, etag: link.etag };
-    let etag: string;
-    try {
-      etag = await deps.links.save(claim);
-    } catch (err) {
-      if (err instanceof LinkConflictError) throw new Redecide();
-      throw err;
-    }
-    const report = await createOrLink({ ...claim, etag }, attempt, item, mapped, adapter, deps);
-    return report && { ...report, reason: report.reason ? `${action.reason}; ${report.reason}` : action.reason };
-  }
-  if (result.status === 'error') throw await refusal(result, item, adapter);
-  if (merge && Object.keys(merge.toOutlook).length > 0) await twoWay!.patchOutlook(link, item, merge.toOutlook);
-  const snapshot = serializeSnapshot({ ...withWritten(parseSnapshot(link.snapshot) ?? {}, fields, sent), ...merge?.agreed });
-  const next: Link = { ...link, hash: mapped.hash, snapshot, changeKey: adapter.changeKey(item), zohoModifiedAt: result.modifiedTime ?? link.zohoModifiedAt, lastResult: 'updated', lastSyncedAt: deps.now().toISOString() };
-  try {
-    await deps.links.save(next);
-  } catch (err) {
-    if (!(err instanceof LinkConflictError)) throw err;
-    // Another write of this item finished first, and ours may have landed after it: Zoho may hold
-    // our (older) values for the fields we sent. Record that, then decide again from Outlook now.
-    const current = await deps.links.get(link.userId, link.module, link.graphId);
-    if (current?.state === 'linked' && current.zohoId === link.zohoId) {
-      await deps.links.save({ ...current, snapshot: serializeSnapshot(withWritten(parseSnapshot(current.snapshot) ?? {}, fields, sent)) }).catch((e) => {
-        if (!(e instanceof LinkConflictError)) throw e;
-      });
-    }
-    throw new Redecide();
-  }
-  const merged = merge ? [...conflictNotes(merge.conflicts), ...(Object.keys(merge.toOutlook).length ? [`from Zoho to Outlook: ${Object.keys(merge.toOutlook).join(', ')}`] : [])] : [];
-  return { result: 'updated', ...base, cutFields: mapped.cutFields, notes: [...merged, ...mapped.notes, ...resolved.notes] };
-}
-
-/** The one read a two-way update costs: Zoho's values now, merged with Outlook's against the snapshot. */
-async function mergeWithZoho(twoWay: TwoWayPort, link: Link, item: unknown, changed: readonly string[]): Promise<ForwardMerge | undefined> {
-  const zoho = await twoWay.readZoho(link.zohoId!);
-  // Gone in Zoho: the update's answer says so, and the table decides as in one-way sync.
-  if (!zoho) return undefined;
-  const outlook = await twoWay.outlookValues(item);
-  return forwardMerge(parseSnapshot(link.snapshot) ?? {}, outlook.values, zoho.values, changed, twoWay.policy, { outlook: outlook.modifiedTime, zoho: zoho.modifiedTime });
-}
-
-/**
- * A first-seen item under this worker's claim: the module's duplicate rule finds a record to link
- * (filling only its empty fields), else one is created. The claim carries what this attempt sends
- * before the call, so a lost answer is resolved from it on the next attempt.
- */
-async function createOrLink<Item>(claim: Link, attempt: string, item: Item, mapped: Mapped, adapter: ModuleAdapter<Item>, deps: EngineDeps): Promise<ItemReport | undefined> {
-  let held = claim;
-  let wrote = false;
-  try {
-    held = await readyToWrite(held, attempt, deps);
-    const existing = await adapter.findExisting(item, mapped);
-    if (existing) return await linkExisting(held, existing, item, mapped, adapter, deps, () => (wrote = true));
-    const resolved = await adapter.resolve(item, mapped);
-    wrote = true;
-    const [r] = await deps.zoho.insertRecords(adapter.zohoModule, [resolved.record], { trigger: deps.config.ZOHO_TRIGGER });
-    const outcome = afterInsert(r);
-    if (outcome.do === 'refused') {
-      wrote = false;
-      throw await refusal(r as ZohoRecordFailure, item, adapter);
-    }
-    if (outcome.do === 'link') return await linkExisting(held, { id: outcome.id, how: outcome.how }, item, mapped, adapter, deps, () => undefined);
-    const at = deps.now();
-    const modifiedTime = r.status === 'success' ? r.modifiedTime : undefined;
-    const row = linkedRow(held, { zohoModule: adapter.zohoModule, zohoId: outcome.id, origin: 'created', mapped, changeKey: adapter.changeKey(item), modifiedTime, at });
-    await deps.links.save(row);
-    await deps.twoWay?.(held.module)?.indexLink(row);
-    return { result: 'added', label: mapped.label, zohoModule: adapter.zohoModule, zohoId: outcome.id, cutFields: mapped.cutFields, notes: [...mapped.notes, ...resolved.notes], wasSkipped: claim.lastResult === 'skipped' };
-  } catch (err) {
-    await letGo(held, wrote && classify(err).transient, deps);
-    throw err;
-  }
-}
-
-/**
- * The claim goes back after a failure. When the write's outcome is unknown (a 5xx or timeout after
- * the call went out), the row stays with its attempt and no owner, so the next attempt (whoever
- * makes it) resolves the doubt from what was sent.
- */
-async function letGo(held: Link, inDoubt: boolean, deps: EngineDeps): Promise<void> {
-  if (!inDoubt || !held.attempt) return releaseClaim(held, deps);
-  await deps.links.save({ ...held, claimToken: undefined, claimedAt: undefined }).catch((e) => {
-    if (!(e instanceof LinkConflictError)) deps.logger.warn('could not keep a write in doubt', { error: (e as Error).name });
-  });
-}
-
-/** The attempt is on the claim before any write; an old claim is renewed so no one takes it over meanwhile. */
-async function readyToWrite(held: Link, attempt: string, deps: EngineDeps): Promise<Link> {
-  const old = !held.claimedAt || deps.now().getTime() - Date.parse(held.claimedAt) > RENEW_AFTER_MS;
-  if (held.attempt === attempt && !old) return held;
-  const renewed = { ...held, attempt, claimToken: deps.claimToken, claimedAt: deps.now().toISOString() };
-  try {
-    return { ...renewed, etag: await deps.links.save(renewed) };
-  } catch (err) {
-    if (err instanceof LinkConflictError) throw new ItemBusyError();
-    throw err;
-  }
-}
-
-/** Links a record that existed: fills only its empty fields, never Owner, and records who else holds it. */
-async function linkExisting<Item>(held: Link, match: Match, item: Item, mapped: Mapped, adapter: ModuleAdapter<Item>, deps: EngineDeps, writing: () => void): Promise<ItemReport> {
-  const values = match.record ?? (await readValues(adapter, deps.zoho, match.id, mapped));
-  const fill = values ? fillPlan(adapter, values, mapped) : [];
-  let notes = [...mapped.notes];
-  let filled: string[] = [];
-  let modifiedTime: string | undefined;
-  if (fill.length > 0) {
-    const resolved = await adapter.resolve(item, mapped, new Set(fill));
-    const write = pickWrite(resolved.record, fieldsOf(mapped), fill);
-    filled = fill.filter((k) => k in write);
-    notes = [...notes, ...resolved.notes];
-    if (filled.length > 0) {
-      writing();
-      const [r] = await deps.zoho.updateRecords(adapter.zohoModule, [{ ...write, id: match.id }], { trigger: deps.config.ZOHO_TRIGGER });
-      if (r.status === 'error') throw await refusal(r, item, adapter);
-      modifiedTime = r.modifiedTime;
-    }
-  }
-  await deps.holders.add(adapter.zohoModule, match.id, holderKey(held));
-  const row = linkedRow(held, { zohoModule: adapter.zohoModule, zohoId: match.id, origin: 'linked', mapped, changeKey: adapter.changeKey(item), modifiedTime, at: deps.now() });
-  await deps.links.save(row);
-  await deps.twoWay?.(held.module)?.indexLink(row);
-  const words = linkReport(match.how, filled);
-  return { result: 'updated', label: mapped.label, reason: words.reason, zohoModule: adapter.zohoModule, zohoId: match.id, cutFields: mapped.cutFields, notes: [...words.notes, ...notes], wasSkipped: held.lastResult === 'skipped' };
-}
-
-/** The mapped fields of one record, when the duplicate check that named it did not read them. */
-async function readValues<Item>(adapter: ModuleAdapter<Item>, zoho: ZohoPort, id: string, mapped: Mapped): Promise<ZohoRecord | undefined> {
-  const rows = await zoho.coql(buildCoql({ select: [...readableFields(adapter, mapped), 'Created_Time'], from: adapter.zohoModule, where: where.eq('id', id), limit: 1 }));
-  return rows[0];
 }
 
 /** Gives a claim back so a retry starts clean; if the row moved on, someone else owns it. */
@@ -564,17 +259,4 @@ export function removalReport(link: Pick<Link, 'zohoModule' | 'zohoId' | 'lastRe
   const base = { zohoModule: link.zohoModule, zohoId: link.zohoId, wasSkipped: link.lastResult === 'skipped' };
   if ('kept' in result) return { result: 'skipped', reason: `${why}; ${result.kept}`, ...base };
   return { result: 'deleted', reason: recordGone(result) ? `${why}; the Zoho record was already gone` : why, ...base };
-}
-
-async function removeLinked<Item>(link: Link, adapter: ModuleAdapter<Item>, deps: EngineDeps, why: string, cancel: boolean): Promise<ItemReport | undefined> {
-  if (!link.zohoId) return undefined;
-  const rule = await removalFor(link, cancel, deps);
-  if (rule.do === 'unlink') {
-    await deps.links.delete(link);
-    return removalReport(link, why, { kept: rule.reason });
-  }
-  const result = await removeInZoho(adapter, deps.zoho, link, rule.do === 'cancel');
-  if (result.status === 'error' && !recordGone(result)) throw new ZohoRecordRefused(result, adapter.zohoModule);
-  await deps.links.delete(link);
-  return removalReport(link, why, result);
 }

@@ -9,10 +9,11 @@ export type ReverseLinkState = 'absent' | 'linked';
 
 /**
  * The Zoho record: `new` (heard as an insert), `changed` / `unchanged` (its mapped values against
- * the Outlook item, after Modified_Time said something moved), `deleted`, or `owner-moved` (its
- * Owner now maps to another mailbox than the one it is linked in, or to none).
+ * the Outlook item, after Modified_Time said something moved), `deleted`, `owner-moved` (its
+ * Owner now maps to another mailbox than the one it is linked in, or to none), or `not-ours`
+ * (another user's record that this mailbox only holds by a forward link: see ownerMismatch).
  */
-export type ReverseZohoState = 'new' | 'changed' | 'unchanged' | 'deleted' | 'owner-moved';
+export type ReverseZohoState = 'new' | 'changed' | 'unchanged' | 'deleted' | 'owner-moved' | 'not-ours';
 
 /** The linked Outlook item as Graph has it now (`absent` when no link says which item). */
 export type ReverseOutlookState = 'present' | 'absent';
@@ -28,12 +29,18 @@ export type ReverseAction =
   /** only the link goes; the Outlook item stays as the person has it */
   | { do: 'unlink'; reason: string }
   /** leave the old mailbox (a scope exit, per `reverseRemoval`) and arrive in the new one */
-  | { do: 'move' };
+  | { do: 'move' }
+  /**
+   * not this mailbox's record: only the reverse index row goes; the Outlook item and its forward
+   * link stay as they are, and the record arrives in its owner's mailbox
+   */
+  | { do: 'release' };
 
 export const DELETED_IN_OUTLOOK_KEPT = 'the Outlook item was deleted in Outlook; Zoho unchanged, so not created again (a later change in Zoho adds it again)';
 export const DELETED_IN_OUTLOOK_RECREATED = 'the Outlook item was deleted in Outlook; created again from Zoho';
 export const DELETED_IN_ZOHO = 'deleted in Zoho';
 export const OWNER_LEFT = 'the Zoho owner changed to someone without a synced mailbox';
+export const NOT_OURS = "another Zoho user's record, linked by this mailbox's Outlook item: the Outlook item is left as it is";
 
 export function decideReverse(link: ReverseLinkState, zoho: ReverseZohoState, outlook: ReverseOutlookState): ReverseAction {
   if (link === 'absent') {
@@ -51,7 +58,30 @@ export function decideReverse(link: ReverseLinkState, zoho: ReverseZohoState, ou
       return outlook === 'present' ? { do: 'remove', reason: DELETED_IN_ZOHO } : { do: 'unlink', reason: `${DELETED_IN_ZOHO}; the Outlook item was already gone` };
     case 'owner-moved':
       return { do: 'move' };
+    case 'not-ours':
+      // Outlook state does not matter: the item is the person's, linked to a record someone else keeps.
+      return { do: 'release' };
   }
+}
+
+export interface OwnerMismatchFacts {
+  /** the sync created the Outlook item (the index row's origin) */
+  itemCreatedBySync: boolean;
+  /** the sync created the Zoho record from this mailbox's item (the link row's origin) */
+  recordCreatedBySync: boolean;
+  /** this mailbox's link is a forward link to a record that existed (a holder of the record) */
+  forwardHolder: boolean;
+}
+
+/**
+ * A linked record whose Owner is not this mailbox's owner (issue 16 §2). The reverse index only
+ * holds the owner's records; a forward link to a record the sync did not create (shared customers:
+ * many mailboxes hold one contact) is not a claim on the record, so its row (made before the
+ * forward path checked the owner) is `not-ours`. Everything else the mailbox held from Zoho, or
+ * created in Zoho, is a real move.
+ */
+export function ownerMismatch(f: OwnerMismatchFacts): 'owner-moved' | 'not-ours' {
+  return !f.itemCreatedBySync && !f.recordCreatedBySync && f.forwardHolder ? 'not-ours' : 'owner-moved';
 }
 
 export interface ReverseRemovalFacts {

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson } from '../mapping/hash';
+import { parseStoredJson } from '../stored-json';
 import type { ZohoRecord } from '../zoho/types';
 
 export type Snapshot = Record<string, string>;
@@ -33,13 +34,7 @@ export function snapshotOf(fields: Record<string, unknown>): Snapshot {
 
 /** Rows written before snapshots existed (or unreadable ones) have none: undefined. */
 export function parseSnapshot(json: string | undefined): Snapshot | undefined {
-  if (!json) return undefined;
-  try {
-    const parsed = SnapshotJson.safeParse(JSON.parse(json));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseStoredJson(SnapshotJson, json);
 }
 
 export function serializeSnapshot(snapshot: Snapshot): string {
@@ -127,11 +122,25 @@ export function attemptOf(record: ZohoRecord, fields: Record<string, unknown>, o
 }
 
 export function parseAttempt(json: string | undefined): Attempt | undefined {
-  if (!json) return undefined;
-  try {
-    const parsed = AttemptJson.safeParse(JSON.parse(json));
-    return parsed.success ? (parsed.data as Attempt) : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseStoredJson(AttemptJson, json) as Attempt | undefined;
+}
+
+/**
+ * An update of a linked record in flight: the fields it sends, stored on the link (with the
+ * writer's claim token) before the Zoho call. Should the answer be lost, the next attempt marks
+ * those fields unknown in the snapshot, so they are written again, whatever Outlook says then.
+ */
+export interface UpdateDoubt {
+  sent: string[];
+  at: string;
+}
+
+const UpdateDoubtJson = z.object({ sent: z.array(z.string()), at: z.string() });
+
+export function updateDoubtOf(sent: readonly string[], at: string): string {
+  return JSON.stringify({ sent: [...sent], at } satisfies UpdateDoubt);
+}
+
+export function parseUpdateDoubt(json: string | undefined): UpdateDoubt | undefined {
+  return parseStoredJson(UpdateDoubtJson, json);
 }

@@ -1,28 +1,37 @@
 /**
- * SYNC_*_DIRECTION=both on the forward path: an Outlook change is merged field by field with what
- * Zoho holds now (one read of the record), against the link's snapshot, instead of overwriting
- * Zoho. Fields changed in Outlook only are sent to Zoho; fields changed in Zoho only are patched
- * into Outlook; a field changed on both sides goes by SYNC_CONFLICTS and is reported.
+ * SYNC_*_DIRECTION=both on the forward path, for contacts, tasks and events alike: an Outlook
+ * change is merged field by field with what Zoho holds now (one read of the record), against the
+ * base both sides last agreed on, instead of overwriting Zoho. Fields changed in Outlook only are
+ * sent to Zoho; fields changed in Zoho only are patched into Outlook; a field changed on both sides
+ * goes by SYNC_CONFLICTS and is reported.
  *
- * The comparison runs on the neutral values of lib/mapping/reverse.ts in the snapshot's compact
- * form. For contacts they are keyed exactly like the forward fields (Zoho API names, look-ups by
- * name), so the link's snapshot is their base.
+ * The comparison runs on each module's neutral values (lib/mapping/reverse.ts, compact form). The
+ * base is the reverse index row's `values` (written by both directions after each sync); a link
+ * made before it existed gets one derived from its forward snapshot (derivedBase). The forward
+ * changed keys are the forward mapping's field names, which the neutral names match.
  */
 import type { ConflictPolicy } from '../config';
 import { mergeFields, type FieldConflict } from '../mapping/merge';
 import type { Link } from '../state/links';
+import type { ZohoRecord } from '../zoho/types';
 import { compact, type Snapshot } from './snapshot';
 
 export interface TwoWayPort {
   policy: ConflictPolicy;
-  /** the linked record's neutral values and Modified_Time; undefined when Zoho no longer has it */
-  readZoho(zohoId: string): Promise<{ values: Record<string, string | null>; modifiedTime?: string } | undefined>;
-  /** the Outlook item's neutral values and lastModifiedDateTime */
-  outlookValues(item: unknown): Promise<{ values: Record<string, string | null>; modifiedTime?: string | null }>;
-  /** PATCH the Outlook item with Zoho's values of these fields */
-  patchOutlook(link: Link, item: unknown, values: Record<string, string | null>): Promise<void>;
-  /** the reverse index learns a link the forward path made, so Zoho's changes of the record find its item */
-  indexLink(link: Link): Promise<void>;
+  /** Zoho's values now, Outlook's, the base; undefined when Zoho no longer has the record */
+  merge(link: Link, item: unknown, changed: readonly string[]): Promise<ForwardMerge | undefined>;
+  /**
+   * After the Zoho write: Zoho's winners are patched into Outlook and the base moves on. Answers the
+   * forward snapshot entries the patch changed, so Graph's notification of it is "unchanged".
+   */
+  settle(link: Link, item: unknown, merge: ForwardMerge): Promise<Snapshot>;
+  /**
+   * The reverse index learns a link the forward path made, so Zoho's changes of the record find its
+   * item, when the record is the mailbox owner's (the reverse direction's owner rule). `record`: the
+   * record as this path knows it, with its Owner (the one sent on a create, the one the duplicate
+   * look-up read on a link); another user's record keeps its forward link and gets no row.
+   */
+  indexLink(link: Link, item?: unknown, record?: ZohoRecord): Promise<void>;
 }
 
 export interface ForwardMerge {
@@ -31,33 +40,54 @@ export interface ForwardMerge {
   /** Zoho's values to patch into Outlook */
   toOutlook: Record<string, string | null>;
   conflicts: FieldConflict[];
-  /** fields both sides now agree on (compact), for the snapshot */
-  agreed: Snapshot;
+  /** the base after the writes (compact), for the reverse index */
+  base: Snapshot;
 }
 
 const compactAll = (values: Record<string, string | null>): Record<string, string> => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, compact(v)]));
 
 /**
- * Pure. `changed`: the fields Outlook changed since the snapshot (what the one-way path would send).
- * A field outside the neutral set keeps the one-way rule (sent when Outlook changed it).
+ * Pure. `changed`: the fields Outlook changed since the link's snapshot (what the one-way path would
+ * send). A field outside the neutral set, or one Outlook only holds a copy of (`readOnly`: event
+ * participants listed in the body), keeps the one-way rule (sent when Outlook changed it).
  */
 export function forwardMerge(
-  snapshot: Snapshot,
+  base: Snapshot,
   outlook: Record<string, string | null>,
   zoho: Record<string, string | null>,
   changed: readonly string[],
   policy: ConflictPolicy,
   times: { outlook?: string | null; zoho?: string | null },
+  readOnly: ReadonlySet<string> = new Set(),
 ): ForwardMerge {
   const o = compactAll(outlook);
   const z = compactAll(zoho);
-  const merged = mergeFields(snapshot, o, z, policy, times);
-  const send = changed.filter((k) => !(k in o) || !(k in z) || k in merged.toZoho);
+  const merged = mergeFields(base, o, z, policy, times);
+  const send = changed.filter((k) => readOnly.has(k) || !(k in o) || !(k in z) || k in merged.toZoho);
   const toOutlook = Object.fromEntries(Object.keys(merged.toOutlook).map((k) => [k, zoho[k] ?? null]));
-  const agreed: Snapshot = {};
-  for (const k of Object.keys(o)) if (k in z && o[k] === z[k]) agreed[k] = o[k];
-  for (const k of Object.keys(merged.toOutlook)) agreed[k] = z[k];
-  return { send, toOutlook, conflicts: merged.conflicts, agreed };
+  const next: Snapshot = {};
+  for (const [k, v] of Object.entries(merged.snapshot)) next[k] = v ?? '';
+  // An Outlook value the forward mapping does not send now is not in Zoho yet: its base stays.
+  for (const k of Object.keys(merged.toZoho)) {
+    if (send.includes(k)) continue;
+    if (k in base) next[k] = base[k];
+    else delete next[k];
+  }
+  return { send, toOutlook, conflicts: merged.conflicts, base: next };
+}
+
+/**
+ * The base of a link whose reverse index row has no values (made before SYNC_*_DIRECTION included
+ * Outlook): a field Outlook did not change since the link's snapshot holds what was last synced, so
+ * Outlook's value is the base; a changed one keeps the snapshot's value.
+ */
+export function derivedBase(snapshot: Snapshot | undefined, outlook: Record<string, string | null>, changed: readonly string[]): Snapshot {
+  const out: Snapshot = {};
+  if (!snapshot) return out;
+  for (const [k, v] of Object.entries(outlook)) {
+    if (k in snapshot) out[k] = changed.includes(k) ? snapshot[k] : compact(v);
+  }
+  return out;
 }
 
 export function conflictNotes(conflicts: readonly FieldConflict[]): string[] {

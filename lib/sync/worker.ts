@@ -5,7 +5,8 @@ import { messageBody } from '../queue';
 import { LinkConflictError } from '../state/links';
 import { RunRepository } from '../state/runs';
 import type { SkippedRepository } from '../state/skipped';
-import { syncItem, type EngineDeps, type ItemReport, type ModuleAdapter } from './engine';
+import type { EngineDeps, ItemReport, ModuleAdapter } from './engine';
+import { syncOne } from './batch';
 import { SyncItemMessage } from './messages';
 import { DEFAULT_POLICY, onFailure } from './failure';
 import { writeReports } from './report-writer';
@@ -63,7 +64,7 @@ export async function processSyncMessage(raw: unknown, dequeueCount: number, dep
     report = { result: 'skipped', reason: `${msg.module} sync is turned off` };
   } else {
     try {
-      report = handler ? await handler(msg, logger) : await syncItem(msg, adapter!, { ...deps, zoho: view?.zoho ?? deps.zoho, logger, claimToken: randomUUID() });
+      report = handler ? await handler(msg, logger) : await syncOne(msg, adapter!, { ...deps, zoho: view?.zoho ?? deps.zoho, logger, claimToken: randomUUID() });
     } catch (err) {
       const action = onFailure(err, { dequeueCount, deferrals: msg.deferrals ?? 0 }, { ...DEFAULT_POLICY, maxAttempts: deps.maxAttempts, busyRetryMs: deps.busyRetrySeconds * 1000 });
       if (action.do === 'defer') {

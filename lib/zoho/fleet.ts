@@ -5,10 +5,14 @@
  * leases with an expiry, so a crashed instance never holds one longer than `leaseMs`.
  *
  * Cost per call: a finished call hands its slot straight to a call of this process that is waiting,
- * and a slot left idle is kept for `lingerMs` for the next call (a worker's calls come one after
- * another), both without any storage call. Storage is only asked when this process needs more
- * slots than it holds (list + one conditional write) and when a slot has been idle for `lingerMs`
- * (one conditional delete). Figures: bench/zoho-fleet.ts.
+ * and a slot left idle is kept a while for the next call (a worker's calls come one after
+ * another), both without any storage call. How long an idle slot is kept adapts: it doubles (up to
+ * `maxLingerMs`) each time a kept slot is taken again before it was given back, and halves (down
+ * to `lingerMs`) each time one goes back unused, so a busy instance keeps its slots between bursts
+ * and a quiet one returns them soon. Storage is only asked when this process needs more slots than
+ * it holds (first a conditional insert at a random index this process does not hold: one request
+ * while the fleet has free rows; when that row exists, a list and one conditional write) and when
+ * a slot goes back (one conditional delete). Figures: bench/zoho-fleet.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
@@ -45,8 +49,10 @@ export interface FleetSemaphoreOptions {
   store: SlotStore;
   /** How long a slot stays held without renewal. Default 90 s (three times the 30 s call timeout). */
   leaseMs?: number;
-  /** How long an idle slot is kept for the next call before it goes back to the fleet. Default 100 ms. */
+  /** How long an idle slot is kept for the next call before it goes back to the fleet, at least. Default 100 ms. */
   lingerMs?: number;
+  /** ... and at most, while calls keep coming (other instances wait at most this long for a slot it no longer uses). Default 1 s. */
+  maxLingerMs?: number;
   /** Back-off while every slot is taken: first step, and cap. Default 25 ms and 200 ms. */
   pollMs?: number;
   maxPollMs?: number;
@@ -68,6 +74,13 @@ export class FleetSemaphore {
   private active = 0;
   private readonly leaseMs: number;
   private readonly lingerMs: number;
+  private readonly maxLingerMs: number;
+  /** how long the next idle slot is kept (adapts between lingerMs and maxLingerMs) */
+  private linger: number;
+  /** indices of the slots this process holds, so a direct claim tries another one */
+  private readonly mine = new Set<number>();
+  /** indices a direct claim of this process is inserting right now */
+  private readonly trying = new Set<number>();
   private readonly pollMs: number;
   private readonly maxPollMs: number;
   private readonly now: () => number;
@@ -80,6 +93,8 @@ export class FleetSemaphore {
     if (!Number.isInteger(options.limit) || options.limit < 1) throw new RangeError('limit must be a positive integer');
     this.leaseMs = options.leaseMs ?? 90_000;
     this.lingerMs = options.lingerMs ?? 100;
+    this.maxLingerMs = Math.max(this.lingerMs, options.maxLingerMs ?? 1_000);
+    this.linger = this.lingerMs;
     this.pollMs = options.pollMs ?? 25;
     this.maxPollMs = options.maxPollMs ?? 200;
     this.now = options.now ?? Date.now;
@@ -112,6 +127,8 @@ export class FleetSemaphore {
       const idle = this.idle.pop();
       if (!idle) break;
       clearTimeout(idle.timer);
+      // Kept and wanted again: calls keep coming, so the next idle slot is kept longer.
+      this.linger = Math.min(this.maxLingerMs, this.linger * 2);
       const lease = await this.fresh(idle.lease);
       if (lease) return lease;
     }
@@ -126,7 +143,10 @@ export class FleetSemaphore {
     if (lease.expiresAt - this.now() > this.leaseMs / 2) return lease;
     this.storageCalls += 1;
     const renewed = await this.options.store.renew(lease, this.now() + this.leaseMs).catch(() => undefined);
-    if (!renewed) this.held -= 1;
+    if (!renewed) {
+      this.held -= 1;
+      this.mine.delete(lease.index);
+    }
     return renewed;
   }
 
@@ -147,8 +167,10 @@ export class FleetSemaphore {
         const i = this.idle.indexOf(entry);
         if (i < 0) return;
         this.idle.splice(i, 1);
+        // Kept for nothing: the next idle slot goes back sooner.
+        this.linger = Math.max(this.lingerMs, this.linger / 2);
         this.giveBack(lease);
-      }, this.lingerMs),
+      }, this.linger),
     };
     // An idle slot must not keep the process alive.
     entry.timer.unref?.();
@@ -157,6 +179,7 @@ export class FleetSemaphore {
 
   private giveBack(lease: SlotLease): void {
     this.held -= 1;
+    this.mine.delete(lease.index);
     this.storageCalls += 1;
     // Best effort: a slot that could not be deleted expires on its own.
     this.options.store.release(lease).catch(() => undefined);
@@ -171,9 +194,12 @@ export class FleetSemaphore {
           this.claiming -= 1;
           if (!lease) return;
           this.held += 1;
+          this.mine.add(lease.index);
           const next = this.waiting.shift();
           if (next) next.resolve(lease);
-          else this.giveBack(lease);
+          // The call it was for got a slot handed over meanwhile: kept idle for the next call, as a
+          // finished call's slot is, rather than deleted at once (calls are coming in).
+          else this.release(lease);
         },
         (err) => {
           this.claiming -= 1;
@@ -186,6 +212,17 @@ export class FleetSemaphore {
 
   /** Polls until a slot is free somewhere, or until nobody here waits any more (then undefined). */
   private async claimOne(): Promise<SlotLease | undefined> {
+    // First a direct insert at a random index this process does not hold: one request while the
+    // fleet has free rows (a released slot's row is deleted). An existing row (held, or expired
+    // after a crash) answers 409, and then the slots are listed.
+    const others = Array.from({ length: this.options.limit }, (_, i) => i).filter((i) => !this.mine.has(i) && !this.trying.has(i));
+    if (others.length > 0) {
+      const index = others[Math.floor(this.random() * others.length)];
+      this.storageCalls += 1;
+      this.trying.add(index);
+      const lease = await this.options.store.claim(index, undefined, this.now() + this.leaseMs).finally(() => this.trying.delete(index));
+      if (lease) return lease;
+    }
     let delay = this.pollMs;
     for (;;) {
       if (this.waiting.length <= this.claiming - 1) return undefined;

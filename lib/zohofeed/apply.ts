@@ -24,13 +24,15 @@ import { messageBody } from '../queue';
 import type { Link, LinkRepository } from '../state/links';
 import { RunRepository } from '../state/runs';
 import type { PendingZohoChange } from '../state/zoho-feed';
+import { holderKey, type HolderRepository } from '../state/holders';
 import type { ZohoIndexEntry, ZohoIndexRepository } from '../state/zoho-index';
 import { fieldsOf, type ItemReport, type ModuleAdapter } from '../sync/engine';
 import type { SyncItemMessage } from '../sync/messages';
-import { ItemBusyError } from '../sync/outcome';
+import { classify, ItemBusyError } from '../sync/outcome';
 import { writeReports, type ReportWriterDeps } from '../sync/report-writer';
-import { decideReverse, DELETED_IN_OUTLOOK_RECREATED, OWNER_LEFT, reverseRemoval, type ReverseZohoState } from '../sync/reverse-decide';
-import { compact, parseSnapshot, serializeSnapshot, snapshotOf, withWritten } from '../sync/snapshot';
+import { decideReverse, DELETED_IN_OUTLOOK_RECREATED, DELETED_IN_ZOHO, OWNER_LEFT, ownerMismatch, reverseRemoval, type ReverseZohoState } from '../sync/reverse-decide';
+import { changedFields, compact, parseSnapshot, serializeSnapshot, snapshotOf, withWritten } from '../sync/snapshot';
+import { conflictNotes, derivedBase } from '../sync/two-way';
 import type { RecordsById } from '../zoho/read';
 import { MAX_IDS_PER_READ, REVERSE_READ_FIELDS } from '../zoho/read';
 import { buildCoql, where } from '../zoho/coql';
@@ -39,6 +41,11 @@ import { instantFromIso } from '../mapping/timezones';
 import type { ZohoRecord } from '../zoho/types';
 import { ZohoChangeMessage } from './messages';
 import { mailboxForRecord, type MailboxOwner } from './owners';
+import { createdByAttempt, parseReverseAttempt, reverseAttempt, type ReverseAttempt } from './doubt';
+import { outlookOps, type OutlookOps } from './outlook-ops';
+import { forwardIndexRow } from './two-way-port';
+import { massDeleteDecision } from '../resync/guard';
+import { mapLimit } from '../pool';
 
 /** A first-sight claim not renewed for this long belongs to a worker that died. */
 const CLAIM_STALE_MS = 2 * 60_000;
@@ -48,6 +55,8 @@ export interface ApplyDeps extends ReportWriterDeps {
   owners: { zohoUsers(): Promise<readonly { id: string; email?: string | null }[]>; mailboxes(): Promise<MailboxOwner[]> };
   index: ZohoIndexRepository;
   links: LinkRepository;
+  /** who links a Zoho record that existed: tells a forward link to another user's record from a move */
+  holders: Pick<HolderRepository, 'get'>;
   writer: OutlookWriter;
   duplicates: OutlookDuplicates;
   /** the forward adapters of a mailbox (its per-user settings): how an item is read and what its link snapshot is */
@@ -56,7 +65,7 @@ export interface ApplyDeps extends ReportWriterDeps {
   fieldRules(zohoModule: string): Promise<FieldRules>;
   pending: { record(change: PendingZohoChange): Promise<void> };
   runs: ReportWriterDeps['runs'] & Pick<RunRepository, 'ensureRun'>;
-  config: Pick<Config, 'SYNC_CONTACTS' | 'SYNC_TASKS' | 'SYNC_EVENTS' | 'SYNC_CONTACTS_DIRECTION' | 'SYNC_TASKS_DIRECTION' | 'SYNC_EVENTS_DIRECTION' | 'SYNC_DELETES' | 'SYNC_CATEGORY' | 'SYNC_CONFLICTS'>;
+  config: Pick<Config, 'SYNC_CONTACTS' | 'SYNC_TASKS' | 'SYNC_EVENTS' | 'SYNC_CONTACTS_DIRECTION' | 'SYNC_TASKS_DIRECTION' | 'SYNC_EVENTS_DIRECTION' | 'SYNC_DELETES' | 'SYNC_CATEGORY' | 'SYNC_CONFLICTS' | 'SYNC_MASS_DELETE_SHARE'>;
   logger: Logger;
   now: () => Date;
   claimToken: string;
@@ -68,64 +77,19 @@ export interface ApplySummary {
   unassigned: number;
 }
 
+/** A linked record's plan: the fields to write to Outlook, the conflicts, and the base and Outlook values it came from. */
+interface Plan {
+  keys: string[];
+  conflicts: FieldConflict[];
+  last: Record<string, string> | undefined;
+  outlook: Record<string, string | null>;
+}
+
 /** What carrying out one record produced: report lines keyed by the Outlook item. */
 interface Line {
   userId: string;
   graphId: string;
   report: ItemReport;
-}
-
-/** Outlook-side operations per module, over the writer and the duplicate look-up. */
-interface OutlookOps {
-  /** the Graph item inside the forward adapter's item */
-  unwrap(item: unknown): unknown;
-  scope(userId: string): Promise<string | undefined>;
-  find(userId: string, record: ZohoRecord, tz: string | undefined): Promise<{ id: string; item: unknown } | undefined>;
-  create(userId: string, body: Record<string, unknown>): Promise<string>;
-  update(userId: string, graphId: string, body: Record<string, unknown>): Promise<void>;
-  remove(userId: string, graphId: string): Promise<void>;
-}
-
-function opsFor(module: TwoWayModule, deps: Pick<ApplyDeps, 'writer' | 'duplicates'>): OutlookOps {
-  const { writer, duplicates } = deps;
-  switch (module) {
-    case 'contacts':
-      return {
-        unwrap: (i) => (i as { contact: unknown }).contact,
-        scope: async () => undefined,
-        find: async (userId, record) => {
-          const hit = await duplicates.contact(userId, record);
-          return hit && { id: hit.id, item: hit };
-        },
-        create: async (userId, body) => (await writer.createContact(userId, body)).id,
-        update: async (userId, id, body) => void (await writer.updateContact(userId, id, body)),
-        remove: async (userId, id) => void (await writer.deleteContact(userId, id)),
-      };
-    case 'tasks':
-      return {
-        unwrap: (i) => (i as { task: unknown }).task,
-        scope: (userId) => writer.defaultListId(userId),
-        find: async (userId, record, tz) => {
-          const hit = await duplicates.task(userId, record, tz);
-          return hit && { id: hit.id, item: hit };
-        },
-        create: async (userId, body) => (await writer.createTask(userId, body)).id,
-        update: async (userId, id, body) => void (await writer.updateTask(userId, await writer.defaultListId(userId), id, body)),
-        remove: async (userId, id) => void (await writer.deleteTask(userId, await writer.defaultListId(userId), id)),
-      };
-    case 'events':
-      return {
-        unwrap: (i) => (i as { event: unknown }).event,
-        scope: async () => undefined,
-        find: async (userId, record, tz) => {
-          const hit = await duplicates.event(userId, record, tz ?? 'UTC');
-          return hit && { id: hit.id, item: hit };
-        },
-        create: async (userId, body) => (await writer.createEvent(userId, body)).id,
-        update: async (userId, id, body) => void (await writer.updateEvent(userId, id, body)),
-        remove: async (userId, id) => void (await writer.deleteEvent(userId, id)),
-      };
-  }
 }
 
 /** Neutral values in the snapshot's compact form ('' for empty), so long text compares by hash. */
@@ -217,8 +181,9 @@ export interface ZohoSideDeps extends ApplyDeps {
  * A resync's Zoho side for one mailbox and module (issue 16 §8): the records the mailbox owner owns
  * in Zoho (`delta`: modified since the sweep's cursor), listed by COQL (ids only: COQL cannot read
  * participants) and applied 100 at a time like change hints, reported into the resync's run.
+ * A full resync first reconciles the mailbox's links with that list (reconcileLinks).
  */
-export async function resyncFromZoho(userId: string, module: TwoWayModule, mode: 'full' | 'delta', runId: string, deps: ZohoSideDeps): Promise<{ read: number; lines: number; note?: string }> {
+export async function resyncFromZoho(userId: string, module: TwoWayModule, mode: 'full' | 'delta', runId: string, deps: ZohoSideDeps, force = false): Promise<{ read: number; lines: number; note?: string }> {
   const zohoModule = REVERSE_CODECS[module].zohoModule;
   const owner = await deps.zohoUserId(userId);
   if (!owner) return { read: 0, lines: 0, note: 'from Zoho: the mailbox owner is not an active Zoho user' };
@@ -226,9 +191,47 @@ export async function resyncFromZoho(userId: string, module: TwoWayModule, mode:
   const condition = since !== undefined ? where.and(where.eq('Owner', owner), where.gte('Modified_Time', zohoTimestamp(since))) : where.eq('Owner', owner);
   const rows = await deps.coql(buildCoql({ select: ['id'], from: zohoModule, where: condition, orderBy: [{ field: 'id', direction: 'asc' }] }));
   const ids = [...new Set(rows.map((r) => String(r.id)))];
-  let lines = 0;
+  const r = mode === 'full' ? await reconcileLinks(userId, module, new Set(ids), runId, deps, force) : { lines: 0, notes: [] };
+  let lines = r.lines;
   for (let i = 0; i < ids.length; i += MAX_IDS_PER_READ) lines += (await applyIds(module, 'update', ids.slice(i, i + MAX_IDS_PER_READ), deps, runId)).lines;
-  return { read: ids.length, lines };
+  if (r.notes.length === 0) return { read: ids.length, lines };
+  return { read: ids.length, lines, note: [`from Zoho: ${ids.length} record${ids.length === 1 ? '' : 's'} read, ${lines} Outlook item${lines === 1 ? '' : 's'} written or unlinked`, ...r.notes].join('; ') };
+}
+
+/**
+ * A full resync's reconciliation of the mailbox's links with the owner's records in Zoho (`owned`):
+ * - a link to one of them without a reverse index row (made while the module synced to Zoho only)
+ *   gets one (origin `linked`: the Outlook item was the person's), so the record's Zoho changes
+ *   reach its item instead of the duplicate rule guessing (the backfill);
+ * - an index row of this mailbox whose record is not among them is read by id: gone (purged, or
+ *   deleted outside `/deleted`'s window) → removed as a Zoho delete is (the item the sync created
+ *   is deleted with SYNC_DELETES=delete, otherwise only unlinked), under the mass-delete guard.
+ *   One still there has another owner: left to the change feed, which moves it, or releases the row
+ *   of a forward link to another owner's record (made before indexLink checked the owner).
+ */
+async function reconcileLinks(userId: string, module: TwoWayModule, owned: ReadonlySet<string>, runId: string, deps: ZohoSideDeps, force: boolean): Promise<{ lines: number; notes: string[] }> {
+  const zohoModule = REVERSE_CODECS[module].zohoModule;
+  const links = (await deps.links.list(userId, module)).filter((l) => l.state === 'linked' && l.zohoId && (l.zohoModule ?? zohoModule) === zohoModule);
+  let backfilled = 0;
+  const candidates: string[] = [];
+  await mapLimit(links, 16, async (link) => {
+    if (owned.has(link.zohoId!)) {
+      if (await deps.index.insertIfAbsent(forwardIndexRow({ ...link, zohoModule }, undefined))) backfilled += 1;
+      return;
+    }
+    const entry = await deps.index.get(zohoModule, link.zohoId!);
+    if (entry?.state === 'linked' && entry.userId === userId && entry.graphId === link.graphId) candidates.push(link.zohoId!);
+  });
+  const gone: string[] = [];
+  for (let i = 0; i < candidates.length; i += MAX_IDS_PER_READ) gone.push(...(await deps.zoho.getRecordsByIds(zohoModule, candidates.slice(i, i + MAX_IDS_PER_READ), ['id'])).missing);
+  const notes = backfilled > 0 ? [`${backfilled} link${backfilled === 1 ? '' : 's'} made before Zoho → Outlook was on now indexed`] : [];
+  if (gone.length === 0) return { lines: 0, notes };
+  const guard = massDeleteDecision({ linked: links.length, removals: gone.length, share: deps.config.SYNC_MASS_DELETE_SHARE, force, deletes: deps.config.SYNC_DELETES });
+  if (!guard.proceed) return { lines: 0, notes: [...notes, `${gone.length} record${gone.length === 1 ? '' : 's'} gone from Zoho without a delete notice: ${guard.message}`] };
+  let lines = 0;
+  for (let i = 0; i < gone.length; i += MAX_IDS_PER_READ) lines += (await applyIds(module, 'delete', gone.slice(i, i + MAX_IDS_PER_READ), deps, runId)).lines;
+  notes.push(`${gone.length} record${gone.length === 1 ? '' : 's'} gone from Zoho without a delete notice removed from Outlook${guard.message ? ` (${guard.message})` : ''}`);
+  return { lines, notes };
 }
 
 class ReverseRun {
@@ -238,7 +241,7 @@ class ReverseRun {
 
   constructor(private readonly module: TwoWayModule, private readonly deps: ApplyDeps) {
     this.codec = REVERSE_CODECS[module] as unknown as ReverseCodec<unknown>;
-    this.ops = opsFor(module, deps);
+    this.ops = outlookOps(module, deps);
   }
 
   private get zohoModule(): 'Contacts' | 'Tasks' | 'Events' {
@@ -263,32 +266,42 @@ class ReverseRun {
 
   /** false: the record has no mailbox and no link, so nothing was applied */
   async apply(zohoId: string, record: ZohoRecord | undefined, target: string | undefined): Promise<boolean> {
-    const entry = await this.deps.index.get(this.zohoModule, zohoId);
+    let entry = await this.deps.index.get(this.zohoModule, zohoId);
     if (entry?.state === 'claimed') {
       const stale = !entry.claimedAt || this.deps.now().getTime() - Date.parse(entry.claimedAt) > CLAIM_STALE_MS;
       if (!stale) throw new ItemBusyError();
+      // A create in doubt for a mailbox the record no longer goes to (deleted in Zoho, or another owner's now).
+      const doubt = parseReverseAttempt(entry.attempt);
+      if (doubt?.userId && doubt.userId !== (record ? target : undefined)) {
+        await this.leaveDoubt(entry, doubt, record);
+        entry = undefined;
+      }
     }
     const linked = entry?.state === 'linked' && entry.userId && entry.graphId ? entry : undefined;
     if (!linked && record && !target) return false;
     const item = linked ? await this.readItem(linked.userId!, linked.graphId!) : null;
     const link = linked ? await this.deps.links.get(linked.userId!, this.module, linked.graphId!) : undefined;
     let zoho: ReverseZohoState;
-    let plan: { keys: string[]; conflicts: FieldConflict[] } = { keys: [], conflicts: [] };
+    let plan: Plan = { keys: [], conflicts: [], last: undefined, outlook: {} };
     let ctx: ReverseContext | undefined;
     if (!record) zoho = 'deleted';
-    else if (linked && linked.userId !== target) zoho = 'owner-moved';
+    else if (linked && linked.userId !== target) zoho = await this.mismatch(linked, link);
     else if (!linked) zoho = 'new';
     else if (item === null) zoho = modifiedTime(record) === link?.zohoModifiedAt ? 'unchanged' : 'changed';
     else {
       ctx = await this.context(linked.userId!);
-      const direction = directionOf(this.deps.config, this.module);
+      const both = directionOf(this.deps.config, this.module) === 'both';
       const graphItem = this.ops.unwrap(item);
-      plan = reversePlan(
+      const outlook = this.codec.fromOutlook(graphItem, ctx);
+      // A link made before the index had values (the forward path's, or one backfilled): its base comes from the forward snapshot.
+      const last = parseSnapshot(linked.values) ?? (both && link ? derivedBase(parseSnapshot(link.snapshot), outlook, await this.forwardChanged(linked.userId!, item, link)) : undefined);
+      const merged = reversePlan(
         this.codec.fromZoho(record),
-        this.codec.fromOutlook(graphItem, ctx),
-        parseSnapshot(linked.values),
-        direction === 'both' ? { policy: this.deps.config.SYNC_CONFLICTS, times: { zoho: modifiedTime(record), outlook: (graphItem as { lastModifiedDateTime?: string | null }).lastModifiedDateTime } } : undefined,
+        outlook,
+        last,
+        both ? { policy: this.deps.config.SYNC_CONFLICTS, times: { zoho: modifiedTime(record), outlook: (graphItem as { lastModifiedDateTime?: string | null }).lastModifiedDateTime } } : undefined,
       );
+      plan = { ...merged, last, outlook };
       zoho = plan.keys.length > 0 || plan.conflicts.length > 0 ? 'changed' : 'unchanged';
     }
     const action = decideReverse(linked ? 'linked' : 'absent', zoho, item === null ? 'absent' : 'present');
@@ -313,7 +326,51 @@ class ReverseRun {
         await this.leave(linked!, link, item !== null, target ? 'the Zoho owner changed; moved to the new owner\'s mailbox' : OWNER_LEFT, record);
         if (target && record) await this.createOrLink(zohoId, record, target);
         return true;
+      case 'release':
+        // Only the row goes: the link row stays, so Outlook changes of the item still reach Zoho field by field.
+        await this.deps.index.delete(this.zohoModule, zohoId);
+        this.deps.logger.info('zoho index row of another owner\'s record released', { zohoModule: this.zohoModule, arrives: target !== undefined });
+        if (target && record) await this.createOrLink(zohoId, record, target);
+        return true;
     }
+  }
+
+  /**
+   * A record linked in a mailbox its Owner is not: a move, or (a row made before the forward path
+   * checked the owner) another user's record this mailbox only holds by a forward link. The holder
+   * row is read only when the link row and the index row leave that open.
+   */
+  private async mismatch(entry: ZohoIndexEntry, link: Link | undefined): Promise<ReverseZohoState> {
+    const itemCreatedBySync = entry.origin === 'created';
+    const recordCreatedBySync = link?.origin === 'created';
+    const forwardHolder =
+      !itemCreatedBySync && !recordCreatedBySync && link?.state === 'linked' && link.zohoId === entry.zohoId
+      && ((await this.deps.holders.get(this.zohoModule, entry.zohoId))?.holders ?? []).includes(holderKey(link));
+    return ownerMismatch({ itemCreatedBySync, recordCreatedBySync, forwardHolder });
+  }
+
+  /**
+   * The record left the mailbox an Outlook create in doubt was for: the item that create made (found
+   * from what it sent) is the sync's, so it goes as a created item goes (reverseRemoval); the claim
+   * row goes last, so a failure here is retried.
+   */
+  private async leaveDoubt(entry: ZohoIndexEntry, doubt: ReverseAttempt, record: ZohoRecord | undefined): Promise<void> {
+    const userId = doubt.userId!;
+    const ctx = await this.context(userId);
+    const found = await this.ops.find(userId, doubt.record, ctx.timeZone ?? undefined);
+    const taken = found ? await this.deps.links.get(userId, this.module, found.id) : undefined;
+    if (found && !taken && createdByAttempt(found.item as Parameters<typeof createdByAttempt>[0], doubt)) {
+      const why = `${record ? 'the Zoho owner changed' : DELETED_IN_ZOHO} while the Outlook create's answer was lost`;
+      const rule = reverseRemoval({ createdBySync: true, deletes: this.deps.config.SYNC_DELETES });
+      const base = { label: labelOf(doubt.record), zohoModule: this.zohoModule, zohoId: entry.zohoId };
+      if (rule.do === 'delete') {
+        await this.ops.remove(userId, found.id);
+        this.line(userId, found.id, { result: 'deleted', reason: `${why}; deleted from Outlook`, ...base });
+      } else {
+        this.line(userId, found.id, { result: 'skipped', reason: `${why}; ${rule.reason}`, ...base });
+      }
+    }
+    await this.deps.index.delete(this.zohoModule, entry.zohoId);
   }
 
   /** Only the link goes (index row and link row); the Outlook item stays. */
@@ -341,17 +398,29 @@ class ReverseRun {
     await this.deps.index.delete(this.zohoModule, entry.zohoId);
   }
 
-  /** First sight in a mailbox, under the index claim: an Outlook duplicate is linked and filled, else an item is created. */
+  /**
+   * First sight in a mailbox, under the index claim: an Outlook duplicate is linked and filled, else
+   * an item is created. The claim carries what the create sends (lib/zohofeed/doubt.ts): a create
+   * whose answer was lost leaves the claim ownerless with it, and the next attempt links the item
+   * that create made (as created) instead of making a second one.
+   */
   private async createOrLink(zohoId: string, record: ZohoRecord, userId: string, note?: string): Promise<void> {
-    const claim = await this.deps.index.claim(this.zohoModule, zohoId, this.deps.claimToken, this.deps.now(), CLAIM_STALE_MS);
+    const attempt = reverseAttempt(record, this.deps.config.SYNC_CATEGORY, this.deps.now(), userId);
+    const claim = await this.deps.index.claim(this.zohoModule, zohoId, this.deps.claimToken, this.deps.now(), CLAIM_STALE_MS, attempt);
     if (!claim.claimed) {
       if (claim.entry.state === 'linked') return;
       throw new ItemBusyError();
     }
+    let entry = claim.entry;
+    let posted = false;
     try {
       const ctx = await this.context(userId);
+      const tz = ctx.timeZone ?? undefined;
       const zohoValues = this.codec.fromZoho(record);
-      const dup = await this.ops.find(userId, record, ctx.timeZone ?? undefined);
+      const doubt = entry.attempt !== attempt ? parseReverseAttempt(entry.attempt) : undefined;
+      const earlier = doubt ? await this.ops.find(userId, doubt.record, tz) : undefined;
+      const made = earlier && createdByAttempt(earlier.item as Parameters<typeof createdByAttempt>[0], doubt!) ? earlier : undefined;
+      const dup = made ?? (await this.ops.find(userId, record, tz));
       const taken = dup ? await this.deps.links.get(userId, this.module, dup.id) : undefined;
       let graphId: string;
       let origin: 'created' | 'linked';
@@ -360,34 +429,47 @@ class ReverseRun {
         const fill = linkPatch(this.codec.fromOutlook(dup.item, ctx), zohoValues);
         if (Object.keys(fill).length > 0) await this.ops.update(userId, dup.id, this.codec.patchBody(fill, dup.item as never, ctx));
         graphId = dup.id;
-        origin = 'linked';
-        reason = `linked to an existing Outlook item (the seed's duplicate rule); ${Object.keys(fill).length ? `filled: ${Object.keys(fill).join(', ')}` : 'nothing to fill'}`;
+        origin = dup === made ? 'created' : 'linked';
+        reason = dup === made
+          ? 'created by an earlier attempt whose answer was lost; linked as created'
+          : `linked to an existing Outlook item (the seed's duplicate rule); ${Object.keys(fill).length ? `filled: ${Object.keys(fill).join(', ')}` : 'nothing to fill'}`;
       } else {
+        // A claim taken over carries the earlier attempt: ours replaces it before the call.
+        if (entry.attempt !== attempt) entry = { ...entry, attempt, etag: await this.deps.index.save({ ...entry, attempt }) };
+        posted = true;
         graphId = await this.ops.create(userId, this.codec.createBody(record, ctx));
         origin = 'created';
         reason = note === 'recreated' ? DELETED_IN_OUTLOOK_RECREATED : undefined;
       }
       await this.linkRow(userId, graphId, record, undefined);
-      await this.deps.index.save({ ...claim.entry, state: 'linked', userId, module: this.module, graphId, origin, claimToken: undefined, claimedAt: undefined, values: serializeSnapshot(compactValues(zohoValues)) });
+      await this.deps.index.save({ ...entry, state: 'linked', userId, module: this.module, graphId, origin, claimToken: undefined, claimedAt: undefined, attempt: undefined, values: serializeSnapshot(compactValues(zohoValues)) });
       const notes = this.module === 'events' ? participantsNote(record) : [];
       this.line(userId, graphId, { result: origin === 'created' ? 'added' : 'updated', label: labelOf(record), reason: reason ? `from Zoho: ${reason}` : 'from Zoho', zohoModule: this.zohoModule, zohoId, notes });
     } catch (err) {
-      await this.deps.index.delete(this.zohoModule, zohoId).catch(() => undefined);
+      // The create may have happened: the claim stays, ownerless, with what it sent, for the next attempt to resolve.
+      if (posted && classify(err).transient) await this.deps.index.save({ ...entry, claimToken: undefined, claimedAt: undefined }).catch(() => undefined);
+      else await this.deps.index.delete(this.zohoModule, zohoId).catch(() => undefined);
       throw err;
     }
   }
 
-  private async update(entry: ZohoIndexEntry, link: Link | undefined, item: unknown, record: ZohoRecord, plan: { keys: string[]; conflicts: FieldConflict[] }, ctx: ReverseContext): Promise<void> {
+  private async update(entry: ZohoIndexEntry, link: Link | undefined, item: unknown, record: ZohoRecord, plan: Plan, ctx: ReverseContext): Promise<void> {
     const zohoValues = this.codec.fromZoho(record);
     const values = Object.fromEntries(plan.keys.map((k) => [k, zohoValues[k] ?? null]));
-    if (plan.keys.length > 0) await this.ops.update(entry.userId!, entry.graphId!, this.codec.patchBody(values, this.ops.unwrap(item) as never, ctx));
+    if (plan.keys.length > 0) await this.ops.update(entry.userId!, entry.graphId!, this.codec.patchBody(values, this.ops.unwrap(item) as never, ctx), item);
     await this.linkRow(entry.userId!, entry.graphId!, record, link, plan.keys);
     // The values now on both sides: Zoho's for what was written or agreed, the last ones for what Outlook still has to send.
-    const last = parseSnapshot(entry.values) ?? {};
-    const next = { ...last, ...Object.fromEntries(Object.entries(compactValues(zohoValues)).filter(([k]) => plan.keys.includes(k) || !(k in last) || directionOf(this.deps.config, this.module) !== 'both')) };
+    const last = plan.last ?? {};
+    const both = directionOf(this.deps.config, this.module) === 'both';
+    const o = compactValues(plan.outlook);
+    const next = { ...last, ...Object.fromEntries(Object.entries(compactValues(zohoValues)).filter(([k, v]) => !both || plan.keys.includes(k) || !(k in last) || o[k] === v)) };
     await this.deps.index.save({ ...entry, values: serializeSnapshot(next) });
-    const conflicts = plan.conflicts.map((c) => `conflict on ${c.field}: ${c.winner === 'zoho' ? 'Zoho' : 'Outlook'} wins (${c.rule === 'policy' ? 'SYNC_CONFLICTS' : c.rule})`);
-    this.line(entry.userId!, entry.graphId!, { result: 'updated', label: labelOf(record), reason: plan.keys.length ? `from Zoho: ${plan.keys.join(', ')}` : 'from Zoho', zohoModule: this.zohoModule, zohoId: entry.zohoId, notes: conflicts });
+    this.line(entry.userId!, entry.graphId!, { result: 'updated', label: labelOf(record), reason: plan.keys.length ? `from Zoho: ${plan.keys.join(', ')}` : 'from Zoho', zohoModule: this.zohoModule, zohoId: entry.zohoId, notes: conflictNotes(plan.conflicts) });
+  }
+
+  /** The fields Outlook changed since the link's forward snapshot (the forward path's view). */
+  private async forwardChanged(userId: string, item: unknown, link: Link): Promise<string[]> {
+    return changedFields(parseSnapshot(link.snapshot) ?? {}, fieldsOf(await (await this.adapter(userId)).map(item)));
   }
 
   /**

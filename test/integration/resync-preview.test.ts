@@ -82,7 +82,8 @@ describe('resync preview', () => {
     expect(p.added).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ itemId: fresh, reason: 'would add', notes: expect.arrayContaining(['Account_Name: a new Account would be created for the company']) }),
-        expect.objectContaining({ itemId: recreated, reason: 'would add' }),
+        // One executor for notifications and resyncs: a resync's line says why, as a notification's does.
+        expect.objectContaining({ itemId: recreated, reason: 'would add (the Zoho record was deleted in Zoho; created again from Outlook)' }),
       ]),
     );
     expect(p.added.map((a) => a.zohoId)).toEqual([undefined, undefined]);

@@ -99,3 +99,21 @@ it('a contact created in Outlook is found by a later Zoho change of the same rec
   expect(sys.graph.contacts.list(userId)).toHaveLength(before);
   expect(sys.graph.contacts.get(userId, String(contact.id))).toMatchObject({ emailAddresses: [expect.objectContaining({ address: 'megan.new@fabrikam.com' })] });
 });
+
+it('a full resync merges as a notification does: a field changed on both sides with no notification or callback follows SYNC_CONFLICTS, a field changed in Zoho only reaches Outlook', async () => {
+  const owner = { id: ownerId, name: 'Diego Siciliani', email: UPN };
+  const record = sys.zoho.create('Contacts', { Owner: owner, First_Name: 'Resync', Last_Name: 'Merged', Email: 'resync.merged@fabrikam.com', Title: 'Engineer', Department: 'R&D', Phone: '+1 555 0100' });
+  await apply('insert', [record.id]);
+  const graphId = (await getRuntime().zohoIndex.get('Contacts', record.id))!.graphId!;
+  await notify([graphId]);
+  sys.zoho.advanceTime(5000);
+  // Both sides change while neither Graph's notification nor Zoho's callback arrives.
+  sys.graph.contacts.update(userId, graphId, { jobTitle: 'Title from Outlook', businessPhones: ['+1 555 0199'] });
+  sys.zoho.edit('Contacts', record.id, { Title: 'Title from Zoho', Department: 'Sales' });
+
+  const report = await sys.resyncToEnd({ mode: 'full', users: [userId], modules: ['contacts'] });
+  expect(report.state).toBe('completed');
+  // SYNC_CONFLICTS=zoho: Zoho's title is kept in Zoho and reaches Outlook; Outlook's phone reaches Zoho.
+  expect(sys.zoho.record('Contacts', record.id)).toMatchObject({ Title: 'Title from Zoho', Department: 'Sales', Phone: '+1 555 0199' });
+  expect(sys.graph.contacts.get(userId, graphId)).toMatchObject({ jobTitle: 'Title from Zoho', department: 'Sales', businessPhones: ['+1 555 0199'] });
+}, 60_000);

@@ -3,8 +3,10 @@ import { graphPath, IMMUTABLE_ID_PREFER } from '../../lib/graph/path';
 import { EVENT_SELECT, eventSchema } from '../../lib/graph/resources/event';
 import { getRuntime } from '../../lib/runtime';
 import type { ZohoChangeMessage } from '../../lib/zohofeed/messages';
+import { faults } from '../doubles/graph';
 import { invocation } from '../support/http';
 import { startSystem, type System } from '../support/system';
+import { z } from 'zod';
 
 /**
  * Issue 16: Zoho CRM → Outlook through the real path: a Zoho change hint on the `zoho-changes`
@@ -217,5 +219,175 @@ describe('records whose owner has no synced mailbox', () => {
     await apply(hint('Contacts', 'insert', [record.id]));
     expect(sys.graph.contacts.list(userId)).toHaveLength(before);
     expect(await getRuntime().pendingZohoChanges.list('Contacts')).toEqual(expect.arrayContaining([expect.objectContaining({ recordId: record.id })]));
+  });
+});
+
+describe('an Outlook create whose answer is lost (Graph made the item, then answered 502 or 504)', () => {
+  const eventsOf = (title: string) => getRuntime().graph.get(graphPath`/users/${userId}/calendarView`, z.object({ value: z.array(z.object({ id: z.string(), subject: z.string().nullish() }).loose()) }), { query: { startDateTime: '2026-11-01T00:00:00Z', endDateTime: '2027-01-31T00:00:00Z', $top: '200' }, headers: { Prefer: IMMUTABLE_ID_PREFER } }).then((r) => r.value.filter((e) => e.subject === title));
+  const cases = [
+    {
+      module: 'Contacts' as const, status: 502, label: 'POST /users/{id}/contacts',
+      record: () => ({ Owner: owner(), Last_Name: 'Lost Answer', Email: 'lost.answer@fabrikam.com' }),
+      items: async () => sys.graph.contacts.list(userId).filter((c) => c.surname === 'Lost Answer').map((c) => String(c.id)),
+      exists: async (id: string) => sys.graph.contacts.get(userId, id) !== undefined,
+    },
+    {
+      module: 'Tasks' as const, status: 504, label: 'POST /users/{id}/todo/lists/{id}/tasks',
+      record: () => ({ Owner: owner(), Subject: 'Lost answer task', Due_Date: '2026-12-20' }),
+      items: async () => sys.graph.todo.listTasks(userId).filter((t) => t.title === 'Lost answer task').map((t) => String(t.id)),
+      exists: async (id: string) => sys.graph.todo.getTask(userId, id) !== undefined,
+    },
+    {
+      module: 'Events' as const, status: 502, label: 'POST /users/{id}/calendar/events',
+      record: () => ({ Owner: owner(), Event_Title: 'Lost answer meeting', Start_DateTime: '2026-12-21T09:00:00+00:00', End_DateTime: '2026-12-21T10:00:00+00:00', All_day: false }),
+      items: async () => (await eventsOf('Lost answer meeting')).map((e) => e.id),
+      exists: async (id: string) => (await eventsOf('Lost answer meeting')).some((e) => e.id === id),
+    },
+  ];
+
+  it.each(cases)('$module ($status): the retry links the item made (as created), no second item; a Zoho delete then removes it', async (c) => {
+    sys.configure({ SYNC_CONTACTS_DIRECTION: 'to-outlook', SYNC_TASKS_DIRECTION: 'to-outlook', SYNC_EVENTS_DIRECTION: 'to-outlook', SYNC_DELETES: 'delete' });
+    const record = sys.zoho.create(c.module, c.record());
+    sys.graph.inject(c.label, faults.lostAnswer(c.status));
+    await expect(apply(hint(c.module, 'insert', [record.id]))).rejects.toThrow();
+    expect(sys.graph.faults.pending()).toBe(0);
+    const made = await c.items();
+    expect(made).toHaveLength(1);
+    expect(await getRuntime().zohoIndex.get(c.module, record.id)).toMatchObject({ state: 'claimed', attempt: expect.any(String) });
+
+    // The queue delivers the hint again.
+    await apply(hint(c.module, 'insert', [record.id]));
+    expect(await c.items()).toEqual(made);
+    expect(await getRuntime().zohoIndex.get(c.module, record.id)).toMatchObject({ state: 'linked', graphId: made[0], origin: 'created' });
+    expect(await sys.reportLine(userId, made[0])).toMatchObject({ result: 'added', reason: expect.stringContaining('answer was lost') });
+
+    sys.zoho.delete(c.module, record.id);
+    await apply(hint(c.module, 'delete', [record.id]));
+    expect(await c.exists(made[0])).toBe(false);
+  });
+  it('a record deleted in Zoho before the retry: the item its lost create made is deleted, the claim goes', async () => {
+    sys.configure({ SYNC_CONTACTS_DIRECTION: 'to-outlook', SYNC_DELETES: 'delete' });
+    const record = sys.zoho.create('Contacts', { Owner: owner(), Last_Name: 'Lost Then Deleted', Email: 'lost.deleted@fabrikam.com' });
+    sys.graph.inject('POST /users/{id}/contacts', faults.lostAnswer());
+    await expect(apply(hint('Contacts', 'insert', [record.id]))).rejects.toThrow();
+    const made = sys.graph.contacts.list(userId).filter((x) => x.surname === 'Lost Then Deleted');
+    expect(made).toHaveLength(1);
+
+    sys.zoho.delete('Contacts', record.id);
+    await apply(hint('Contacts', 'delete', [record.id]));
+    expect(sys.graph.contacts.get(userId, String(made[0].id))).toBeUndefined();
+    expect(await getRuntime().zohoIndex.get('Contacts', record.id)).toBeUndefined();
+    expect(await sys.reportLine(userId, String(made[0].id))).toMatchObject({ result: 'deleted', reason: expect.stringContaining('answer was lost') });
+  });
+});
+
+/** A mailbox of its own (its links, its mass-delete share), provisioned and owned by a Zoho user. */
+async function mailbox(upn: string, name: string): Promise<{ userId: string; owner: { id: string; name: string; email: string } }> {
+  const id = sys.graph.addUser({ userPrincipalName: upn, displayName: name }).id;
+  const zohoUser = sys.zoho.addUser({ email: upn, last_name: name.split(' ').pop()! });
+  const at = new Date().toISOString();
+  await getRuntime().users.put({ userId: id, upn, sources: ['ids'], state: 'active', polledLists: [], refusedModules: [], provisionedAt: at, updatedAt: at });
+  return { userId: id, owner: { id: zohoUser.id, name, email: upn } };
+}
+
+describe('links made while a module synced to Zoho only (no reverse index row)', () => {
+  it('a full resync with to-outlook indexes them: a Zoho change of the dedup key reaches the same item, a Zoho delete only unlinks it', async () => {
+    const box = await mailbox('isaiah.langer@contoso.com', 'Isaiah Langer');
+    const listId = sys.graph.todo.defaultListId(box.userId);
+    await sys.subscribe(box.userId, 'tasks', listId);
+    sys.configure({ SYNC_TASKS_DIRECTION: 'to-zoho', SYNC_DELETES: 'delete' });
+    const task = sys.graph.todo.addTask(box.userId, listId, { title: 'Order samples', categories: [CATEGORY], dueDateTime: { dateTime: '2026-12-18T00:00:00.0000000', timeZone: 'UTC' } });
+    await sys.change(box.userId, 'todoTask', String(task.id), 'created');
+    const link = (await getRuntime().links.get(box.userId, 'tasks', String(task.id)))!;
+    expect(link).toMatchObject({ state: 'linked', origin: 'created' });
+    expect(await getRuntime().zohoIndex.get('Tasks', link.zohoId!)).toBeUndefined();
+
+    sys.configure({ SYNC_TASKS_DIRECTION: 'to-outlook', SYNC_DELETES: 'delete' });
+    const report = await sys.resyncToEnd({ mode: 'full', users: [box.userId], modules: ['tasks'] });
+    expect(report.users[0].modules.find((m) => m.module === 'tasks')!.note).toContain('1 link made before Zoho → Outlook was on now indexed');
+    expect(await getRuntime().zohoIndex.get('Tasks', link.zohoId!)).toMatchObject({ state: 'linked', userId: box.userId, graphId: String(task.id), origin: 'linked' });
+
+    // The subject is the duplicate rule's key: without the index row this change would make a second task.
+    sys.zoho.advanceTime(2000);
+    sys.zoho.edit('Tasks', link.zohoId!, { Subject: 'Order samples (urgent)' });
+    await apply(hint('Tasks', 'update', [link.zohoId!]));
+    expect(sys.graph.todo.listTasks(box.userId).map((t) => t.title)).toEqual(['Order samples (urgent)']);
+
+    sys.zoho.delete('Tasks', link.zohoId!);
+    await apply(hint('Tasks', 'delete', [link.zohoId!]));
+    expect(sys.graph.todo.getTask(box.userId, String(task.id))).toMatchObject({ title: 'Order samples (urgent)' });
+    expect(await sys.reportLine(box.userId, String(task.id))).toMatchObject({ result: 'skipped', reason: expect.stringContaining('existed in Outlook before the sync linked it') });
+  });
+
+  it('with both, the forward path indexes a link it touches: the record\'s next Zoho change reaches the same item', async () => {
+    const box = await mailbox('lynne.robbins@contoso.com', 'Lynne Robbins');
+    await sys.subscribe(box.userId, 'contacts');
+    sys.configure({ SYNC_CONTACTS_DIRECTION: 'to-zoho' });
+    const contact = sys.graph.contacts.add(box.userId, { givenName: 'Joni', surname: 'Sherman', emailAddresses: [{ address: 'joni@fabrikam.com', name: 'Joni' }], jobTitle: 'Buyer', categories: [CATEGORY] });
+    await sys.change(box.userId, 'contact', String(contact.id), 'created');
+    const link = (await getRuntime().links.get(box.userId, 'contacts', String(contact.id)))!;
+    expect(await getRuntime().zohoIndex.get('Contacts', link.zohoId!)).toBeUndefined();
+
+    sys.configure({ SYNC_CONTACTS_DIRECTION: 'both', SYNC_CONFLICTS: 'newest' });
+    sys.graph.contacts.update(box.userId, String(contact.id), { department: 'Purchasing' });
+    await sys.change(box.userId, 'contact', String(contact.id), 'updated');
+    expect(sys.zoho.record('Contacts', link.zohoId!)).toMatchObject({ Department: 'Purchasing', Title: 'Buyer' });
+    expect(await getRuntime().zohoIndex.get('Contacts', link.zohoId!)).toMatchObject({ state: 'linked', graphId: String(contact.id), origin: 'linked', values: expect.any(String) });
+
+    sys.zoho.advanceTime(2000);
+    sys.zoho.edit('Contacts', link.zohoId!, { Email: 'joni.sherman@fabrikam.com', Title: 'Head of Purchasing' });
+    await apply(hint('Contacts', 'update', [link.zohoId!]));
+    expect(sys.graph.contacts.list(box.userId)).toHaveLength(1);
+    expect(sys.graph.contacts.get(box.userId, String(contact.id))).toMatchObject({ jobTitle: 'Head of Purchasing', department: 'Purchasing', emailAddresses: [expect.objectContaining({ address: 'joni.sherman@fabrikam.com' })] });
+  });
+});
+
+describe('a full resync finds records gone from Zoho without a delete notice (purged)', () => {
+  it('the item the sync created is deleted, the one that existed is only unlinked; over SYNC_MASS_DELETE_SHARE only with force', async () => {
+    const box = await mailbox('grady.archie@contoso.com', 'Grady Archie');
+    sys.configure({ SYNC_CONTACTS_DIRECTION: 'to-outlook', SYNC_DELETES: 'delete', SYNC_MASS_DELETE_SHARE: '0.2' });
+    const mine = sys.graph.contacts.add(box.userId, { givenName: 'Pre', surname: 'Existing', emailAddresses: [{ address: 'pre.existing@fabrikam.com', name: 'Pre' }] });
+    const records = [
+      sys.zoho.create('Contacts', { Owner: box.owner, Last_Name: 'Purged', Email: 'purged@fabrikam.com' }),
+      sys.zoho.create('Contacts', { Owner: box.owner, Last_Name: 'Existing', First_Name: 'Pre', Email: 'pre.existing@fabrikam.com' }),
+      sys.zoho.create('Contacts', { Owner: box.owner, Last_Name: 'Stays', Email: 'stays@fabrikam.com' }),
+      sys.zoho.create('Contacts', { Owner: box.owner, Last_Name: 'Handed over', Email: 'handed.over@fabrikam.com' }),
+    ];
+    await apply(hint('Contacts', 'insert', records.map((r) => r.id)));
+    const graphIds = await Promise.all(records.map(async (r) => (await getRuntime().zohoIndex.get('Contacts', r.id))!.graphId!));
+    expect(graphIds[1]).toBe(String(mine.id));
+    sys.zoho.purge('Contacts', records[0].id);
+    sys.zoho.purge('Contacts', records[1].id);
+    // Another owner's now, its hint not applied yet: still in Zoho, so not removed by the resync.
+    sys.zoho.edit('Contacts', records[3].id, { Owner: owner() });
+
+    const stopped = await sys.resyncToEnd({ mode: 'full', users: [box.userId], modules: ['contacts'] });
+    expect(stopped.users[0].modules.find((m) => m.module === 'contacts')!.note).toContain('2 records gone from Zoho without a delete notice: Stopped before deleting');
+    expect(sys.graph.contacts.get(box.userId, graphIds[0])).toBeDefined();
+
+    const forced = await sys.resyncToEnd({ mode: 'full', users: [box.userId], modules: ['contacts'], force: true });
+    expect(forced.users[0].modules.find((m) => m.module === 'contacts')!.note).toContain('2 records gone from Zoho without a delete notice removed from Outlook');
+    expect(sys.graph.contacts.get(box.userId, graphIds[0])).toBeUndefined();
+    expect(sys.graph.contacts.get(box.userId, graphIds[1])).toMatchObject({ surname: 'Existing' });
+    expect(sys.graph.contacts.get(box.userId, graphIds[2])).toMatchObject({ surname: 'Stays' });
+    expect(await getRuntime().zohoIndex.get('Contacts', records[1].id)).toBeUndefined();
+    expect(await getRuntime().links.get(box.userId, 'contacts', graphIds[1])).toBeUndefined();
+    expect(await getRuntime().zohoIndex.get('Contacts', records[2].id)).toMatchObject({ state: 'linked' });
+    expect(sys.graph.contacts.get(box.userId, graphIds[3])).toMatchObject({ surname: 'Handed over' });
+  });
+
+  it('SYNC_DELETES=unlink: the item the sync created is only unlinked', async () => {
+    const box = await mailbox('pradeep.gupta@contoso.com', 'Pradeep Gupta');
+    sys.configure({ SYNC_EVENTS_DIRECTION: 'to-outlook', SYNC_DELETES: 'unlink', SYNC_MASS_DELETE_SHARE: '1' });
+    const record = sys.zoho.create('Events', { Owner: box.owner, Event_Title: 'Purged meeting', Start_DateTime: '2026-12-22T09:00:00+00:00', End_DateTime: '2026-12-22T10:00:00+00:00', All_day: false });
+    await apply(hint('Events', 'insert', [record.id]));
+    const graphId = (await getRuntime().zohoIndex.get('Events', record.id))!.graphId!;
+    sys.zoho.purge('Events', record.id);
+    const report = await sys.resyncToEnd({ mode: 'full', users: [box.userId], modules: ['events'] });
+    expect((await getRuntime().graph.get(graphPath`/users/${box.userId}/events/${graphId}`, eventSchema, { query: { $select: EVENT_SELECT } })).subject).toBe('Purged meeting');
+    expect(await getRuntime().zohoIndex.get('Events', record.id)).toBeUndefined();
+    expect(await getRuntime().links.get(box.userId, 'events', graphId)).toBeUndefined();
+    const lines = await getRuntime().runs.listItems(report.jobId, { userId: box.userId });
+    expect(lines.find((l) => l.itemId === graphId)).toMatchObject({ result: 'skipped', reason: expect.stringContaining('SYNC_DELETES=unlink') });
   });
 });

@@ -36,6 +36,11 @@ describe('mergeFields: one field, every combination (snapshot s, Outlook o, Zoho
     expect(r).toEqual({ toOutlook: {}, toZoho: { Phone: '2' }, conflicts: [], snapshot: { Fax: 'old', Phone: '2' } });
   });
 
+  it('an empty value in compact form (\'\'), null and a field the base never had are all empty', () => {
+    const r = mergeFields({ Subject: 'x' }, { Subject: 'x', Description: '' }, { Subject: 'x', Description: 'Agenda' }, 'outlook');
+    expect(r).toMatchObject({ toOutlook: { Description: 'Agenda' }, toZoho: {}, conflicts: [] });
+  });
+
   it('merges many fields at once, each on its own', () => {
     const snapshot: FieldValues = { A: '1', B: '1', C: '1', D: '1' };
     const r = mergeFields(snapshot, { A: '2', B: '1', C: '3', D: '1' }, { A: '1', B: '2', C: '4', D: '1' }, 'outlook');

@@ -1,5 +1,5 @@
 import {
-  decideReverse, DELETED_IN_OUTLOOK_KEPT, DELETED_IN_ZOHO, reverseRemoval,
+  decideReverse, DELETED_IN_OUTLOOK_KEPT, DELETED_IN_ZOHO, ownerMismatch, reverseRemoval,
   type ReverseAction, type ReverseLinkState, type ReverseOutlookState, type ReverseZohoState,
 } from '../../lib/sync/reverse-decide';
 
@@ -7,6 +7,7 @@ const create: ReverseAction = { do: 'create-or-link' };
 const nothing: ReverseAction = { do: 'nothing' };
 const update: ReverseAction = { do: 'update' };
 const move: ReverseAction = { do: 'move' };
+const release: ReverseAction = { do: 'release' };
 const remove: ReverseAction = { do: 'remove', reason: DELETED_IN_ZOHO };
 const unlink = (reason: string): ReverseAction => ({ do: 'unlink', reason });
 
@@ -35,6 +36,11 @@ const table: [ReverseLinkState, ReverseZohoState, ReverseOutlookState, ReverseAc
   ['linked', 'deleted', 'absent', unlink(`${DELETED_IN_ZOHO}; the Outlook item was already gone`)],
   ['linked', 'owner-moved', 'present', move],
   ['linked', 'owner-moved', 'absent', move],
+  // Another user's record held here by a forward link: the Outlook item is never touched, only the reverse row goes.
+  ['absent', 'not-ours', 'absent', create],
+  ['absent', 'not-ours', 'present', create],
+  ['linked', 'not-ours', 'present', release],
+  ['linked', 'not-ours', 'absent', release],
 ];
 
 describe('decideReverse', () => {
@@ -43,7 +49,24 @@ describe('decideReverse', () => {
   });
 
   it('has a row for every cell', () => {
-    expect(new Set(table.map(([l, z, o]) => `${l}|${z}|${o}`)).size).toBe(2 * 5 * 2);
+    expect(new Set(table.map(([l, z, o]) => `${l}|${z}|${o}`)).size).toBe(2 * 6 * 2);
+  });
+});
+
+describe('ownerMismatch', () => {
+  it.each([
+    // A forward link to a record that existed (shared customers): not this mailbox's record.
+    [false, false, true, 'not-ours'],
+    // The sync created the record from this mailbox's item, or the item from the record, or the link came from Zoho: a move.
+    [false, true, true, 'owner-moved'],
+    [true, false, true, 'owner-moved'],
+    [true, true, true, 'owner-moved'],
+    [false, false, false, 'owner-moved'],
+    [false, true, false, 'owner-moved'],
+    [true, false, false, 'owner-moved'],
+    [true, true, false, 'owner-moved'],
+  ] as const)('item created by the sync %s, record created by the sync %s, forward holder %s → %s', (itemCreatedBySync, recordCreatedBySync, forwardHolder, expected) => {
+    expect(ownerMismatch({ itemCreatedBySync, recordCreatedBySync, forwardHolder })).toBe(expected);
   });
 });
 

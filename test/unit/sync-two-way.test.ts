@@ -1,4 +1,4 @@
-import { conflictNotes, forwardMerge } from '../../lib/sync/two-way';
+import { conflictNotes, derivedBase, forwardMerge } from '../../lib/sync/two-way';
 import { reversePlan } from '../../lib/zohofeed/apply';
 
 describe('forwardMerge (both, Outlook notified a change)', () => {
@@ -15,8 +15,19 @@ describe('forwardMerge (both, Outlook notified a change)', () => {
     expect(forwardMerge(snapshot, outlook, zoho, changed, policy, {})).toMatchObject(expected);
   });
 
-  it('agreed values become the snapshot', () => {
-    expect(forwardMerge(snapshot, { Title: 'Lead', Department: 'R&D' }, { Title: 'Boss', Department: 'Sales' }, ['Title'], 'zoho', {}).agreed).toEqual({ Title: 'Boss', Department: 'Sales' });
+  it('the base moves to what both sides hold after the writes', () => {
+    expect(forwardMerge(snapshot, { Title: 'Lead', Department: 'R&D', Mobile: null }, { Title: 'Boss', Department: 'Sales', Mobile: null }, ['Title'], 'zoho', {}).base).toEqual({ Title: 'Boss', Department: 'Sales', Mobile: '' });
+    expect(forwardMerge(snapshot, { Title: 'Lead', Department: 'R&D' }, { Title: 'Engineer', Department: 'R&D' }, ['Title'], 'zoho', {}).base).toMatchObject({ Title: 'Lead' });
+  });
+
+  it('an Outlook change the forward mapping does not send now keeps its old base', () => {
+    const m = forwardMerge(snapshot, { Title: 'Lead', Department: 'R&D' }, { Title: 'Engineer', Department: 'R&D' }, [], 'zoho', {});
+    expect(m).toMatchObject({ send: [], base: { Title: 'Engineer' } });
+  });
+
+  it('a read-only neutral field (event participants) does not hold back the forward field of that name', () => {
+    const m = forwardMerge({ Participants: '' }, { Participants: null }, { Participants: '- Ana' }, ['Participants'], 'zoho', {}, new Set(['Participants']));
+    expect(m).toMatchObject({ send: ['Participants'], toOutlook: { Participants: '- Ana' } });
   });
 
   it('names the field and the winner in the report', () => {
@@ -24,6 +35,15 @@ describe('forwardMerge (both, Outlook notified a change)', () => {
       'conflict on Title: Zoho wins (SYNC_CONFLICTS)',
       'conflict on Mobile: Outlook wins (the newer edit)',
     ]);
+  });
+});
+
+describe('derivedBase (a link made before the reverse index had values)', () => {
+  it('Outlook\'s value for fields it did not change since the snapshot, the snapshot\'s for those it changed', () => {
+    expect(derivedBase({ Subject: 'Old', Priority: 'High', Due_Date: '2026-01-02' }, { Subject: 'New', Priority: 'high', Status: 'notStarted' }, ['Subject'])).toEqual({ Subject: 'Old', Priority: 'high' });
+  });
+  it('no snapshot: no base', () => {
+    expect(derivedBase(undefined, { Subject: 'x' }, [])).toEqual({});
   });
 });
 

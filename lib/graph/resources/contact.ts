@@ -37,6 +37,7 @@ export const CONTACT_FIELDS: readonly string[] = [
   'id',
   'changeKey',
   'parentFolderId',
+  'createdDateTime',
   'lastModifiedDateTime',
   'categories',
   'givenName',

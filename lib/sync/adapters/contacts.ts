@@ -10,7 +10,7 @@ import { buildCoql, createdBefore, where } from '../../zoho/coql';
 import type { FolderScopes } from '../../graph/folders';
 import type { AccountResolver } from '../accounts';
 import { ownerNotes, type Directory } from '../directory';
-import { fieldsOf, type DedupAnswer, type Decision, type Mapped, type Match, type ModuleAdapter, type Resolved, type ScopePage } from '../engine';
+import { fieldsOf, LOOKUP_EXTRA_FIELDS, type DedupAnswer, type Decision, type Mapped, type Match, type ModuleAdapter, type Resolved, type ScopePage } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import type { ZohoPort } from '../ports';
 import type { ZohoRecord, ZohoRecordFailure } from '../../zoho/types';
@@ -132,9 +132,9 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
     const keys = entries.map((e) => contactDedupKey(e.mapped));
     const emails = keys.flatMap((k) => (k?.by === 'email' ? [k.email] : []));
     const lastNames = keys.flatMap((k) => (k?.by === 'name' ? k.candidates.map((c) => c.last) : []));
-    const fields = [...new Set(entries.flatMap((e) => Object.keys(fieldsOf(e.mapped))))];
+    const fields = [...new Set([...LOOKUP_EXTRA_FIELDS, ...entries.flatMap((e) => Object.keys(fieldsOf(e.mapped)))])];
     const byEmail = emails.length ? await this.deps.zoho.earliestByField(CONTACTS_MODULE, 'Email', emails, fields) : new Map<string, ZohoRecord>();
-    const named = lastNames.length ? await this.deps.zoho.findByField(CONTACTS_MODULE, 'Last_Name', lastNames, [...new Set(['First_Name', 'Last_Name', 'Created_Time', ...fields])]) : [];
+    const named = lastNames.length ? await this.deps.zoho.findByField(CONTACTS_MODULE, 'Last_Name', lastNames, [...new Set(['First_Name', 'Last_Name', ...fields])]) : [];
     return keys.map((k): DedupAnswer => {
       if (!k) return {};
       if (k.by === 'email') {
@@ -161,5 +161,5 @@ export class ContactsAdapter implements ModuleAdapter<ContactItem> {
 
 /** The duplicate look-up's columns: the key, Created_Time, and every mapped field (linking reads what Zoho has). */
 function selectOf(mapped: Mapped, keyField: string): string[] {
-  return [...new Set([keyField, 'Created_Time', ...Object.keys(fieldsOf(mapped))])];
+  return [...new Set([keyField, ...LOOKUP_EXTRA_FIELDS, ...Object.keys(fieldsOf(mapped))])];
 }

@@ -36,7 +36,7 @@ import type { ZohoRecordResult } from '../../zoho/types';
 import { z } from 'zod';
 import type { FolderScopes } from '../../graph/folders';
 import { ownerNotes, type Directory } from '../directory';
-import type { Decision, Mapped, Match, ModuleAdapter, Resolved } from '../engine';
+import { LOOKUP_EXTRA_FIELDS, type Decision, type Mapped, type Match, type ModuleAdapter, type Resolved } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import { eventParticipants, type AttendeeDirectory } from '../participants';
 import type { SyncQueue, ZohoPort } from '../ports';
@@ -207,7 +207,7 @@ export class EventsAdapter implements ModuleAdapter<EventItem> {
     const record = mapped.record as { Event_Title: string; Start_DateTime: string; End_DateTime: string };
     const rows = await this.deps.zoho.coql(
       buildCoql({
-        select: [...new Set(['Event_Title', 'Start_DateTime', 'End_DateTime', 'Created_Time', ...Object.keys(mapped.record).filter((k) => !k.startsWith('$'))])],
+        select: [...new Set(['Event_Title', 'Start_DateTime', 'End_DateTime', ...LOOKUP_EXTRA_FIELDS, ...Object.keys(mapped.record).filter((k) => !k.startsWith('$'))])],
         from: EVENTS_MODULE,
         where: where.and(where.eq('Event_Title', record.Event_Title), where.eq('Start_DateTime', record.Start_DateTime), where.eq('End_DateTime', record.End_DateTime)),
         orderBy: [{ field: 'Created_Time', direction: 'asc' }, { field: 'id', direction: 'asc' }],

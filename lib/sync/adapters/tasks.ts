@@ -10,7 +10,7 @@ import { listTodoLists } from '../../provision/graph-ops';
 import { buildCoql, where } from '../../zoho/coql';
 import type { FolderScopes } from '../../graph/folders';
 import { ownerNotes, type Directory } from '../directory';
-import type { Decision, Mapped, Match, ModuleAdapter, Resolved } from '../engine';
+import { LOOKUP_EXTRA_FIELDS, type Decision, type Mapped, type Match, type ModuleAdapter, type Resolved } from '../engine';
 import type { SyncItemMessage } from '../messages';
 import type { ZohoPort } from '../ports';
 
@@ -83,7 +83,7 @@ export class TasksAdapter implements ModuleAdapter<TaskItem> {
     const due = key.dueDate === null ? where.isNull('Due_Date') : where.eq('Due_Date', key.dueDate);
     const rows = await this.deps.zoho.coql(
       buildCoql({
-        select: [...new Set(['Subject', 'Due_Date', 'Created_Time', ...Object.keys(mapped.record).filter((k) => !k.startsWith('$'))])],
+        select: [...new Set(['Subject', 'Due_Date', ...LOOKUP_EXTRA_FIELDS, ...Object.keys(mapped.record).filter((k) => !k.startsWith('$'))])],
         from: TASKS_MODULE,
         where: where.and(where.eq('Subject', key.subject), due),
         orderBy: [{ field: 'Created_Time', direction: 'asc' }, { field: 'id', direction: 'asc' }],

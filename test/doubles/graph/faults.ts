@@ -14,6 +14,8 @@ export interface Fault {
   hang?: boolean;
   /** Answer normally, but only after this delay (no status: the request is then served as usual). */
   delayMs?: number;
+  /** Carry the request out, then answer `status` instead (a create that happened, its answer lost). */
+  afterApply?: boolean;
 }
 
 export const faults = {
@@ -24,6 +26,8 @@ export const faults = {
   serverError: (): Fault => ({ status: 500, code: 'generalException', message: 'An unexpected error occurred.' }),
   gatewayTimeout: (): Fault => ({ status: 504, code: 'UnknownError', message: '' }),
   hang: (): Fault => ({ hang: true }),
+  /** The request is carried out (a POST creates its item), then a 502 (or `status`) is answered. */
+  lostAnswer: (status = 502): Fault => ({ status, code: status === 504 ? 'UnknownError' : 'BadGateway', message: '', afterApply: true }),
   slow: (delayMs: number): Fault => ({ delayMs }),
   expiredToken: (): Fault => ({ status: 401, code: 'InvalidAuthenticationToken', message: 'Lifetime validation failed, the token is expired.' }),
   forbidden: (): Fault => ({ status: 403, code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' }),

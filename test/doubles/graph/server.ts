@@ -196,7 +196,7 @@ export class GraphDouble {
         return;
       }
       if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-      if (fault && fault.status !== undefined) throw faultError(fault);
+      if (fault && fault.status !== undefined && !fault.afterApply) throw faultError(fault);
       const limit = this.options.mailboxConcurrencyLimit ?? 4;
       if (mailbox && (this.inFlight.get(mailbox) ?? 0) > limit) {
         throw new GraphHttpError(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.');
@@ -213,6 +213,7 @@ export class GraphDouble {
         const { handler, params } = this.authorityRouter.resolve(method, segments);
         response = await handler({ ...dreq, params });
       }
+      if (fault?.afterApply) throw faultError(fault);
       write(res, response, base);
     } catch (err) {
       if (err instanceof AadError) {

@@ -99,6 +99,11 @@ export class TodoArea implements GraphArea {
     this.ctx.store.mailbox(userId).area('mailboxSettings', () => ({ timeZone: 'UTC' as string | null })).timeZone = timeZone;
   }
 
+  /** Every task of the mailbox, in all lists. */
+  listTasks(userId: string): Record<string, unknown>[] {
+    return this.state(this.ctx.store.mailbox(userId)).tasks.list().map((t) => taskJson(t, undefined));
+  }
+
   getTask(userId: string, taskId: string): Record<string, unknown> | undefined {
     const task = this.state(this.ctx.store.mailbox(userId)).tasks.get(taskId);
     return task ? taskJson(task, undefined) : undefined;

@@ -272,6 +272,15 @@ export class ZohoDouble {
     this.watch.changed(module, 'delete', [id]);
   }
 
+  /**
+   * A record gone without a trace: purged from the recycle bin (or deleted longer ago than
+   * `/deleted` reaches). No `/deleted` entry, no channel notification.
+   */
+  purge(module: string, id: string): void {
+    if (!this.state.get(module, id)) throw new Error(`double: no ${module} record ${id}`);
+    this.state.store(module).delete(id);
+  }
+
   /** Copies of the stored records of a module, oldest first. */
   recordsOf(module: string): StoredRecord[] {
     return [...this.state.store(module).values()].map((r) => structuredClone(r));

@@ -1,0 +1,64 @@
+/**
+ * Outlook-side operations per module for Zoho → Outlook and two-way writes, over the writer and
+ * the duplicate look-up: one shape, so the executor and the two-way port stay module-agnostic.
+ */
+import type { TwoWayModule } from '../direction';
+import type { OutlookDuplicates } from '../graph/outlook-lookup';
+import type { OutlookWriter } from '../graph/outlook-writes';
+import type { ZohoRecord } from '../zoho/types';
+
+export interface OutlookOps {
+  /** the Graph item inside the forward adapter's item */
+  unwrap(item: unknown): unknown;
+  /** the scope a forward read of the item needs (To Do: the list it is in; the default list when unknown) */
+  scope(userId: string, item?: unknown): Promise<string | undefined>;
+  find(userId: string, record: ZohoRecord, tz: string | undefined): Promise<{ id: string; item: unknown } | undefined>;
+  create(userId: string, body: Record<string, unknown>): Promise<string>;
+  /** `item`: the forward adapter's item, when known (a To Do task may live in another list than the default) */
+  update(userId: string, graphId: string, body: Record<string, unknown>, item?: unknown): Promise<void>;
+  remove(userId: string, graphId: string): Promise<void>;
+}
+
+const listOf = (item: unknown): string | undefined => (item as { listId?: string } | undefined)?.listId;
+
+export function outlookOps(module: TwoWayModule, deps: { writer: OutlookWriter; duplicates: OutlookDuplicates }): OutlookOps {
+  const { writer, duplicates } = deps;
+  switch (module) {
+    case 'contacts':
+      return {
+        unwrap: (i) => (i as { contact: unknown }).contact,
+        scope: async () => undefined,
+        find: async (userId, record) => {
+          const hit = await duplicates.contact(userId, record);
+          return hit && { id: hit.id, item: hit };
+        },
+        create: async (userId, body) => (await writer.createContact(userId, body)).id,
+        update: async (userId, id, body) => void (await writer.updateContact(userId, id, body)),
+        remove: async (userId, id) => void (await writer.deleteContact(userId, id)),
+      };
+    case 'tasks':
+      return {
+        unwrap: (i) => (i as { task: unknown }).task,
+        scope: async (userId, item) => listOf(item) ?? writer.defaultListId(userId),
+        find: async (userId, record, tz) => {
+          const hit = await duplicates.task(userId, record, tz);
+          return hit && { id: hit.id, item: hit };
+        },
+        create: async (userId, body) => (await writer.createTask(userId, body)).id,
+        update: async (userId, id, body, item) => void (await writer.updateTask(userId, listOf(item) ?? (await writer.defaultListId(userId)), id, body)),
+        remove: async (userId, id) => void (await writer.deleteTask(userId, await writer.defaultListId(userId), id)),
+      };
+    case 'events':
+      return {
+        unwrap: (i) => (i as { event: unknown }).event,
+        scope: async () => undefined,
+        find: async (userId, record, tz) => {
+          const hit = await duplicates.event(userId, record, tz ?? 'UTC');
+          return hit && { id: hit.id, item: hit };
+        },
+        create: async (userId, body) => (await writer.createEvent(userId, body)).id,
+        update: async (userId, id, body) => void (await writer.updateEvent(userId, id, body)),
+        remove: async (userId, id) => void (await writer.deleteEvent(userId, id)),
+      };
+  }
+}
