@@ -104,7 +104,7 @@ interface Work<Item> {
   msg: SyncItemMessage;
   /** redecisions so far */
   tries: number;
-  /** the Outlook item as read in an earlier round (a claim that turned out linked): not read again */
+  /** the Outlook item as read in an earlier round (the second of two items that are one Zoho record): not read again */
   item?: Item;
   /** a link already read (or held as our claim) in an earlier round */
   link?: Link;
@@ -203,7 +203,7 @@ class Executor<Item> {
     await mapLimit(list, this.concurrency, async (work) => {
       const { msg } = work;
       try {
-        const item = work.item !== undefined ? work.item : work.entry.preread && work.tries === 0 ? (work.entry.preread.item as Item) : await this.adapter.read(msg);
+        const item = work.item !== undefined ? work.item : work.entry.preread && !work.fresh ? (work.entry.preread.item as Item) : await this.adapter.read(msg);
         if (item !== null && work.entry.verifyOnly) return this.done(msg, undefined);
         const verdict: Decision = item === null ? { action: 'remove', reason: 'deleted in Outlook' } : this.adapter.decide(item);
         if (verdict.action !== 'sync') return await this.without(work, verdict);
@@ -390,6 +390,7 @@ class Executor<Item> {
     // Record by record: shared and pre-existing records only lose the link.
     await mapLimit(removals, this.concurrency, async (r) => {
       try {
+        if (this.mode === 'bulk' && !(await this.stillAsRead(r))) return this.done(r.msg, undefined);
         const rule = await removalFor(r.link, r.cancel === true && this.adapter.cancelRecord !== undefined, this.deps);
         if (rule.do === 'cancel') return void toCancel.push(r);
         if (rule.do === 'delete') return void toDelete.push(r);
@@ -434,6 +435,18 @@ class Executor<Item> {
       }
     }
     return this.out;
+  }
+
+  /**
+   * A resync's removals wait for the mass-delete guard, possibly across invocations: the link is
+   * read again first. One that changed since (the item came back, or the Zoho → Outlook side
+   * linked the record anew) is left to the sync of that change, and one already gone needs nothing.
+   */
+  private async stillAsRead(r: PendingRemoval): Promise<boolean> {
+    const now = await this.deps.links.get(r.link.userId, r.link.module, r.link.graphId);
+    if (now && now.etag === r.link.etag) return true;
+    this.deps.logger.info('removal dropped: the link changed after the resync read it', { module: r.link.module, changed: now !== undefined });
+    return false;
   }
 
   private async afterDelete(r: PendingRemoval, result: ZohoRecordResult): Promise<void> {
@@ -536,7 +549,8 @@ class Executor<Item> {
     await mapLimit(resolved, this.concurrency, async (x, i) => {
       const s = saved[i];
       if (s.status === 'fulfilled') return void marked.push({ ...x, link: { ...marks[i], etag: s.value } });
-      if (s.reason instanceof LinkConflictError) return this.again(x.work, { item: x.item });
+      // Decided again from a fresh read of the item too: the copy in hand may be older than the write that won.
+      if (s.reason instanceof LinkConflictError) return this.again(x.work);
       await this.fail(x.work.msg, s.reason);
     });
 
@@ -664,8 +678,9 @@ class Executor<Item> {
         if (c.status === 'rejected') throw c.reason;
         if (!c.value.claimed && c.value.link.state === 'claimed') throw new ItemBusyError();
         const row = c.value.claimed ? await this.settle(c.value.link, x.attempt) : this.remember(x.work.msg, c.value.link);
-        // Linked meanwhile (or by the attempt in doubt just resolved): compared and updated in the next round, not read again.
-        if (row?.state === 'linked') return void this.next.push({ ...x.work, item: x.item, link: row });
+        // Linked meanwhile (or by the attempt in doubt just resolved): compared in the next round with
+        // the item read again, since the worker that linked it may have written a newer version.
+        if (row?.state === 'linked') return void this.next.push({ ...x.work, item: undefined, link: row, fresh: true });
         claimed.push({ ...x, claim: row });
       } catch (err) {
         if (err instanceof LinkConflictError) return this.again(x.work);
@@ -868,7 +883,9 @@ class Executor<Item> {
       const s = saved[i];
       try {
         if (s.status === 'rejected') {
-          await release(x);
+          // A record this attempt created stays in doubt on the claim (its attempt kept), so the retry
+          // links that record as created instead of finding it as somebody else's or writing another.
+          await (origin === 'created' ? this.leaveInDoubt(x.claim!) : release(x));
           throw s.reason;
         }
         this.remember(x.work.msg, { ...rows[i], etag: s.value });

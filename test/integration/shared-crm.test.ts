@@ -1,3 +1,6 @@
+import { getRuntime } from '../../lib/runtime';
+import { silentLogger } from '../../lib/log';
+import { applyRemovals, type PendingRemoval } from '../../lib/sync/batch';
 import { DELETED_IN_ZOHO_UNLINKED } from '../../lib/sync/decide';
 import { readReport } from '../support/report';
 import { startSystem, type System } from '../support/system';
@@ -336,5 +339,29 @@ describe('vendor client logs', () => {
     expect(withEmail('isaiah.langer@fabrikam.example')).toHaveLength(1);
     expect(log.text()).toMatch(/zoho rate limited, retrying.*POST \/crm\/v8\/Contacts/);
     expect(log.text()).not.toMatch(/@/);
+  });
+});
+
+describe('a removal a resync deferred (mass-delete guard, continuations)', () => {
+  it('is dropped when the link changed after the resync read it: the record is not deleted from a stale read', async () => {
+    const item = sys.graph.contacts.add(adele, { givenName: 'Stale', surname: 'Removal', emailAddresses: [{ address: 'stale.removal@fabrikam.com', name: 'Stale Removal' }], categories: [CATEGORY] });
+    const itemId = String(item.id);
+    await sys.change(adele, 'contact', itemId, 'created');
+    const rt = getRuntime();
+    const asRead = (await rt.links.get(adele, 'contacts', itemId))!;
+    expect(asRead.origin).toBe('created');
+    // Meanwhile another sync wrote the link (the item came back, or the other direction linked the record anew).
+    await rt.links.save({ ...asRead, lastSyncedAt: new Date().toISOString() });
+    const deps = rt.workerDeps();
+    const removal: PendingRemoval = { msg: { v: 1, userId: adele, module: 'contacts', itemId, changeType: 'deleted' }, link: asRead, why: 'deleted in Outlook' };
+    const out = await applyRemovals([removal], deps.adapters.contacts!, { ...deps, logger: silentLogger, busyRetrySeconds: 1 });
+    expect(out.results).toEqual([{ msg: removal.msg, report: undefined }]);
+    expect(sys.zoho.record('Contacts', asRead.zohoId!)).toBeDefined();
+    expect(await rt.links.get(adele, 'contacts', itemId)).toMatchObject({ state: 'linked', zohoId: asRead.zohoId });
+
+    // As read, the same removal applies.
+    const current = (await rt.links.get(adele, 'contacts', itemId))!;
+    await applyRemovals([{ ...removal, link: current }], deps.adapters.contacts!, { ...deps, logger: silentLogger, busyRetrySeconds: 1 });
+    expect(sys.zoho.record('Contacts', asRead.zohoId!)).toBeUndefined();
   });
 });
