@@ -393,6 +393,19 @@ describe('a linked To Do task in a list other than the default one', () => {
     await apply(hint('Tasks', 'update', [zohoId]));
     await expectOneTask(box.userId, work, taskId, zohoId, 'Call the supplier today');
   });
+
+  it('a Zoho delete whose Outlook DELETE answers 404 is reported as nothing deleted, never "deleted"', async () => {
+    const box = await mailbox('lidia.holloway@contoso.com', 'Lidia Holloway');
+    sys.configure({ SYNC_TASKS_DIRECTION: 'to-outlook', SYNC_DELETES: 'delete' });
+    const record = sys.zoho.create('Tasks', { Owner: box.owner, Subject: 'Book the venue', Due_Date: '2026-12-23', Status: 'Not Started' });
+    await apply(hint('Tasks', 'insert', [record.id]));
+    const graphId = (await getRuntime().zohoIndex.get('Tasks', record.id))!.graphId!;
+    sys.zoho.delete('Tasks', record.id);
+    sys.graph.inject('DELETE /users/{id}/todo/lists/{id}/tasks/{id}', { status: 404, code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' });
+    await apply(hint('Tasks', 'delete', [record.id]));
+    expect(await sys.reportLine(box.userId, graphId)).toMatchObject({ result: 'skipped', reason: expect.stringContaining('nothing deleted') });
+    expect(await getRuntime().zohoIndex.get('Tasks', record.id)).toBeUndefined();
+  });
 });
 
 describe('a full resync finds records gone from Zoho without a delete notice (purged)', () => {
