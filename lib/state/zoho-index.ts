@@ -17,6 +17,12 @@ export interface ZohoIndexEntry {
   userId?: string;
   module?: SyncModule;
   graphId?: string;
+  /**
+   * The Outlook container the item is in, where Graph addresses an item by it (a To Do task: its
+   * list). Absent on rows made before it was kept, or when unknown (a backfill): the item is then
+   * looked for in every list.
+   */
+  scope?: string;
   /** whether the sync created the Outlook item (only those may be deleted by it) */
   origin?: 'created' | 'linked';
   claimToken?: string;
@@ -38,6 +44,7 @@ interface Row {
   userId: string;
   module: string;
   graphId: string;
+  scope: string;
   origin: string;
   claimToken: string;
   claimedAt: string;
@@ -53,6 +60,7 @@ function toRow(e: Omit<ZohoIndexEntry, 'etag'>): Row {
     userId: e.userId ?? '',
     module: e.module ?? '',
     graphId: e.graphId ?? '',
+    scope: e.scope ?? '',
     origin: e.origin ?? '',
     claimToken: e.claimToken ?? '',
     claimedAt: e.claimedAt ?? '',
@@ -68,6 +76,7 @@ function toEntry(zohoModule: string, zohoId: string, row: Row & { etag?: string 
   if (row.userId) e.userId = row.userId;
   if (row.module) e.module = row.module as SyncModule;
   if (row.graphId) e.graphId = row.graphId;
+  if (row.scope) e.scope = row.scope;
   if (row.origin === 'created' || row.origin === 'linked') e.origin = row.origin;
   if (row.claimToken) e.claimToken = row.claimToken;
   if (row.claimedAt) e.claimedAt = row.claimedAt;

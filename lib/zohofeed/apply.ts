@@ -47,6 +47,9 @@ import { forwardIndexRow } from './two-way-port';
 import { massDeleteDecision } from '../resync/guard';
 import { mapLimit } from '../pool';
 
+/** A delete Graph answered with 404 at the item's address: nothing was deleted, so the report does not say so. */
+const GONE_ALREADY = 'already gone from Outlook; nothing deleted';
+
 /** A first-sight claim not renewed for this long belongs to a worker that died. */
 const CLAIM_STALE_MS = 2 * 60_000;
 
@@ -259,8 +262,13 @@ class ReverseRun {
     return adapter;
   }
 
-  private async readItem(userId: string, graphId: string): Promise<unknown | null> {
-    const msg: SyncItemMessage = { v: 1, userId, module: this.module, itemId: graphId, changeType: 'updated', scope: await this.ops.scope(userId) };
+  /**
+   * `scope`: the container the index row knows (a To Do task's list). Without one the forward adapter
+   * looks in every list: a linked task need not be in the default list, and reading only that one
+   * would take a task in another list for deleted.
+   */
+  private async readItem(userId: string, graphId: string, scope: string | undefined): Promise<unknown | null> {
+    const msg: SyncItemMessage = { v: 1, userId, module: this.module, itemId: graphId, changeType: 'updated', scope };
     return (await this.adapter(userId)).read(msg);
   }
 
@@ -279,7 +287,7 @@ class ReverseRun {
     }
     const linked = entry?.state === 'linked' && entry.userId && entry.graphId ? entry : undefined;
     if (!linked && record && !target) return false;
-    const item = linked ? await this.readItem(linked.userId!, linked.graphId!) : null;
+    const item = linked ? await this.readItem(linked.userId!, linked.graphId!, linked.scope) : null;
     const link = linked ? await this.deps.links.get(linked.userId!, this.module, linked.graphId!) : undefined;
     let zoho: ReverseZohoState;
     let plan: Plan = { keys: [], conflicts: [], last: undefined, outlook: {} };
@@ -320,10 +328,10 @@ class ReverseRun {
         this.line(linked!.userId!, linked!.graphId!, { result: 'skipped', label: record ? labelOf(record) : undefined, reason: action.reason, zohoModule: this.zohoModule, zohoId });
         return true;
       case 'remove':
-        await this.leave(linked!, link, item !== null, action.reason, record);
+        await this.leave(linked!, link, item, action.reason, record);
         return true;
       case 'move':
-        await this.leave(linked!, link, item !== null, target ? 'the Zoho owner changed; moved to the new owner\'s mailbox' : OWNER_LEFT, record);
+        await this.leave(linked!, link, item, target ? 'the Zoho owner changed; moved to the new owner\'s mailbox' : OWNER_LEFT, record);
         if (target && record) await this.createOrLink(zohoId, record, target);
         return true;
       case 'release':
@@ -364,8 +372,8 @@ class ReverseRun {
       const rule = reverseRemoval({ createdBySync: true, deletes: this.deps.config.SYNC_DELETES });
       const base = { label: labelOf(doubt.record), zohoModule: this.zohoModule, zohoId: entry.zohoId };
       if (rule.do === 'delete') {
-        await this.ops.remove(userId, found.id);
-        this.line(userId, found.id, { result: 'deleted', reason: `${why}; deleted from Outlook`, ...base });
+        const deleted = await this.ops.remove(userId, found.id, found.item);
+        this.line(userId, found.id, deleted ? { result: 'deleted', reason: `${why}; deleted from Outlook`, ...base } : { result: 'skipped', reason: `${why}; ${GONE_ALREADY}`, ...base });
       } else {
         this.line(userId, found.id, { result: 'skipped', reason: `${why}; ${rule.reason}`, ...base });
       }
@@ -385,13 +393,14 @@ class ReverseRun {
    * notification of the delete finds nothing to remove in Zoho; the index row last, so a retry still
    * knows the item.
    */
-  private async leave(entry: ZohoIndexEntry, link: Link | undefined, present: boolean, why: string, record: ZohoRecord | undefined): Promise<void> {
+  private async leave(entry: ZohoIndexEntry, link: Link | undefined, item: unknown, why: string, record: ZohoRecord | undefined): Promise<void> {
     const rule = reverseRemoval({ createdBySync: entry.origin === 'created', deletes: this.deps.config.SYNC_DELETES });
     if (link) await this.deps.links.delete(link).catch(() => undefined);
     const base = { label: record ? labelOf(record) : undefined, zohoModule: this.zohoModule, zohoId: entry.zohoId };
-    if (rule.do === 'delete' && present) {
-      await this.ops.remove(entry.userId!, entry.graphId!);
-      this.line(entry.userId!, entry.graphId!, { result: 'deleted', reason: `${why}; deleted from Outlook`, ...base });
+    if (rule.do === 'delete' && item !== null) {
+      // Addressed where the item was read (a To Do task's own list); a 404 there deleted nothing.
+      const deleted = await this.ops.remove(entry.userId!, entry.graphId!, item);
+      this.line(entry.userId!, entry.graphId!, deleted ? { result: 'deleted', reason: `${why}; deleted from Outlook`, ...base } : { result: 'skipped', reason: `${why}; ${GONE_ALREADY}`, ...base });
     } else {
       this.line(entry.userId!, entry.graphId!, { result: 'skipped', reason: rule.do === 'unlink' ? `${why}; ${rule.reason}` : why, ...base });
     }
@@ -423,12 +432,14 @@ class ReverseRun {
       const dup = made ?? (await this.ops.find(userId, record, tz));
       const taken = dup ? await this.deps.links.get(userId, this.module, dup.id) : undefined;
       let graphId: string;
+      let scope: string | undefined;
       let origin: 'created' | 'linked';
       let reason: string | undefined;
       if (dup && !(taken?.state === 'linked' && taken.zohoId && taken.zohoId !== zohoId)) {
         const fill = linkPatch(this.codec.fromOutlook(dup.item, ctx), zohoValues);
-        if (Object.keys(fill).length > 0) await this.ops.update(userId, dup.id, this.codec.patchBody(fill, dup.item as never, ctx));
+        if (Object.keys(fill).length > 0) await this.ops.update(userId, dup.id, this.codec.patchBody(fill, dup.item as never, ctx), dup.item);
         graphId = dup.id;
+        scope = this.ops.containerOf(dup.item);
         origin = dup === made ? 'created' : 'linked';
         reason = dup === made
           ? 'created by an earlier attempt whose answer was lost; linked as created'
@@ -438,11 +449,13 @@ class ReverseRun {
         if (entry.attempt !== attempt) entry = { ...entry, attempt, etag: await this.deps.index.save({ ...entry, attempt }) };
         posted = true;
         graphId = await this.ops.create(userId, this.codec.createBody(record, ctx));
+        // A create goes to the default container (To Do: the default list).
+        scope = await this.ops.scope(userId);
         origin = 'created';
         reason = note === 'recreated' ? DELETED_IN_OUTLOOK_RECREATED : undefined;
       }
-      await this.linkRow(userId, graphId, record, undefined);
-      await this.deps.index.save({ ...entry, state: 'linked', userId, module: this.module, graphId, origin, claimToken: undefined, claimedAt: undefined, attempt: undefined, values: serializeSnapshot(compactValues(zohoValues)) });
+      await this.linkRow(userId, graphId, scope, record, undefined);
+      await this.deps.index.save({ ...entry, state: 'linked', userId, module: this.module, graphId, scope, origin, claimToken: undefined, claimedAt: undefined, attempt: undefined, values: serializeSnapshot(compactValues(zohoValues)) });
       const notes = this.module === 'events' ? participantsNote(record) : [];
       this.line(userId, graphId, { result: origin === 'created' ? 'added' : 'updated', label: labelOf(record), reason: reason ? `from Zoho: ${reason}` : 'from Zoho', zohoModule: this.zohoModule, zohoId, notes });
     } catch (err) {
@@ -457,13 +470,14 @@ class ReverseRun {
     const zohoValues = this.codec.fromZoho(record);
     const values = Object.fromEntries(plan.keys.map((k) => [k, zohoValues[k] ?? null]));
     if (plan.keys.length > 0) await this.ops.update(entry.userId!, entry.graphId!, this.codec.patchBody(values, this.ops.unwrap(item) as never, ctx), item);
-    await this.linkRow(entry.userId!, entry.graphId!, record, link, plan.keys);
+    const scope = this.ops.containerOf(item) ?? entry.scope;
+    await this.linkRow(entry.userId!, entry.graphId!, scope, record, link, plan.keys);
     // The values now on both sides: Zoho's for what was written or agreed, the last ones for what Outlook still has to send.
     const last = plan.last ?? {};
     const both = directionOf(this.deps.config, this.module) === 'both';
     const o = compactValues(plan.outlook);
     const next = { ...last, ...Object.fromEntries(Object.entries(compactValues(zohoValues)).filter(([k, v]) => !both || plan.keys.includes(k) || !(k in last) || o[k] === v)) };
-    await this.deps.index.save({ ...entry, values: serializeSnapshot(next) });
+    await this.deps.index.save({ ...entry, scope, values: serializeSnapshot(next) });
     this.line(entry.userId!, entry.graphId!, { result: 'updated', label: labelOf(record), reason: plan.keys.length ? `from Zoho: ${plan.keys.join(', ')}` : 'from Zoho', zohoModule: this.zohoModule, zohoId: entry.zohoId, notes: conflictNotes(plan.conflicts) });
   }
 
@@ -477,9 +491,9 @@ class ReverseRun {
    * the notification of our own write is "unchanged". Two-way with an existing snapshot: only the
    * fields written move, so an Outlook edit still waiting for its notification is not swallowed.
    */
-  private async linkRow(userId: string, graphId: string, record: ZohoRecord, existing: Link | undefined, written?: string[]): Promise<void> {
+  private async linkRow(userId: string, graphId: string, scope: string | undefined, record: ZohoRecord, existing: Link | undefined, written?: string[]): Promise<void> {
     const adapter = await this.adapter(userId);
-    const back = await this.readItem(userId, graphId);
+    const back = await this.readItem(userId, graphId, scope);
     if (back === null) throw new Error('the Outlook item written a moment ago is gone');
     const mapped = await adapter.map(back);
     const fields = fieldsOf(mapped);

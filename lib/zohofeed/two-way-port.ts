@@ -55,9 +55,12 @@ const ignoreConflict = (err: unknown): void => {
 
 const READ_ONLY: Readonly<Record<TwoWayModule, ReadonlySet<string>>> = { contacts: new Set(), tasks: new Set(), events: EVENT_OUTLOOK_READ_ONLY };
 
-/** The reverse index row a forward-made link gets: the Outlook item was the person's, so never deleted by the reverse path. */
-export function forwardIndexRow(link: Link, values: Snapshot | undefined): ZohoIndexEntry {
-  return { zohoModule: link.zohoModule!, zohoId: link.zohoId!, state: 'linked', userId: link.userId, module: link.module, graphId: link.graphId, origin: 'linked', values: values && serializeSnapshot(values), etag: '' };
+/**
+ * The reverse index row a forward-made link gets: the Outlook item was the person's, so never deleted by the reverse path.
+ * `scope`: the container the item is in (a To Do task's list, which need not be the default one), when known.
+ */
+export function forwardIndexRow(link: Link, values: Snapshot | undefined, scope?: string): ZohoIndexEntry {
+  return { zohoModule: link.zohoModule!, zohoId: link.zohoId!, state: 'linked', userId: link.userId, module: link.module, graphId: link.graphId, scope, origin: 'linked', values: values && serializeSnapshot(values), etag: '' };
 }
 
 export function twoWayPort(module: TwoWayModule, deps: TwoWayDeps): TwoWayPort {
@@ -126,8 +129,9 @@ export function twoWayPort(module: TwoWayModule, deps: TwoWayDeps): TwoWayPort {
         for (const [k, v] of Object.entries(after)) if (compact(v) !== compact(before[k])) out[k] = compact(v);
       }
       // Conditional: a row the Zoho side changed or removed meanwhile (a delete) is not brought back; its base stays.
-      if (p.entry) await deps.index.save({ ...p.entry, values: serializeSnapshot(m.base) }).catch(ignoreConflict);
-      else if (p.backfill) await deps.index.insertIfAbsent(forwardIndexRow(link, m.base));
+      const scope = deps.ops.containerOf(item);
+      if (p.entry) await deps.index.save({ ...p.entry, scope: scope ?? p.entry.scope, values: serializeSnapshot(m.base) }).catch(ignoreConflict);
+      else if (p.backfill) await deps.index.insertIfAbsent(forwardIndexRow(link, m.base, scope));
       return out;
     },
 
@@ -139,7 +143,7 @@ export function twoWayPort(module: TwoWayModule, deps: TwoWayDeps): TwoWayPort {
       if (!record || !(await ownedBy(record, link.userId))) return;
       // What Zoho was sent is Outlook's item: its neutral values are the base of the next merge.
       const values = item === undefined ? undefined : Object.fromEntries(Object.entries(codec.fromOutlook(deps.ops.unwrap(item), await context(link.userId))).map(([k, v]) => [k, compact(v)]));
-      await deps.index.save(forwardIndexRow(link, values));
+      await deps.index.save(forwardIndexRow(link, values, item === undefined ? undefined : deps.ops.containerOf(item)));
     },
   };
 }

@@ -342,6 +342,72 @@ describe('links made while a module synced to Zoho only (no reverse index row)',
   });
 });
 
+describe('a linked To Do task in a list other than the default one', () => {
+  /** A task in a "Work" list, created in Zoho by the forward path: its link row and (with `both`) its reverse index row. */
+  const workTask = async (upn: string, name: string, title: string) => {
+    const box = await mailbox(upn, name);
+    const work = String(sys.graph.todo.addList(box.userId, 'Work').id);
+    await sys.subscribe(box.userId, 'tasks', work);
+    const task = sys.graph.todo.addTask(box.userId, work, { title, categories: [CATEGORY], dueDateTime: { dateTime: '2026-12-21T00:00:00.0000000', timeZone: 'UTC' } });
+    await sys.change(box.userId, 'todoTask', String(task.id), 'created');
+    const link = (await getRuntime().links.get(box.userId, 'tasks', String(task.id)))!;
+    expect(link).toMatchObject({ state: 'linked', zohoModule: 'Tasks' });
+    return { box, work, taskId: String(task.id), zohoId: link.zohoId! };
+  };
+  const expectOneTask = async (userId: string, work: string, taskId: string, zohoId: string, title: string) => {
+    expect(sys.graph.todo.listTasks(userId).map((t) => t.title)).toEqual([title]);
+    expect((await getRuntime().graph.get(graphPath`/users/${userId}/todo/lists/${work}/tasks/${taskId}`, z.looseObject({ title: z.string() }))).title).toBe(title);
+    expect(await getRuntime().links.get(userId, 'tasks', taskId)).toMatchObject({ state: 'linked', zohoId });
+    expect(await getRuntime().zohoIndex.get('Tasks', zohoId)).toMatchObject({ state: 'linked', graphId: taskId, scope: work });
+  };
+
+  it('with both, a Zoho change reaches the task in its own list: no second task, the forward link stays; a Zoho delete only unlinks it', async () => {
+    sys.configure({ SYNC_TASKS_DIRECTION: 'both', SYNC_DELETES: 'delete' });
+    const { box, work, taskId, zohoId } = await workTask('debra.berger@contoso.com', 'Debra Berger', 'Review the contract');
+    expect(await getRuntime().zohoIndex.get('Tasks', zohoId)).toMatchObject({ state: 'linked', graphId: taskId, scope: work });
+
+    sys.zoho.advanceTime(2000);
+    sys.zoho.edit('Tasks', zohoId, { Subject: 'Review the contract (v2)' });
+    await apply(hint('Tasks', 'update', [zohoId]));
+    await expectOneTask(box.userId, work, taskId, zohoId, 'Review the contract (v2)');
+    expect(await sys.reportLine(box.userId, taskId)).toMatchObject({ result: 'updated', reason: 'from Zoho: Subject' });
+
+    sys.zoho.delete('Tasks', zohoId);
+    await apply(hint('Tasks', 'delete', [zohoId]));
+    expect(sys.graph.todo.getTask(box.userId, taskId)).toMatchObject({ title: 'Review the contract (v2)' });
+    expect(await sys.reportLine(box.userId, taskId)).toMatchObject({ result: 'skipped' });
+  });
+
+  it('to-outlook after a resync\'s backfill (a row without the list): the task is found in its list and the row learns it', async () => {
+    sys.configure({ SYNC_TASKS_DIRECTION: 'to-zoho', SYNC_DELETES: 'delete' });
+    const { box, work, taskId, zohoId } = await workTask('enrico.cattaneo@contoso.com', 'Enrico Cattaneo', 'Call the supplier');
+    expect(await getRuntime().zohoIndex.get('Tasks', zohoId)).toBeUndefined();
+    sys.configure({ SYNC_TASKS_DIRECTION: 'to-outlook', SYNC_DELETES: 'delete' });
+    await sys.resyncToEnd({ mode: 'full', users: [box.userId], modules: ['tasks'] });
+    const row = (await getRuntime().zohoIndex.get('Tasks', zohoId))!;
+    expect(row).toMatchObject({ state: 'linked', graphId: taskId });
+    expect(row.scope).toBeUndefined();
+
+    sys.zoho.advanceTime(2000);
+    sys.zoho.edit('Tasks', zohoId, { Subject: 'Call the supplier today' });
+    await apply(hint('Tasks', 'update', [zohoId]));
+    await expectOneTask(box.userId, work, taskId, zohoId, 'Call the supplier today');
+  });
+
+  it('a Zoho delete whose Outlook DELETE answers 404 is reported as nothing deleted, never "deleted"', async () => {
+    const box = await mailbox('lidia.holloway@contoso.com', 'Lidia Holloway');
+    sys.configure({ SYNC_TASKS_DIRECTION: 'to-outlook', SYNC_DELETES: 'delete' });
+    const record = sys.zoho.create('Tasks', { Owner: box.owner, Subject: 'Book the venue', Due_Date: '2026-12-23', Status: 'Not Started' });
+    await apply(hint('Tasks', 'insert', [record.id]));
+    const graphId = (await getRuntime().zohoIndex.get('Tasks', record.id))!.graphId!;
+    sys.zoho.delete('Tasks', record.id);
+    sys.graph.inject('DELETE /users/{id}/todo/lists/{id}/tasks/{id}', { status: 404, code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' });
+    await apply(hint('Tasks', 'delete', [record.id]));
+    expect(await sys.reportLine(box.userId, graphId)).toMatchObject({ result: 'skipped', reason: expect.stringContaining('nothing deleted') });
+    expect(await getRuntime().zohoIndex.get('Tasks', record.id)).toBeUndefined();
+  });
+});
+
 describe('a full resync finds records gone from Zoho without a delete notice (purged)', () => {
   it('the item the sync created is deleted, the one that existed is only unlinked; over SYNC_MASS_DELETE_SHARE only with force', async () => {
     const box = await mailbox('grady.archie@contoso.com', 'Grady Archie');
