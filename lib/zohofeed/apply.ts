@@ -21,7 +21,7 @@ import type { FieldRules } from '../mapping/fields';
 import { linkPatch, mergeFields, type FieldConflict } from '../mapping/merge';
 import { REVERSE_CODECS, type ReverseCodec, type ReverseContext } from '../mapping/reverse';
 import { messageBody } from '../queue';
-import type { Link, LinkRepository } from '../state/links';
+import { LinkConflictError, type Link, type LinkRepository } from '../state/links';
 import { RunRepository } from '../state/runs';
 import type { PendingZohoChange } from '../state/zoho-feed';
 import { holderKey, type HolderRepository } from '../state/holders';
@@ -381,9 +381,21 @@ class ReverseRun {
     await this.deps.index.delete(this.zohoModule, entry.zohoId);
   }
 
+  /**
+   * The forward link goes with the index row. A link written since it was read belongs to a newer
+   * sync of the item, which decides for it; any other failure is retried (the index row, deleted
+   * last, still knows the item), since a forward link left behind could bring the record back.
+   */
+  private async dropLink(link: Link | undefined): Promise<void> {
+    if (!link) return;
+    await this.deps.links.delete(link).catch((err) => {
+      if (!(err instanceof LinkConflictError)) throw err;
+    });
+  }
+
   /** Only the link goes (index row and link row); the Outlook item stays. */
   private async forget(entry: ZohoIndexEntry, link: Link | undefined): Promise<void> {
-    if (link) await this.deps.links.delete(link).catch(() => undefined);
+    await this.dropLink(link);
     await this.deps.index.delete(this.zohoModule, entry.zohoId);
   }
 
@@ -395,7 +407,7 @@ class ReverseRun {
    */
   private async leave(entry: ZohoIndexEntry, link: Link | undefined, item: unknown, why: string, record: ZohoRecord | undefined): Promise<void> {
     const rule = reverseRemoval({ createdBySync: entry.origin === 'created', deletes: this.deps.config.SYNC_DELETES });
-    if (link) await this.deps.links.delete(link).catch(() => undefined);
+    await this.dropLink(link);
     const base = { label: record ? labelOf(record) : undefined, zohoModule: this.zohoModule, zohoId: entry.zohoId };
     if (rule.do === 'delete' && item !== null) {
       // Addressed where the item was read (a To Do task's own list); a 404 there deleted nothing.
@@ -460,8 +472,9 @@ class ReverseRun {
       this.line(userId, graphId, { result: origin === 'created' ? 'added' : 'updated', label: labelOf(record), reason: reason ? `from Zoho: ${reason}` : 'from Zoho', zohoModule: this.zohoModule, zohoId, notes });
     } catch (err) {
       // The create may have happened: the claim stays, ownerless, with what it sent, for the next attempt to resolve.
-      if (posted && classify(err).transient) await this.deps.index.save({ ...entry, claimToken: undefined, claimedAt: undefined }).catch(() => undefined);
-      else await this.deps.index.delete(this.zohoModule, zohoId).catch(() => undefined);
+      const settle = posted && classify(err).transient ? this.deps.index.save({ ...entry, claimToken: undefined, claimedAt: undefined }) : this.deps.index.delete(this.zohoModule, zohoId);
+      // The write's own error is the one the retry policy needs; this one is only logged.
+      await settle.catch((e) => this.deps.logger.warn('zoho index claim not settled after a failed Outlook write', { zohoModule: this.zohoModule, error: (e as Error).name }));
       throw err;
     }
   }
