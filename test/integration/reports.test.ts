@@ -144,7 +144,6 @@ describe('skipped items', () => {
 });
 
 /** Every page of a paged listing (pages of at most 2 lines, at least 2 pages): the item ids seen. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function everyPage(path: string, check: (body: any) => void = () => undefined): Promise<string[]> {
   const seen: string[] = [];
   let token: string | undefined;
