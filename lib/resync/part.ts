@@ -1,8 +1,9 @@
 /**
  * One user of a resync job, run inside the resync worker itself (not fanned out per item):
- * - per module, Graph delta (or a full read) says which items to look at, one page at a time; pages
- *   are gathered into chunks of CHUNK_SIZE items, each synced by the bulk path (100 records per
- *   Zoho call), reported and forgotten: memory holds one chunk and counters, whatever N is;
+ * - per module, Graph delta (or a full read) says which items to look at, one page at a time; the
+ *   items are gathered by the bucket of their Table partitions, and each 100 of a bucket are
+ *   synced by the bulk path (one Zoho write, one transaction per table), reported and forgotten:
+ *   memory holds at most 16 × 99 waiting items and counters, whatever N is;
  *   skipped items of the previous run are retried at the module's end (SPEC §2.6);
  * - deletions are collected (in ResyncScratch) over all modules first and go through the
  *   mass-delete guard;
@@ -22,7 +23,9 @@ import type { ScopeMode } from '../mapping/scope';
 import { findUser } from '../provision/graph-ops';
 import { isObjectId } from '../ids';
 import type { SyncModule } from '../modules';
+import { bucketOf } from '../state/keys';
 import type { Link } from '../state/links';
+import { MAX_TRANSACTION_OPERATIONS } from '../state/transactions';
 import type { SkippedItem } from '../state/skipped';
 import { mapLimit } from '../pool';
 import { applyRemovals, syncBatch, type BatchDeps, type BatchEntry, type BatchResult, type PendingRemoval } from '../sync/batch';
@@ -70,7 +73,7 @@ function selection(module: SyncModule, deps: ResyncDeps): { mode: ScopeMode; cat
   return { mode, category: deps.config.SYNC_CATEGORY, folders: module !== 'mail' && !deps.config[FOLDER_SETTING[module]].all };
 }
 
-/** Items per chunk: read, mapped, looked up, written and reported together, then forgotten. */
+/** Items per chunk of a module's last steps (retried skipped items, reconcile, removals). */
 export const CHUNK_SIZE = 500;
 /** A delivery holding a step longer than this past the budget has crashed; another may take over. */
 const STEP_STALE_MARGIN_MS = 120_000;
@@ -308,8 +311,11 @@ async function runModule(run: PartRun, module: SyncModule, summary: ModuleSummar
       for (const entry of work.entries) if (!entry.verifyOnly && listed.has(entry.msg.itemId)) entry.preread = { item: listed.get(entry.msg.itemId) };
       summary.outOfScope += work.outOfScope;
       chunk.add(work.entries, full ? page.changed.map((c) => c.id) : []);
+      // A page read is progress: a stop flushes what waits, so the next invocation starts after it.
+      run.worked = true;
       if (page.deltaLink) await deps.scratch.putDeltaLink(msg.jobId, run.user, module, page.deltaLink.scope, page.deltaLink.link);
-      if (chunk.size >= CHUNK_SIZE || !cursor) await chunk.flush();
+      if (!cursor) await chunk.flush();
+      else await chunk.flushFull();
       if (cursor && outOfTime(run)) {
         // Everything up to this page is written: the next invocation starts after it.
         await chunk.flush();
@@ -347,9 +353,14 @@ async function runModule(run: PartRun, module: SyncModule, summary: ModuleSummar
   return false;
 }
 
-/** Entries gathered from pages until there are enough for one bulk write, then synced and reported. */
+/**
+ * Entries gathered from pages by the bucket of their item (lib/state/keys.ts), each bucket synced
+ * and reported when it holds a transaction's worth: then its links and report lines are one Table
+ * partition each, written 100 rows per transaction. At most PARTITION_BUCKETS × 99 entries wait.
+ */
 class Chunk {
-  private entries: BatchEntry[] = [];
+  private readonly buckets = new Map<string, BatchEntry[]>();
+  private waiting = 0;
   /** linked ids a full read saw in this invocation (at most the links already in memory) */
   private readonly seen = new Set<string>();
   /**
@@ -367,11 +378,17 @@ class Chunk {
   ) {}
 
   get size(): number {
-    return this.entries.length;
+    return this.waiting;
   }
 
   add(entries: BatchEntry[], seen: string[]): void {
-    this.entries.push(...entries);
+    for (const entry of entries) {
+      const b = bucketOf(entry.msg.itemId);
+      const list = this.buckets.get(b);
+      if (list) list.push(entry);
+      else this.buckets.set(b, [entry]);
+    }
+    this.waiting += entries.length;
     for (const id of seen) {
       if (this.links.has(id)) this.seen.add(id);
       this.unsaved.push(id);
@@ -393,11 +410,28 @@ class Chunk {
     return all;
   }
 
+  /** Syncs the buckets that hold a full transaction, 100 entries at a time; the rest wait for more pages. */
+  async flushFull(): Promise<void> {
+    for (const list of this.buckets.values()) {
+      while (list.length >= MAX_TRANSACTION_OPERATIONS) {
+        const part = list.splice(0, MAX_TRANSACTION_OPERATIONS);
+        this.waiting -= part.length;
+        await this.sync(part);
+      }
+    }
+  }
+
+  /** Syncs everything waiting, in one bulk write (a page's end, a checkpoint, a last step). */
   async flush(): Promise<void> {
+    const entries = [...this.buckets.values()].flat();
+    this.buckets.clear();
+    this.waiting = 0;
+    await this.sync(entries);
+  }
+
+  private async sync(entries: BatchEntry[]): Promise<void> {
     const { run, module } = this;
     const { deps, msg, cp } = run;
-    const entries = this.entries;
-    this.entries = [];
     if (entries.length === 0) return;
     const bucket = cp.chunks++;
     run.worked = true;

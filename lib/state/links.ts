@@ -1,6 +1,6 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
-import { compositeKey, decodeKey, encodeKey } from './keys';
+import { bucketOf, compositeKey, decodeKey, encodeKey } from './keys';
 import { assertEntityFits, fitProperty, isConflict, isNotFound, isPreconditionFailed, type TableStore } from './tables';
 import { submit, transactionChunks } from './transactions';
 
@@ -37,6 +37,11 @@ export interface Link {
   lastSyncedAt?: string;
   /** extra state per module (e.g. the e-mail association ids of a message), JSON */
   extra?: string;
+  /**
+   * The row lives in the mailbox's partition of before buckets (written by an earlier version);
+   * it stays there, and its writes go there.
+   */
+  legacyRow?: true;
   etag: string;
 }
 
@@ -49,9 +54,22 @@ export class LinkConflictError extends Error {
   }
 }
 
-function partition(userId: string, module: SyncModule): string {
+/** A mailbox's links of one module: PARTITION_BUCKETS partitions `user|module|<bucket of the item>`. */
+function partition(userId: string, module: SyncModule, graphId: string): string {
+  return `${legacyPartition(userId, module)}|${bucketOf(graphId)}`;
+}
+
+/** Where an earlier version kept all of a mailbox's links of one module. */
+function legacyPartition(userId: string, module: SyncModule): string {
   return compositeKey(userId, module);
 }
+
+function rowPartition(link: Pick<Link, 'userId' | 'module' | 'graphId' | 'legacyRow'>): string {
+  return link.legacyRow ? legacyPartition(link.userId, link.module) : partition(link.userId, link.module, link.graphId);
+}
+
+/** How long a process trusts what it learnt of a mailbox's legacy partition. */
+const LEGACY_PROBE_TTL_MS = 10 * 60_000;
 
 function toLink(row: Row & { etag: string }): Link {
   const link: Link = {
@@ -61,6 +79,7 @@ function toLink(row: Row & { etag: string }): Link {
     state: row.state,
     etag: row.etag,
   };
+  if (row.partitionKey === legacyPartition(row.userId, row.module as SyncModule)) link.legacyRow = true;
   for (const key of ['claimToken', 'claimedAt', 'zohoModule', 'zohoId', 'origin', 'changeKey', 'hash', 'snapshot', 'zohoModifiedAt', 'attempt', 'lastResult', 'lastSyncedAt', 'extra'] as const) {
     const value = row[key];
     if (value) (link as unknown as Record<string, unknown>)[key] = value;
@@ -70,7 +89,7 @@ function toLink(row: Row & { etag: string }): Link {
 
 function toRow(link: Omit<Link, 'etag'>): Row {
   const row: Row = {
-    partitionKey: partition(link.userId, link.module),
+    partitionKey: rowPartition(link),
     rowKey: encodeKey(link.graphId),
     userId: link.userId,
     module: link.module,
@@ -112,14 +131,39 @@ export class LinkRepository {
     return this.store.table('links');
   }
 
+  /** Per process: whether a mailbox's module still has rows in its partition of before buckets. */
+  private readonly legacy = new Map<string, { has: boolean; until: number }>();
+
   async get(userId: string, module: SyncModule, graphId: string): Promise<Link | undefined> {
+    const found = await this.read(partition(userId, module, graphId), graphId);
+    if (found || !(await this.hasLegacy(userId, module))) return found;
+    return this.read(legacyPartition(userId, module), graphId);
+  }
+
+  private async read(partitionKey: string, graphId: string): Promise<Link | undefined> {
     const table = await this.table();
     try {
-      return toLink((await table.getEntity<Row>(partition(userId, module), encodeKey(graphId))) as Row & { etag: string });
+      return toLink((await table.getEntity<Row>(partitionKey, encodeKey(graphId))) as Row & { etag: string });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * One request per mailbox and module per process (then every 10 minutes): rows are never added
+   * to a legacy partition, so a miss in the item's bucket costs a second read only while the
+   * mailbox still has legacy rows.
+   */
+  private async hasLegacy(userId: string, module: SyncModule): Promise<boolean> {
+    const key = legacyPartition(userId, module);
+    const known = this.legacy.get(key);
+    if (known && known.until > Date.now()) return known.has;
+    const table = await this.table();
+    const page = await table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${key}`, select: ['RowKey'] } }).byPage({ maxPageSize: 1 }).next();
+    const has = ((page.value ?? []) as unknown[]).length > 0;
+    this.legacy.set(key, { has, until: Date.now() + LEGACY_PROBE_TTL_MS });
+    return has;
   }
 
   /**
@@ -234,23 +278,40 @@ export class LinkRepository {
     }
   }
 
-  async delete(link: Pick<Link, 'userId' | 'module' | 'graphId'> & { etag?: string }): Promise<void> {
+  async delete(link: Pick<Link, 'userId' | 'module' | 'graphId' | 'legacyRow'> & { etag?: string }): Promise<void> {
     const table = await this.table();
-    try {
-      await table.deleteEntity(partition(link.userId, link.module), encodeKey(link.graphId), link.etag ? { etag: link.etag } : undefined);
-    } catch (err) {
-      if (isNotFound(err)) return;
-      if (isPreconditionFailed(err)) throw new LinkConflictError();
-      throw err;
-    }
+    const remove = async (partitionKey: string): Promise<boolean> => {
+      try {
+        await table.deleteEntity(partitionKey, encodeKey(link.graphId), link.etag ? { etag: link.etag } : undefined);
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        if (isPreconditionFailed(err)) throw new LinkConflictError();
+        throw err;
+      }
+    };
+    // A caller that knows only the ids may name a row that is still in the legacy partition.
+    if (!(await remove(rowPartition(link))) && !link.legacyRow && (await this.hasLegacy(link.userId, link.module))) await remove(legacyPartition(link.userId, link.module));
   }
 
+  /** Every link of a mailbox's module: one range query over its buckets, and its legacy partition while it has rows. */
   async list(userId: string, module: SyncModule): Promise<Link[]> {
     const table = await this.table();
-    const out: Link[] = [];
-    const filter = odata`PartitionKey eq ${partition(userId, module)}`;
-    for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) out.push(toLink(row as Row & { etag: string }));
-    return out;
+    const base = legacyPartition(userId, module);
+    const byId = new Map<string, Link>();
+    // Encoded parts never hold `|`, so `base|` up to `base}` is exactly this mailbox module's buckets.
+    const buckets = odata`PartitionKey ge ${`${base}|`} and PartitionKey lt ${`${base}}`}`;
+    for await (const row of table.listEntities<Row>({ queryOptions: { filter: buckets } })) {
+      const link = toLink(row as Row & { etag: string });
+      byId.set(link.graphId, link);
+    }
+    if (await this.hasLegacy(userId, module)) {
+      for await (const row of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${base}` } })) {
+        const link = toLink(row as Row & { etag: string });
+        if (!byId.has(link.graphId)) byId.set(link.graphId, link);
+      }
+    }
+    return [...byId.values()];
   }
 
   /**
@@ -261,12 +322,12 @@ export class LinkRepository {
     const table = await this.table();
     let n = 0;
     for (const module of modules) {
-      const keys = (await this.list(userId, module)).map((l) => ({ partitionKey: partition(userId, module), rowKey: encodeKey(l.graphId) }));
+      const keys = (await this.list(userId, module)).map((l) => ({ partitionKey: rowPartition(l), rowKey: encodeKey(l.graphId) }));
       for (const chunk of transactionChunks(keys, (k) => k)) {
         try {
           await submit(table, chunk.map((k) => ['delete', k]));
         } catch {
-          for (const k of chunk) await this.delete({ userId, module, graphId: decodeKey(k.rowKey) });
+          for (const k of chunk) await this.delete({ userId, module, graphId: decodeKey(k.rowKey), legacyRow: k.partitionKey === legacyPartition(userId, module) || undefined });
         }
         n += chunk.length;
       }

@@ -1,7 +1,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
 import { count } from '../telemetry/signals';
-import { compositeKey, encodeKey, splitCompositeKey } from './keys';
+import { bucketOf, compositeKey, encodeKey, splitCompositeKey } from './keys';
 import { assertEntityFits, fitProperty, isConflict, isNotFound, isPreconditionFailed, type TableStore } from './tables';
 import { submit, transactionChunks } from './transactions';
 
@@ -53,10 +53,19 @@ const RUN_ROW = '_run';
 /** Key of one user's module in line counts. */
 export const lineKey = (userId: string, module: SyncModule): string => `${userId}|${module}`;
 
-/** A report line's row: keyed by user, module and item, in the run's partition. */
+/**
+ * A report line's partition: `run|user|module|<bucket of the item>`, the same bucket as the item's
+ * link, so a resync's bulk write of 100 items is one transaction in each table. Lines of earlier
+ * versions are in the run's own partition, with its run row.
+ */
+function linePartition(runId: string, userId: string, module: SyncModule, itemId: string): string {
+  return `${encodeKey(runId)}|${compositeKey(userId, module)}|${bucketOf(itemId)}`;
+}
+
+/** A report line's row: keyed by user, module and item, in its bucket of the run. */
 function itemRow(item: ReportItem) {
   const row = {
-    partitionKey: encodeKey(item.runId),
+    partitionKey: linePartition(item.runId, item.userId, item.module, item.itemId),
     rowKey: compositeKey(item.userId, item.module, item.itemId),
     result: item.result,
     label: fitProperty(item.label ?? '', 500),
@@ -189,15 +198,19 @@ export class RunRepository {
     for (const item of items) count('items', { module: item.module, result: item.result });
   }
 
+  /** Whether the run has a line for the item, in its bucket or (a run begun by an earlier version) the run's partition. */
   async hasItem(runId: string, userId: string, module: SyncModule, itemId: string): Promise<boolean> {
     const table = await this.table();
-    try {
-      await table.getEntity(encodeKey(runId), compositeKey(userId, module, itemId), { queryOptions: { select: ['result'] } });
-      return true;
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
+    const has = async (partitionKey: string) => {
+      try {
+        await table.getEntity(partitionKey, compositeKey(userId, module, itemId), { queryOptions: { select: ['result'] } });
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw err;
+      }
+    };
+    return (await has(linePartition(runId, userId, module, itemId))) || has(encodeKey(runId));
   }
 
   /**
@@ -208,8 +221,9 @@ export class RunRepository {
   async countItems(runId: string, filter?: ItemFilter): Promise<Map<string, Record<ItemResult, number>>> {
     const table = await this.table();
     const out = new Map<string, Record<ItemResult, number>>();
-    const rows = table.listEntities<Record<string, unknown>>({ queryOptions: { filter: itemQuery(runId, filter), select: ['RowKey', 'result'] } });
+    const rows = table.listEntities<Record<string, unknown>>({ queryOptions: { filter: itemQuery(runId, filter), select: ['PartitionKey', 'RowKey', 'result'] } });
     for await (const row of rows) {
+      if (!isRunRow(runId, row)) continue;
       const [userId, module] = splitCompositeKey(String(row.rowKey));
       if ((filter?.userId && filter.userId !== userId) || (filter?.module && filter.module !== module)) continue;
       const key = lineKey(userId, module as SyncModule);
@@ -261,16 +275,28 @@ export interface Page<T> {
   continuationToken?: string;
 }
 
-/** Lines are keyed user|module|item: a user (and module) is a RowKey range, read server-side. */
+/**
+ * A run's lines are one range of partitions, from the run's own (its run row and lines of earlier
+ * versions) through its buckets `run|…`; they are keyed user|module|item, so a user (and module)
+ * is a RowKey range, read server-side.
+ */
 function itemQuery(runId: string, filter?: ItemFilter): string {
+  const run = encodeKey(runId);
   const prefix = filter?.userId ? `${compositeKey(filter.userId, ...(filter.module ? [filter.module] : []))}|` : undefined;
-  const base = prefix
-    ? odata`PartitionKey eq ${encodeKey(runId)} and RowKey ge ${prefix} and RowKey lt ${`${prefix.slice(0, -1)}}`}`
-    : odata`PartitionKey eq ${encodeKey(runId)} and RowKey ne ${RUN_ROW}`;
+  const partitions = odata`PartitionKey ge ${run} and PartitionKey lt ${`${run}}`}`;
+  const base = prefix ? `${partitions} and ${odata`RowKey ge ${prefix} and RowKey lt ${`${prefix.slice(0, -1)}}`}`}` : `${partitions} and ${odata`RowKey ne ${RUN_ROW}`}`;
   return filter?.result ? `${base} and ${odata`result eq ${filter.result}`}` : base;
 }
 
+/** Whether a row of the query's range is this run's: a longer run id may share the range (`run` < `run-2` < `run}`). */
+function isRunRow(runId: string, row: Record<string, unknown>): boolean {
+  const pk = String(row.partitionKey);
+  const run = encodeKey(runId);
+  return pk === run || pk.startsWith(`${run}|`);
+}
+
 function toItem(runId: string, row: Record<string, unknown>, filter?: ItemFilter): ReportItem | undefined {
+  if (!isRunRow(runId, row)) return undefined;
   const [userId, module, itemId] = splitCompositeKey(String(row.rowKey));
   if (filter?.userId && filter.userId !== userId) return undefined;
   if (filter?.module && filter.module !== module) return undefined;

@@ -8,7 +8,8 @@ import { ResyncScratch } from '../../lib/resync/scratch';
 /**
  * Issue 11: a mailbox larger than one invocation's budget continues in follow-up `resync-jobs`
  * messages from a checkpoint, and ends with exactly the report one long invocation would give.
- * RESYNC_INVOCATION_BUDGET_SECONDS=1 makes every invocation stop after its first chunk or page.
+ * RESYNC_INVOCATION_BUDGET_SECONDS=1, with Graph pages slower than half of it, makes every
+ * invocation stop after a page or two (items wait by bucket until 100 of one bucket are read).
  */
 let sys: System;
 
@@ -54,8 +55,15 @@ describe('a resync longer than one invocation', () => {
     }
     sys.zoho.seed('Contacts', Array.from({ length: 100 }, (_, k) => ({ Last_Name: `Old${k}`, Email: `big${k * 10}@fabrikam.example`, Created_Time: '2021-01-01T00:00:00+00:00' })));
 
-    const jobId = await post({ users: [userId], modules: ['contacts'], mode: 'full' });
-    const messages = (await sys.runResync()) as ResyncJobMessage[];
+    sys.graph.inject(/^GET .*contacts(\/delta)?$/, faults.slow(600), 1000);
+    let jobId: string;
+    let messages: ResyncJobMessage[];
+    try {
+      jobId = await post({ users: [userId], modules: ['contacts'], mode: 'full' });
+      messages = (await sys.runResync()) as ResyncJobMessage[];
+    } finally {
+      sys.graph.faults.reset();
+    }
 
     const steps = messages.filter((m) => m.jobId === jobId && m.step !== undefined).map((m) => m.step);
     expect(steps.length).toBeGreaterThanOrEqual(2);
@@ -147,12 +155,14 @@ describe("a module's last steps within the budget", () => {
       .filter((l) => l.message.startsWith('resync part continues in a follow-up message'))
       .map((l) => JSON.parse(l.message.slice(l.message.indexOf('{'))) as { jobId: string; at: string; phase?: string })
       .filter((l) => l.jobId === jobId);
+    // A page read is progress: the listing stops after its first page (its scope's), then each last step.
     expect(continued.map((l) => [l.at, l.phase])).toEqual([
+      ['contacts', undefined],
       ['contacts', 'retry'],
       ['contacts', 'reconcile'],
       ['removals', undefined],
     ]);
-    expect(messages.filter((m) => m.jobId === jobId && m.step !== undefined).map((m) => m.step)).toEqual([1, 2, 3]);
+    expect(messages.filter((m) => m.jobId === jobId && m.step !== undefined).map((m) => m.step)).toEqual([1, 2, 3, 4]);
     const c = (await report(jobId)).users[0].modules.find((m) => m.module === 'contacts')!;
     expect(c).toMatchObject({ status: 'done', mode: 'full', counts: { added: 2, updated: 0, deleted: 2, skipped: 0, unchanged: 2 }, reconciled: 2, handedOff: 0 });
     expect(c.added.map((a) => [a.itemId, a.retriedFromSkip]).sort()).toEqual([...refused].sort().map((id) => [id, true]));

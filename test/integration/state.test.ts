@@ -1,3 +1,5 @@
+import { odata } from '@azure/data-tables';
+import { encodeKey } from '../../lib/state/keys';
 import { LinkConflictError, LinkRepository } from '../../lib/state/links';
 import { DeltaLinkRepository } from '../../lib/state/delta';
 import { RunRepository } from '../../lib/state/runs';
@@ -101,5 +103,77 @@ describe('delta links, runs, skipped items', () => {
     expect(await skipped.list(USER)).toEqual([expect.objectContaining({ itemId: TASK_ID, module: 'tasks', scope: 'AQMk=' })]);
     await skipped.remove(USER, 'tasks', TASK_ID);
     expect(await skipped.list(USER)).toEqual([]);
+  });
+});
+
+describe('partition layout', () => {
+  const OWNER = '9b2f6e1c-0d4a-4c8e-9f3b-5a7d2e1c0b9a';
+  const legacyRow = (graphId: string, module: string) => ({
+    partitionKey: `${OWNER}|${module}`,
+    rowKey: encodeKey(graphId),
+    userId: OWNER,
+    module,
+    state: 'linked',
+    zohoModule: 'Contacts',
+    zohoId: `z-${graphId}`,
+    origin: 'created',
+  });
+
+  it("spreads a mailbox's links over 16 bucket partitions and lists them in one range query", async () => {
+    const links = new LinkRepository(store);
+    const ids = Array.from({ length: 64 }, (_, i) => `AAMkLayout${i}AAA=`);
+    await links.claimMany(ids.map((graphId) => ({ userId: OWNER, module: 'tasks' as const, graphId })), 'bulk', new Date(), 60_000);
+    const table = await store.table('links');
+    const partitions = new Set<string>();
+    for await (const row of table.listEntities({ queryOptions: { filter: odata`userId eq ${OWNER} and module eq 'tasks'` } })) partitions.add(String(row.partitionKey));
+    expect([...partitions].every((p) => new RegExp(`^${OWNER}\\|tasks\\|[0-9a-f]$`).test(p))).toBe(true);
+    expect(partitions.size).toBeGreaterThan(8);
+    expect((await links.list(OWNER, 'tasks')).map((l) => l.graphId).sort()).toEqual([...ids].sort());
+  });
+
+  it('reads, saves, lists and deletes links an earlier version wrote in the one partition per mailbox module, and writes new ones to buckets', async () => {
+    const table = await store.table('links');
+    await table.createEntity(legacyRow('OLD-1=', 'events'));
+    await table.createEntity(legacyRow('OLD-2=', 'events'));
+    const links = new LinkRepository(store);
+
+    const old = (await links.get(OWNER, 'events', 'OLD-1='))!;
+    expect(old).toMatchObject({ graphId: 'OLD-1=', zohoId: 'z-OLD-1=', legacyRow: true });
+    await links.save({ ...old, changeKey: 'ck2' });
+    expect(await table.getEntity(`${OWNER}|events`, 'OLD-1=')).toMatchObject({ changeKey: 'ck2' });
+
+    const fresh = await links.claim(OWNER, 'events', 'NEW-1=', 't', new Date(), 60_000);
+    expect(fresh.claimed).toBe(true);
+    expect((await links.get(OWNER, 'events', 'NEW-1='))?.legacyRow).toBeUndefined();
+    expect((await links.list(OWNER, 'events')).map((l) => l.graphId).sort()).toEqual(['NEW-1=', 'OLD-1=', 'OLD-2=']);
+
+    // A caller that knows only the ids still deletes the legacy row.
+    await links.delete({ userId: OWNER, module: 'events', graphId: 'OLD-2=' });
+    expect(await links.get(OWNER, 'events', 'OLD-2=')).toBeUndefined();
+    expect(await links.deleteAllForUser(OWNER, ['events'])).toBe(2);
+    expect(await links.list(OWNER, 'events')).toEqual([]);
+  });
+
+  it("keeps a run's report lines in buckets, lists them with lines an earlier version wrote in the run's partition, and never with another run's", async () => {
+    const runs = new RunRepository(store);
+    const at = new Date().toISOString();
+    await runs.ensureRun({ id: 'layout', kind: 'manual', state: 'running', createdAt: at });
+    await runs.ensureRun({ id: 'layout-2', kind: 'manual', state: 'running', createdAt: at });
+    const table = await store.table('syncruns');
+    await table.createEntity({ partitionKey: 'layout', rowKey: `${OWNER}|contacts|OLD=`, result: 'updated', at });
+    await runs.putItems(Array.from({ length: 40 }, (_, i) => ({ runId: 'layout', userId: OWNER, module: 'contacts' as const, itemId: `C${i}=`, result: 'added' as const, at })));
+    await runs.putItem({ runId: 'layout-2', userId: OWNER, module: 'contacts', itemId: 'OTHER=', result: 'added', at });
+
+    const items = await runs.listItems('layout');
+    expect(items).toHaveLength(41);
+    expect(items.find((i) => i.itemId === 'OLD=')).toMatchObject({ result: 'updated' });
+    expect((await runs.countItems('layout')).get(`${OWNER}|contacts`)).toMatchObject({ added: 40, updated: 1 });
+    expect(await runs.listItems('layout', { userId: OWNER, module: 'contacts', result: 'updated' })).toHaveLength(1);
+    expect(await runs.hasItem('layout', OWNER, 'contacts', 'OLD=')).toBe(true);
+    expect(await runs.hasItem('layout', OWNER, 'contacts', 'C7=')).toBe(true);
+    expect(await runs.hasItem('layout', OWNER, 'contacts', 'OTHER=')).toBe(false);
+    const partitions = new Set<string>();
+    for await (const row of table.listEntities({ queryOptions: { filter: odata`PartitionKey ge 'layout|' and PartitionKey lt 'layout}'` } })) partitions.add(String(row.partitionKey));
+    expect(partitions.size).toBeGreaterThan(8);
   });
 });

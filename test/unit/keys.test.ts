@@ -1,4 +1,4 @@
-import { compositeKey, decodeKey, encodeKey, splitCompositeKey } from '../../lib/state/keys';
+import { bucketOf, compositeKey, decodeKey, encodeKey, PARTITION_BUCKETS, splitCompositeKey } from '../../lib/state/keys';
 import { assertEntityFits, EntityTooLargeError } from '../../lib/state/tables';
 
 // Real-looking ids: Outlook (base64 with / + =), To Do (ends with =, has - and _), UPN-shaped user ids.
@@ -52,5 +52,28 @@ describe('entity size guard', () => {
         expect((err as EntityTooLargeError).property).toBe(expected ?? undefined);
       }
     }
+  });
+});
+
+describe('partition buckets', () => {
+  it.each([
+    // Stored rows live where these say: a changed hash would lose every link written before it.
+    ['AAMkADYAAAImV_jAAAA/BOZ+vbA9yzK9Bk2OUXf1kAAAAAAEOAAA=', '0'],
+    ['', '5'],
+    ['a', 'c'],
+    ['contact-1', '1'],
+  ])('is one hex digit, the same on every call: %s', (id, bucket) => {
+    expect(bucketOf(id)).toBe(bucket);
+    expect(bucketOf(id)).toMatch(/^[0-9a-f]$/);
+  });
+
+  it('spreads Graph-like ids evenly: 16,000 ids, every bucket within 15% of 1,000', () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 16_000; i++) {
+      const b = bucketOf(`AAMkAGI2TG93AAA${i.toString(36)}AAAEOAAA=`);
+      counts.set(b, (counts.get(b) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(PARTITION_BUCKETS);
+    for (const n of counts.values()) expect(Math.abs(n - 1000)).toBeLessThan(150);
   });
 });
