@@ -75,6 +75,9 @@ interface ChildFigures {
   heapAfter: number;
   tables: number;
   breakdown: string;
+  /** CPU seconds of the code under test (this process) and of Azurite (its own process) during the resync */
+  cpu: number;
+  azuriteCpu: number;
 }
 
 /**
@@ -103,14 +106,24 @@ export async function runScaleBench(n: number, heapMib?: number): Promise<string
         `progress ${p.seconds.toFixed(0)} s: ${p.itemsDone} items, ${(p.seconds * 1000 / Math.max(1, p.itemsDone)).toFixed(1)} ms/item, Graph/item ${((graph.calls.total - graph0) / Math.max(1, p.itemsDone)).toFixed(4)}, ` +
           `Zoho/item ${((total(zoho.callCounts()) - zoho0) / Math.max(1, p.itemsDone)).toFixed(4)}, Table/item ${(p.tables / Math.max(1, p.itemsDone)).toFixed(4)}, peak RSS ${Math.round(p.peakRss / 1048576)} MiB`,
       );
+    const doubles0 = process.cpuUsage();
     const child = await runChild(['--scale-child', JSON.stringify({ userId, remote, n })], heapMib, progress);
+    const doublesUsed = process.cpuUsage(doubles0);
+    const doublesCpu = (doublesUsed.user + doublesUsed.system) / 1e6;
+    const perItemMs = (s: number) => ((s * 1000) / n).toFixed(2);
     const graphCalls = graph.calls.total - graph0;
     const zohoCalls = total(zoho.callCounts()) - zoho0;
     const mib = (b: number) => Math.round(b / 1024 / 1024);
     return `${table(
       ['scenario', 'items', 'seconds', 'ms/item', 'Graph/item', 'Zoho/item', 'Table/item', 'RSS before MiB', 'peak RSS MiB', 'peak heap MiB', 'live heap after MiB'],
-      [[`full resync, ${n / 4} already in Zoho`, n, Number(child.seconds.toFixed(1)), (child.seconds * 1000) / n, graphCalls / n, zohoCalls / n, child.tables / n, mib(child.rssBefore), mib(child.peakRss), mib(child.peakHeap), mib(child.heapAfter)]],
-    )}\nTable requests by table and operation:\n${child.breakdown}`;
+      [[`full resync, ${n / 4} already in Zoho`, n, Number(child.seconds.toFixed(1)), (child.seconds * 1000) / n, (graphCalls / n).toFixed(4), (zohoCalls / n).toFixed(4), (child.tables / n).toFixed(4), mib(child.rssBefore), mib(child.peakRss), mib(child.peakHeap), mib(child.heapAfter)]],
+    )}\nCPU ms per item (2 cores: the processes share them, so CPU beyond the wall time is theirs in parallel):\n${table(
+      ['code under test', 'Azurite (its own process)', 'Graph and Zoho doubles (this process)'],
+      [[perItemMs(child.cpu), perItemMs(child.azuriteCpu), perItemMs(doublesCpu)]],
+    )}\nZoho calls by endpoint:\n${Object.entries(zoho.callCounts())
+      .sort((a, b) => b[1] - a[1])
+      .map(([label, k]) => `${label}: ${k} (${(k / n).toFixed(4)}/item)`)
+      .join('\n')}\nTable requests by table and operation:\n${child.breakdown}`;
   } finally {
     await graph.close();
     await zoho.stop();
@@ -161,6 +174,8 @@ async function scaleChild(arg: string): Promise<ChildFigures> {
     }, 50);
     const kinds = new Map(tableRequests.byKind);
     const table0 = tableRequests.n;
+    const azurite0 = (await sys.azurite.cpuSeconds?.()) ?? 0;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let jobId: string | undefined;
     const jobs = new ResyncJobRepository(sys.runtime().tables);
@@ -178,11 +193,14 @@ async function scaleChild(arg: string): Promise<ChildFigures> {
       clearInterval(reporter);
     }
     const seconds = (performance.now() - t0) / 1000;
+    const used = process.cpuUsage(cpu0);
+    const cpu = (used.user + used.system) / 1e6;
+    const azuriteCpu = ((await sys.azurite.cpuSeconds?.()) ?? 0) - azurite0;
     const tables = tableRequests.n - table0;
     const breakdown = tableBreakdown(kinds, n);
     global.gc?.();
     const heapAfter = process.memoryUsage().heapUsed;
-    return { seconds, rssBefore, peakRss: Math.max(peak, process.resourceUsage().maxRSS * 1024), peakHeap, heapAfter, tables, breakdown };
+    return { seconds, rssBefore, peakRss: Math.max(peak, process.resourceUsage().maxRSS * 1024), peakHeap, heapAfter, tables, breakdown, cpu, azuriteCpu };
   } finally {
     await sys.close();
   }

@@ -1,9 +1,10 @@
 /**
  * One user of a resync job, run inside the resync worker itself (not fanned out per item):
  * - per module, Graph delta (or a full read) says which items to look at, one page at a time; the
- *   items are gathered by the bucket of their Table partitions, and each 100 of a bucket are
- *   synced by the bulk path (one Zoho write, one transaction per table), reported and forgotten:
- *   memory holds at most 16 × 99 waiting items and counters, whatever N is;
+ *   items are gathered by the bucket of their Table partitions and synced about 100 of each
+ *   bucket at a time by the bulk path (100 records per Zoho write, one transaction per bucket and
+ *   step), reported and forgotten: memory holds about 1,600 waiting items and counters, whatever
+ *   N is;
  *   skipped items of the previous run are retried at the module's end (SPEC §2.6);
  * - deletions are collected (in ResyncScratch) over all modules first and go through the
  *   mass-delete guard;
@@ -23,7 +24,7 @@ import type { ScopeMode } from '../mapping/scope';
 import { findUser } from '../provision/graph-ops';
 import { isObjectId } from '../ids';
 import type { SyncModule } from '../modules';
-import { bucketOf } from '../state/keys';
+import { bucketOf, PARTITION_BUCKETS } from '../state/keys';
 import type { Link } from '../state/links';
 import { MAX_TRANSACTION_OPERATIONS } from '../state/transactions';
 import type { SkippedItem } from '../state/skipped';
@@ -73,6 +74,11 @@ function selection(module: SyncModule, deps: ResyncDeps): { mode: ScopeMode; cat
   return { mode, category: deps.config.SYNC_CATEGORY, folders: module !== 'mail' && !deps.config[FOLDER_SETTING[module]].all };
 }
 
+/**
+ * Waiting entries of one bucket that make a bulk write: enough that each step of the write (claims,
+ * confirmations, links to existing records) fills its transactions and Zoho calls of 100.
+ */
+const FLUSH_AT = 4 * MAX_TRANSACTION_OPERATIONS;
 /** Items per chunk of a module's last steps (retried skipped items, reconcile, removals). */
 export const CHUNK_SIZE = 500;
 /** A delivery holding a step longer than this past the budget has crashed; another may take over. */
@@ -315,7 +321,7 @@ async function runModule(run: PartRun, module: SyncModule, summary: ModuleSummar
       run.worked = true;
       if (page.deltaLink) await deps.scratch.putDeltaLink(msg.jobId, run.user, module, page.deltaLink.scope, page.deltaLink.link);
       if (!cursor) await chunk.flush();
-      else await chunk.flushFull();
+      else await chunk.flushReady();
       if (cursor && outOfTime(run)) {
         // Everything up to this page is written: the next invocation starts after it.
         await chunk.flush();
@@ -354,9 +360,10 @@ async function runModule(run: PartRun, module: SyncModule, summary: ModuleSummar
 }
 
 /**
- * Entries gathered from pages by the bucket of their item (lib/state/keys.ts), each bucket synced
- * and reported when it holds a transaction's worth: then its links and report lines are one Table
- * partition each, written 100 rows per transaction. At most PARTITION_BUCKETS × 99 entries wait.
+ * Entries gathered from pages by the bucket of their item (lib/state/keys.ts), synced and reported
+ * about a transaction's worth of each bucket at a time: then a bucket's links and report lines are
+ * one Table partition each, written in one transaction per step of the bulk write. About
+ * FLUSH_AT entries (and one page) wait, whatever N is.
  */
 class Chunk {
   private readonly buckets = new Map<string, BatchEntry[]>();
@@ -410,14 +417,17 @@ class Chunk {
     return all;
   }
 
-  /** Syncs the buckets that hold a full transaction, 100 entries at a time; the rest wait for more pages. */
-  async flushFull(): Promise<void> {
-    for (const list of this.buckets.values()) {
-      while (list.length >= MAX_TRANSACTION_OPERATIONS) {
-        const part = list.splice(0, MAX_TRANSACTION_OPERATIONS);
-        this.waiting -= part.length;
-        await this.sync(part);
-      }
+  /**
+   * Syncs a bucket once FLUSH_AT of its items wait, in one bulk write: its links and report lines
+   * are then one Table partition, written in transactions of up to 100 rows per step of the write
+   * (claims, confirmations, links), and Zoho gets writes of 100 records. Other buckets wait on.
+   */
+  async flushReady(): Promise<void> {
+    for (const [b, list] of this.buckets) {
+      if (list.length < FLUSH_AT) continue;
+      this.buckets.delete(b);
+      this.waiting -= list.length;
+      await this.sync(list);
     }
   }
 

@@ -19,6 +19,8 @@ export interface Azurite {
   /** Service URLs of the account (https when started with `oauth`). */
   tableServiceUri: string;
   queueServiceUri: string;
+  /** CPU seconds the emulator has used (its own process only: `startAzuriteProcess`). */
+  cpuSeconds?(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,11 @@ export async function startAzuriteProcess(): Promise<Azurite> {
   });
   return {
     ...started,
+    cpuSeconds: () =>
+      new Promise<number>((resolve) => {
+        child.once('message', (m) => resolve(Number((m as { cpuSeconds: number }).cpuSeconds)));
+        child.send('cpu');
+      }),
     close: async () => {
       child.kill();
     },
@@ -69,6 +76,10 @@ export async function startAzuriteProcess(): Promise<Azurite> {
 }
 
 if (require.main === module && process.argv.includes('--azurite-child')) {
+  process.on('message', () => {
+    const { user, system } = process.cpuUsage();
+    process.send!({ cpuSeconds: (user + system) / 1e6 });
+  });
   startAzurite().then((a) => process.send!({ connectionString: a.connectionString, tableServiceUri: a.tableServiceUri, queueServiceUri: a.queueServiceUri }));
 }
 
