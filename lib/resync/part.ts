@@ -418,17 +418,22 @@ class Chunk {
   }
 
   /**
-   * Syncs a bucket once FLUSH_AT of its items wait, in one bulk write: its links and report lines
-   * are then one Table partition, written in transactions of up to 100 rows per step of the write
-   * (claims, confirmations, links), and Zoho gets writes of 100 records. Other buckets wait on.
+   * Once a bucket holds FLUSH_AT items, syncs it with every bucket nearly as full, in one bulk
+   * write: each bucket's links and report lines are one Table partition, written in transactions
+   * of up to 100 rows per step of the write (claims, confirmations, links), and Zoho gets writes
+   * and look-ups of 100 (a write of many buckets leaves fewer part-filled calls than one of each).
+   * Buckets fill evenly, so most go together; the others wait for the next time.
    */
   async flushReady(): Promise<void> {
+    if (![...this.buckets.values()].some((list) => list.length >= FLUSH_AT)) return;
+    const entries: BatchEntry[] = [];
     for (const [b, list] of this.buckets) {
-      if (list.length < FLUSH_AT) continue;
+      if (list.length < (FLUSH_AT * 3) / 4) continue;
       this.buckets.delete(b);
-      this.waiting -= list.length;
-      await this.sync(list);
+      entries.push(...list);
     }
+    this.waiting -= entries.length;
+    await this.sync(entries);
   }
 
   /** Syncs everything waiting, in one bulk write (a page's end, a checkpoint, a last step). */

@@ -99,8 +99,15 @@ describe('a resync longer than one invocation', () => {
     for (const id of ids.slice(0, 5)) sys.graph.contacts.remove(userId, id);
     sys.graph.contacts.update(userId, ids[1500], { jobTitle: 'Buyer' });
 
-    const jobId = await post({ users: [userId], modules: ['contacts'], mode: 'full' });
-    const messages = (await sys.runResync()) as ResyncJobMessage[];
+    sys.graph.inject(/^GET .*contacts(\/delta)?$/, faults.slow(600), 1000);
+    let jobId: string;
+    let messages: ResyncJobMessage[];
+    try {
+      jobId = await post({ users: [userId], modules: ['contacts'], mode: 'full' });
+      messages = (await sys.runResync()) as ResyncJobMessage[];
+    } finally {
+      sys.graph.faults.reset();
+    }
 
     expect(messages.filter((m) => m.jobId === jobId && m.step !== undefined).length).toBeGreaterThanOrEqual(1);
     const c = (await report(jobId)).users[0].modules.find((m) => m.module === 'contacts')!;

@@ -492,6 +492,18 @@ function validateCond(state: DoubleState, module: string, c: Cond): void {
   }
 }
 
+/**
+ * A condition's literal in the comparable form of a field kind, made once per query rather than
+ * once per record: a query's condition is matched against every record of the module.
+ */
+const conversions = new WeakMap<Cond, Map<Kind, unknown>>();
+function converted<T>(c: Cond, kind: Kind, make: () => T): T {
+  let byKind = conversions.get(c);
+  if (!byKind) conversions.set(c, (byKind = new Map()));
+  if (!byKind.has(kind)) byKind.set(kind, make());
+  return byKind.get(kind) as T;
+}
+
 function matches(state: DoubleState, module: string, rec: StoredRecord, c: Cond): boolean {
   switch (c.kind) {
     case 'and':
@@ -509,15 +521,17 @@ function matches(state: DoubleState, module: string, rec: StoredRecord, c: Cond)
   if (v === undefined) return false;
   switch (c.kind) {
     case 'cmp': {
-      const d = compare(v, literalFor(r.kind, c.value, c.field));
+      const d = compare(v, converted(c, r.kind, () => literalFor(r.kind, c.value, c.field)));
       return c.op === '=' ? d === 0 : c.op === '!=' ? d !== 0 : c.op === '<' ? d < 0 : c.op === '<=' ? d <= 0 : c.op === '>' ? d > 0 : d >= 0;
     }
     case 'in':
-      return c.values.some((x) => compare(v, literalFor(r.kind, x, c.field)) === 0) !== c.not;
+      // compare(a, b) === 0 exactly when both comparable forms print the same: a set of them.
+      return converted(c, r.kind, () => new Set(c.values.map((x) => String(literalFor(r.kind, x, c.field))))).has(String(v)) !== c.not;
     case 'like':
-      return likeRegex(c.pattern).test(String(r.raw)) !== c.not;
+      return converted(c, r.kind, () => likeRegex(c.pattern)).test(String(r.raw)) !== c.not;
     case 'between': {
-      const inside = compare(v, literalFor(r.kind, c.low, c.field)) >= 0 && compare(v, literalFor(r.kind, c.high, c.field)) <= 0;
+      const [low, high] = converted(c, r.kind, () => [literalFor(r.kind, c.low, c.field), literalFor(r.kind, c.high, c.field)] as const);
+      const inside = compare(v, low) >= 0 && compare(v, high) <= 0;
       return inside !== c.not;
     }
   }
