@@ -128,11 +128,18 @@ interface PartRun {
   deadline: number;
   /** this invocation did a chunk of work: it may stop at the next boundary once past the deadline */
   worked: boolean;
+  /** how long a bulk write took per item in this invocation, the slowest seen */
+  msPerItem?: number;
 }
 
-/** Whether the invocation should stop at this boundary: its budget is spent, and it got something done. */
-function outOfTime(run: PartRun): boolean {
-  return run.worked && Date.now() >= run.deadline;
+/**
+ * Whether the invocation should stop at this boundary: its budget is spent, counting the time the
+ * `waiting` items will take to write (as fast as the slowest write of this invocation so far:
+ * thousands may wait, and the stop writes them before the 10-minute function timeout), and it got
+ * something done.
+ */
+function outOfTime(run: PartRun, waiting = 0): boolean {
+  return run.worked && Date.now() + waiting * (run.msPerItem ?? 0) >= run.deadline;
 }
 
 /**
@@ -322,7 +329,7 @@ async function runModule(run: PartRun, module: SyncModule, summary: ModuleSummar
       if (page.deltaLink) await deps.scratch.putDeltaLink(msg.jobId, run.user, module, page.deltaLink.scope, page.deltaLink.link);
       if (!cursor) await chunk.flush();
       else await chunk.flushReady();
-      if (cursor && outOfTime(run)) {
+      if (cursor && outOfTime(run, chunk.size)) {
         // Everything up to this page is written: the next invocation starts after it.
         await chunk.flush();
         await chunk.saveSeen();
@@ -451,7 +458,9 @@ class Chunk {
     const bucket = cp.chunks++;
     run.worked = true;
     run.progress.addTotal(entries.length);
+    const started = Date.now();
     const result = await syncBatch(entries, this.adapter, { ...batchDeps(deps, run.logger, this.links, run.progress), verifyLinked: this.summary.mode === 'full' });
+    run.msPerItem = Math.max(run.msPerItem ?? 0, (Date.now() - started) / entries.length);
     await record(msg.jobId, result, this.summary, run.skippedKeys, deps, msg.mode === 'preview');
     this.summary.handedOff += result.handedOff.length;
     if (result.removals.length > 0) await deps.scratch.putRemovals(msg.jobId, run.user, module, bucket, result.removals.map(storable));
