@@ -2,13 +2,14 @@
  * What a streamed resync part must remember between its chunks and its invocations, kept in Table
  * Storage rather than in memory: the ids a full read saw (to find linked items it did not see),
  * the removals waiting for the mass-delete guard, and the delta links to store once the guard
- * allowed them. Memory holds one chunk at a time; a continuation in another invocation finds
- * everything here.
+ * allowed them. Memory holds only the items waiting for their bulk write; a continuation in
+ * another invocation finds everything here.
  *
- * Partitions: one per part, module, kind and chunk (`bucket`), so a 50,000-item run writes ~100
- * partitions of ≤ 500 rows: one transaction covers 100 rows of a chunk, a real Table partition is
- * far from its ~2,000 entities/s, and Azurite (which scans a partition on every upsert) scans a
- * few hundred rows, not 50,000. Reading back lists a key range across them.
+ * Partitions: one per part, module, kind and bulk write or seen-ids batch (`bucket`), so a
+ * 50,000-item run writes tens of partitions of a few thousand rows at most (removals are only
+ * the items deleted in Outlook): one transaction covers 100 rows of one, a real Table partition is
+ * far from its ~2,000 entities/s, and Azurite (which scans a partition on every upsert) never
+ * scans 50,000. Reading back lists a key range across them.
  *
  * A part's rows are deleted when it finishes (`clear`); rows of parts that never finish are swept
  * by age (`sweep`), a page at a time, by the finishing step of later parts.
