@@ -1,10 +1,10 @@
 /**
  * One user of a resync job, run inside the resync worker itself (not fanned out per item):
  * - per module, Graph delta (or a full read) says which items to look at, one page at a time; the
- *   items are gathered by the bucket of their Table partitions and synced about 100 of each
- *   bucket at a time by the bulk path (100 records per Zoho write, one transaction per bucket and
- *   step), reported and forgotten: memory holds about 1,600 waiting items and counters, whatever
- *   N is;
+ *   items are gathered by the bucket of their Table partitions and synced 300–400 of each bucket
+ *   at a time by the bulk path (100 records per Zoho write, transactions of about 100 rows per
+ *   bucket and step), reported and forgotten: memory holds at most about 6,400 waiting items
+ *   and counters, whatever N is;
  *   skipped items of the previous run are retried at the module's end (SPEC §2.6);
  * - deletions are collected (in ResyncScratch) over all modules first and go through the
  *   mass-delete guard;
@@ -128,18 +128,19 @@ interface PartRun {
   deadline: number;
   /** this invocation did a chunk of work: it may stop at the next boundary once past the deadline */
   worked: boolean;
-  /** how long a bulk write took per item in this invocation, the slowest seen */
-  msPerItem?: number;
+  /** the bulk writes of this invocation: items and milliseconds, for the time the waiting items will take */
+  written: { items: number; ms: number };
 }
 
 /**
  * Whether the invocation should stop at this boundary: its budget is spent, counting the time the
- * `waiting` items will take to write (as fast as the slowest write of this invocation so far:
+ * `waiting` items will take to write (at the rate of this invocation's writes so far:
  * thousands may wait, and the stop writes them before the 10-minute function timeout), and it got
  * something done.
  */
 function outOfTime(run: PartRun, waiting = 0): boolean {
-  return run.worked && Date.now() + waiting * (run.msPerItem ?? 0) >= run.deadline;
+  const msPerItem = run.written.items > 0 ? run.written.ms / run.written.items : 0;
+  return run.worked && Date.now() + waiting * msPerItem >= run.deadline;
 }
 
 /**
@@ -214,7 +215,7 @@ async function runStep(msg: ResyncJobMessage, user: string, step: number, part: 
   // The modules begun so far: the status shows the last of them as running (lib/resync/report.ts).
   const progress = new Progress(msg.jobId, user, deps, logger, () => cp.summaries.slice(0, cp.module + 1), cp.itemsTotal, cp.itemsDone);
   const allSkipped = await deps.skipped.list(userId);
-  const run: PartRun = { msg, user, userId, deps, logger, progress, cp, skippedKeys: new Set(allSkipped.map((s) => `${s.module}|${s.itemId}`)), deadline, worked: false };
+  const run: PartRun = { msg, user, userId, deps, logger, progress, cp, skippedKeys: new Set(allSkipped.map((s) => `${s.module}|${s.itemId}`)), deadline, worked: false, written: { items: 0, ms: 0 } };
 
   for (; cp.module < modules.length; cp.module++) {
     const module = modules[cp.module];
@@ -326,6 +327,7 @@ async function runModule(run: PartRun, module: SyncModule, summary: ModuleSummar
       chunk.add(work.entries, full ? page.changed.map((c) => c.id) : []);
       // A page read is progress: a stop flushes what waits, so the next invocation starts after it.
       run.worked = true;
+      // Kept aside while the page's items may still wait: delta links are stored only when the part finishes.
       if (page.deltaLink) await deps.scratch.putDeltaLink(msg.jobId, run.user, module, page.deltaLink.scope, page.deltaLink.link);
       if (!cursor) await chunk.flush();
       else await chunk.flushReady();
@@ -369,11 +371,12 @@ async function runModule(run: PartRun, module: SyncModule, summary: ModuleSummar
 /**
  * Entries gathered from pages by the bucket of their item (lib/state/keys.ts), synced and reported
  * about a transaction's worth of each bucket at a time: then a bucket's links and report lines are
- * one Table partition each, written in one transaction per step of the bulk write. About
- * FLUSH_AT entries (and one page) wait, whatever N is.
+ * one Table partition each, written in transactions of about 100 rows per step of the bulk write.
+ * At most about PARTITION_BUCKETS × FLUSH_AT entries (and one page) wait, whatever N is.
  */
 class Chunk {
-  private readonly buckets = new Map<string, BatchEntry[]>();
+  /** by bucket, then by item: a later page's entry for an item (Graph delta may list one twice) replaces the earlier */
+  private readonly buckets = new Map<string, Map<string, BatchEntry>>();
   private waiting = 0;
   /** linked ids a full read saw in this invocation (at most the links already in memory) */
   private readonly seen = new Set<string>();
@@ -398,11 +401,11 @@ class Chunk {
   add(entries: BatchEntry[], seen: string[]): void {
     for (const entry of entries) {
       const b = bucketOf(entry.msg.itemId);
-      const list = this.buckets.get(b);
-      if (list) list.push(entry);
-      else this.buckets.set(b, [entry]);
+      let items = this.buckets.get(b);
+      if (!items) this.buckets.set(b, (items = new Map()));
+      if (!items.has(entry.msg.itemId)) this.waiting++;
+      items.set(entry.msg.itemId, entry);
     }
-    this.waiting += entries.length;
     for (const id of seen) {
       if (this.links.has(id)) this.seen.add(id);
       this.unsaved.push(id);
@@ -432,12 +435,12 @@ class Chunk {
    * Buckets fill evenly, so most go together; the others wait for the next time.
    */
   async flushReady(): Promise<void> {
-    if (![...this.buckets.values()].some((list) => list.length >= FLUSH_AT)) return;
+    if (![...this.buckets.values()].some((items) => items.size >= FLUSH_AT)) return;
     const entries: BatchEntry[] = [];
-    for (const [b, list] of this.buckets) {
-      if (list.length < (FLUSH_AT * 3) / 4) continue;
+    for (const [b, items] of this.buckets) {
+      if (items.size < (FLUSH_AT * 3) / 4) continue;
       this.buckets.delete(b);
-      entries.push(...list);
+      entries.push(...items.values());
     }
     this.waiting -= entries.length;
     await this.sync(entries);
@@ -445,7 +448,7 @@ class Chunk {
 
   /** Syncs everything waiting, in one bulk write (a page's end, a checkpoint, a last step). */
   async flush(): Promise<void> {
-    const entries = [...this.buckets.values()].flat();
+    const entries = [...this.buckets.values()].flatMap((items) => [...items.values()]);
     this.buckets.clear();
     this.waiting = 0;
     await this.sync(entries);
@@ -460,7 +463,8 @@ class Chunk {
     run.progress.addTotal(entries.length);
     const started = Date.now();
     const result = await syncBatch(entries, this.adapter, { ...batchDeps(deps, run.logger, this.links, run.progress), verifyLinked: this.summary.mode === 'full' });
-    run.msPerItem = Math.max(run.msPerItem ?? 0, (Date.now() - started) / entries.length);
+    run.written.items += entries.length;
+    run.written.ms += Date.now() - started;
     await record(msg.jobId, result, this.summary, run.skippedKeys, deps, msg.mode === 'preview');
     this.summary.handedOff += result.handedOff.length;
     if (result.removals.length > 0) await deps.scratch.putRemovals(msg.jobId, run.user, module, bucket, result.removals.map(storable));

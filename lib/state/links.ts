@@ -161,7 +161,9 @@ export class LinkRepository {
     if (known && known.until > Date.now()) return known.has;
     const table = await this.table();
     const page = await table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${key}`, select: ['RowKey'] } }).byPage({ maxPageSize: 1 }).next();
-    const has = ((page.value ?? []) as unknown[]).length > 0;
+    const rows = (page.value ?? []) as unknown[] & { continuationToken?: string };
+    // An empty first page with a continuation token says nothing: Azure may stop a scan early.
+    const has = rows.length > 0 || !!rows.continuationToken;
     this.legacy.set(key, { has, until: Date.now() + LEGACY_PROBE_TTL_MS });
     return has;
   }
@@ -173,13 +175,18 @@ export class LinkRepository {
   async claim(userId: string, module: SyncModule, graphId: string, token: string, now: Date, staleAfterMs: number, attempt?: string): Promise<ClaimResult> {
     const table = await this.table();
     const fresh: Omit<Link, 'etag'> = { userId, module, graphId, state: 'claimed', claimToken: token, claimedAt: now.toISOString(), attempt };
-    try {
-      const res = await table.createEntity(toRow(fresh));
-      return { claimed: true, link: { ...fresh, etag: res.etag ?? '' } };
-    } catch (err) {
-      if (!isConflict(err)) throw err;
+    // An item linked (or claimed) by an earlier version has its row in the legacy partition: the
+    // insert into its bucket would succeed beside it and make a second record.
+    const legacy = (await this.hasLegacy(userId, module)) ? await this.read(legacyPartition(userId, module), graphId) : undefined;
+    if (!legacy) {
+      try {
+        const res = await table.createEntity(toRow(fresh));
+        return { claimed: true, link: { ...fresh, etag: res.etag ?? '' } };
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
     }
-    const existing = await this.get(userId, module, graphId);
+    const existing = legacy ?? (await this.get(userId, module, graphId));
     if (!existing) return this.claim(userId, module, graphId, token, now, staleAfterMs, attempt);
     if (!isStaleClaim(existing, now, staleAfterMs)) return { claimed: false, link: existing };
     try {
@@ -195,13 +202,17 @@ export class LinkRepository {
   /**
    * `claim` for many first-seen items: one transaction per 100 items of a partition. A transaction
    * fails whole when one row exists (another worker, an earlier run), and then that chunk is
-   * claimed item by item. One answer per item, in order.
+   * claimed item by item. Items of a mailbox module that still has rows of an earlier version are
+   * claimed item by item, each looking there first, unless the caller listed them. One answer per
+   * item, in order.
    */
   async claimMany(
     items: readonly { userId: string; module: SyncModule; graphId: string; attempt?: string }[],
     token: string,
     now: Date,
     staleAfterMs: number,
+    /** `listed`: the caller read the mailbox module's links, legacy rows included (`list`), and these items had none */
+    opts: { listed?: boolean } = {},
   ): Promise<PromiseSettledResult<ClaimResult>[]> {
     const table = await this.table();
     const out = new Array<PromiseSettledResult<ClaimResult>>(items.length);
@@ -214,10 +225,17 @@ export class LinkRepository {
       // A claim with our token is ours: a transaction whose answer was lost wrote it.
       return !c.claimed && c.link.state === 'claimed' && c.link.claimToken === token ? { claimed: true, link: c.link } : c;
     };
+    const legacy = new Set<string>();
+    for (const key of opts.listed ? [] : new Set(items.map((i) => `${i.userId}\u0000${i.module}`))) {
+      const [userId, module] = key.split('\u0000') as [string, SyncModule];
+      if (await this.hasLegacy(userId, module)) legacy.add(key);
+    }
     for (const chunk of transactionChunks(fresh, (x) => x.row)) {
       // One row (a notification): the claim's insert, whose 409 is followed by the read, costs what a transaction would, and no more when the row exists.
-      if (chunk.length === 1) {
-        [out[chunk[0].index]] = await Promise.allSettled([one(chunk[0].link)]);
+      // A mailbox module with rows of an earlier version: each claim first looks there (`claim`).
+      if (chunk.length === 1 || legacy.has(`${chunk[0].link.userId}\u0000${chunk[0].link.module}`)) {
+        const settled = await Promise.allSettled(chunk.map((x) => one(x.link)));
+        chunk.forEach((x, k) => (out[x.index] = settled[k]));
         continue;
       }
       let etags: (string | undefined)[] = [];

@@ -222,6 +222,7 @@ export class RunRepository {
     const table = await this.table();
     const out = new Map<string, Record<ItemResult, number>>();
     const rows = table.listEntities<Record<string, unknown>>({ queryOptions: { filter: itemQuery(runId, filter), select: ['PartitionKey', 'RowKey', 'result'] } });
+    const legacy = new Map<string, ItemResult>();
     for await (const row of rows) {
       if (!isRunRow(runId, row)) continue;
       const [userId, module] = splitCompositeKey(String(row.rowKey));
@@ -229,6 +230,12 @@ export class RunRepository {
       const key = lineKey(userId, module as SyncModule);
       const counts = out.get(key) ?? { added: 0, updated: 0, deleted: 0, unchanged: 0, skipped: 0 };
       const result = row.result as ItemResult;
+      if (isLegacyLine(runId, row)) legacy.set(String(row.rowKey), result);
+      else {
+        // Its line of before buckets (listed first: results come in key order) is replaced by this one.
+        const before = legacy.get(String(row.rowKey));
+        if (before && before in counts) counts[before]--;
+      }
       if (result in counts) counts[result]++;
       out.set(key, counts);
     }
@@ -238,9 +245,15 @@ export class RunRepository {
   async listItems(runId: string, filter?: ItemFilter): Promise<ReportItem[]> {
     const table = await this.table();
     const out: ReportItem[] = [];
+    const legacy = new Map<string, number>();
     for await (const row of table.listEntities<Record<string, unknown>>({ queryOptions: { filter: itemQuery(runId, filter) } })) {
       const item = toItem(runId, row, filter);
-      if (item) out.push(item);
+      if (!item) continue;
+      // An item reported before and after buckets in the same run: its newer line replaces the older.
+      const replaced = isLegacyLine(runId, row) ? undefined : legacy.get(String(row.rowKey));
+      if (replaced !== undefined) out[replaced] = item;
+      else out.push(item);
+      if (isLegacyLine(runId, row)) legacy.set(String(row.rowKey), out.length - 1);
     }
     return out;
   }
@@ -278,7 +291,7 @@ export interface Page<T> {
 /**
  * A run's lines are one range of partitions, from the run's own (its run row and lines of earlier
  * versions) through its buckets `run|…`; they are keyed user|module|item, so a user (and module)
- * is a RowKey range, read server-side.
+ * is a RowKey range, filtered server-side over the run's partitions.
  */
 function itemQuery(runId: string, filter?: ItemFilter): string {
   const run = encodeKey(runId);
@@ -293,6 +306,11 @@ function isRunRow(runId: string, row: Record<string, unknown>): boolean {
   const pk = String(row.partitionKey);
   const run = encodeKey(runId);
   return pk === run || pk.startsWith(`${run}|`);
+}
+
+/** A line an earlier version wrote in the run's own partition. */
+function isLegacyLine(runId: string, row: Record<string, unknown>): boolean {
+  return String(row.partitionKey) === encodeKey(runId);
 }
 
 function toItem(runId: string, row: Record<string, unknown>, filter?: ItemFilter): ReportItem | undefined {

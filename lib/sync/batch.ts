@@ -573,7 +573,7 @@ class Executor<Item> {
           // Someone deleted the record in Zoho: the row becomes this worker's claim, so no other worker creates it meanwhile.
           if (x.link.zohoModule && x.link.zohoId) await this.deps.holders.release(x.link.zohoModule, x.link.zohoId, holderKey(x.link), x.link.origin === 'created');
           const attempt = JSON.stringify(attemptOf(x.mapped.record, fieldsOf(x.mapped), 'created', this.deps.now()));
-          const claim: Link = { userId: x.link.userId, module: x.link.module, graphId: x.link.graphId, state: 'claimed', claimToken: this.token, claimedAt: this.deps.now().toISOString(), attempt, lastResult: x.link.lastResult, etag: x.link.etag };
+          const claim: Link = { userId: x.link.userId, module: x.link.module, graphId: x.link.graphId, legacyRow: x.link.legacyRow, state: 'claimed', claimToken: this.token, claimedAt: this.deps.now().toISOString(), attempt, lastResult: x.link.lastResult, etag: x.link.etag };
           let etag: string;
           try {
             etag = await this.deps.links.save(claim);
@@ -670,6 +670,8 @@ class Executor<Item> {
           this.token,
           this.deps.now(),
           CLAIM_STALE_MS,
+          // A resync's known links are the module's whole list, legacy rows included: what it claims had none.
+          { listed: !!this.deps.knownLinks },
         )
       : [];
     await mapLimit(toClaim, this.concurrency, async (x, i) => {

@@ -154,6 +154,38 @@ describe('partition layout', () => {
     expect(await links.list(OWNER, 'events')).toEqual([]);
   });
 
+  it('claims an item an earlier version linked or claimed in its legacy row, never beside it', async () => {
+    const table = await store.table('links');
+    await table.createEntity(legacyRow('OLD-LINKED=', 'contacts'));
+    await table.createEntity({ ...legacyRow('OLD-STALE=', 'contacts'), state: 'claimed', zohoId: '', claimToken: 'dead', claimedAt: new Date(Date.now() - 3_600_000).toISOString() });
+    const links = new LinkRepository(store);
+
+    const linked = await links.claim(OWNER, 'contacts', 'OLD-LINKED=', 'w1', new Date(), 60_000);
+    expect(linked).toMatchObject({ claimed: false, link: { state: 'linked', legacyRow: true } });
+    const stale = await links.claim(OWNER, 'contacts', 'OLD-STALE=', 'w1', new Date(), 60_000);
+    expect(stale).toMatchObject({ claimed: true, link: { claimToken: 'w1', legacyRow: true } });
+    expect(await table.getEntity(`${OWNER}|contacts`, 'OLD-STALE=')).toMatchObject({ claimToken: 'w1' });
+
+    // In bulk too: a notification's claims look in the legacy partition; only the new item gets a bucket row.
+    const many = await links.claimMany(['OLD-LINKED=', 'BRAND-NEW='].map((graphId) => ({ userId: OWNER, module: 'contacts' as const, graphId })), 'w2', new Date(), 60_000);
+    expect(many.map((r) => r.status === 'fulfilled' && r.value.claimed)).toEqual([false, true]);
+    const rows: string[] = [];
+    for await (const row of table.listEntities({ queryOptions: { filter: odata`userId eq ${OWNER} and module eq 'contacts'` } })) rows.push(`${row.partitionKey === `${OWNER}|contacts` ? 'legacy' : 'bucket'}:${row.rowKey}`);
+    expect(rows.sort()).toEqual(['bucket:BRAND-NEW=', 'legacy:OLD-LINKED=', 'legacy:OLD-STALE=']);
+  });
+
+  it('counts and lists an item reported before and after buckets in the same run once, with its newer line', async () => {
+    const runs = new RunRepository(store);
+    const at = new Date().toISOString();
+    await runs.ensureRun({ id: 'upgrade', kind: 'automatic', state: 'running', createdAt: at });
+    const table = await store.table('syncruns');
+    await table.createEntity({ partitionKey: 'upgrade', rowKey: `${OWNER}|contacts|SAME=`, result: 'skipped', reason: 'Zoho is busy', at });
+    await table.createEntity({ partitionKey: 'upgrade', rowKey: `${OWNER}|contacts|ONLY-OLD=`, result: 'added', at });
+    await runs.putItem({ runId: 'upgrade', userId: OWNER, module: 'contacts', itemId: 'SAME=', result: 'updated', at });
+    expect((await runs.countItems('upgrade')).get(`${OWNER}|contacts`)).toEqual({ added: 1, updated: 1, deleted: 0, unchanged: 0, skipped: 0 });
+    expect((await runs.listItems('upgrade')).map((i) => [i.itemId, i.result]).sort()).toEqual([['ONLY-OLD=', 'added'], ['SAME=', 'updated']]);
+  });
+
   it("keeps a run's report lines in buckets, lists them with lines an earlier version wrote in the run's partition, and never with another run's", async () => {
     const runs = new RunRepository(store);
     const at = new Date().toISOString();
