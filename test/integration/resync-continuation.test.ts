@@ -35,6 +35,17 @@ async function report(jobId: string): Promise<ResyncReport> {
   return readReport(sys.host.url, jobId);
 }
 
+/** A full resync whose listing pages take 0.6 s each: with the 1 s budget, each invocation reads a page or two. */
+async function fullResyncWithSlowPages(userId: string): Promise<{ jobId: string; messages: ResyncJobMessage[] }> {
+  sys.graph.inject(/^GET .*contacts(\/delta)?$/, faults.slow(600), 1000);
+  try {
+    const jobId = await post({ users: [userId], modules: ['contacts'], mode: 'full' });
+    return { jobId, messages: (await sys.runResync()) as ResyncJobMessage[] };
+  } finally {
+    sys.graph.faults.reset();
+  }
+}
+
 describe('a resync longer than one invocation', () => {
   const upn = 'big.mailbox@contoso.com';
   let userId: string;
@@ -55,15 +66,7 @@ describe('a resync longer than one invocation', () => {
     }
     sys.zoho.seed('Contacts', Array.from({ length: 100 }, (_, k) => ({ Last_Name: `Old${k}`, Email: `big${k * 10}@fabrikam.example`, Created_Time: '2021-01-01T00:00:00+00:00' })));
 
-    sys.graph.inject(/^GET .*contacts(\/delta)?$/, faults.slow(600), 1000);
-    let jobId: string;
-    let messages: ResyncJobMessage[];
-    try {
-      jobId = await post({ users: [userId], modules: ['contacts'], mode: 'full' });
-      messages = (await sys.runResync()) as ResyncJobMessage[];
-    } finally {
-      sys.graph.faults.reset();
-    }
+    const { jobId, messages } = await fullResyncWithSlowPages(userId);
 
     const steps = messages.filter((m) => m.jobId === jobId && m.step !== undefined).map((m) => m.step);
     expect(steps.length).toBeGreaterThanOrEqual(2);
@@ -99,15 +102,7 @@ describe('a resync longer than one invocation', () => {
     for (const id of ids.slice(0, 5)) sys.graph.contacts.remove(userId, id);
     sys.graph.contacts.update(userId, ids[1500], { jobTitle: 'Buyer' });
 
-    sys.graph.inject(/^GET .*contacts(\/delta)?$/, faults.slow(600), 1000);
-    let jobId: string;
-    let messages: ResyncJobMessage[];
-    try {
-      jobId = await post({ users: [userId], modules: ['contacts'], mode: 'full' });
-      messages = (await sys.runResync()) as ResyncJobMessage[];
-    } finally {
-      sys.graph.faults.reset();
-    }
+    const { jobId, messages } = await fullResyncWithSlowPages(userId);
 
     expect(messages.filter((m) => m.jobId === jobId && m.step !== undefined).length).toBeGreaterThanOrEqual(1);
     const c = (await report(jobId)).users[0].modules.find((m) => m.module === 'contacts')!;
