@@ -446,7 +446,7 @@ class Chunk {
     await this.sync(entries);
   }
 
-  /** Syncs everything waiting, in one bulk write (a page's end, a checkpoint, a last step). */
+  /** Syncs everything waiting, in one bulk write (the listing's end, a stop at the budget, a last step). */
   async flush(): Promise<void> {
     const entries = [...this.buckets.values()].flatMap((items) => [...items.values()]);
     this.buckets.clear();
