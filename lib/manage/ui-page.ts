@@ -183,9 +183,9 @@ const SCRIPT = `
     let links = 0;
     let token;
     do {
-      const q = new URLSearchParams({ items: 'updated', top: '1000' });
+      const q = new URLSearchParams({ result: 'updated', top: '1000' });
       if (token) q.set('continuationToken', token);
-      const page = await api('resync/' + encodeURIComponent(jobId) + '?' + q);
+      const page = await api('resync/' + encodeURIComponent(jobId) + '/items?' + q);
       if (page.status !== 200) break;
       links += page.body.items.filter((e) => /^would link/.test(e.reason || '')).length;
       token = page.body.continuationToken;

@@ -10,7 +10,7 @@ import type { ResyncJobRepository } from '../resync/jobs';
 import { startResync, type HttpAnswer, type RequestDeps } from '../resync/http';
 import type { ResyncJobInfo } from '../resync/jobs';
 import { buildReport, countsFromLines, type Counts } from '../resync/report';
-import type { ItemFilter, ReportItem, RunRepository, SyncRun } from '../state/runs';
+import type { ItemFilter, Page, ReportItem, RunRepository, SyncRun } from '../state/runs';
 import type { SkippedItem, SkippedRepository } from '../state/skipped';
 import type { ProvisionedUserRepository } from '../state/users';
 import { parseReportQuery, parseRetryRequest, type ReportQuery } from './query';
@@ -82,7 +82,7 @@ export async function runReport(runId: string | undefined, query: URLSearchParam
   ]);
   const report = buildReport(run, filtered, counts, { module: q.module, result: q.result });
   if (!page) return { status: 200, jsonBody: report };
-  return { status: 200, jsonBody: { ...report, items: page.items.map(line), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) } };
+  return { status: 200, jsonBody: { ...report, ...linesOf(page) } };
 }
 
 /**
@@ -109,7 +109,12 @@ export async function runItems(runId: string | undefined, query: URLSearchParams
   if (!('run' in r)) return r;
   const { run, userId, query: q } = r;
   const page = await deps.runs.pageItems(run.id, { userId, module: q.module, result: q.result }, { top: q.top, continuationToken: q.continuationToken });
-  return { status: 200, jsonBody: { runId: run.id, kind: run.kind, state: run.state, items: page.items.map(line), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) } };
+  return { status: 200, jsonBody: { runId: run.id, kind: run.kind, state: run.state, ...linesOf(page) } };
+}
+
+/** A page of lines as the routes answer it: the lines, and the token while there are more. */
+function linesOf(page: Page<ReportItem>) {
+  return { items: page.items.map(line), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
 }
 
 function line(item: ReportItem) {

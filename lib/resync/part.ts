@@ -260,8 +260,8 @@ async function runStep(msg: ResyncJobMessage, user: string, step: number, part: 
       summary.graphCalls += after.graphCalls - before.graphCalls;
       summary.zohoCalls += after.zohoCalls - before.zohoCalls;
     }
-    await progress.flush();
     if (more) return continueLater(run, step, module, calls);
+    await progress.flush();
   }
   if (await finishPart(run, modules, calls)) return continueLater(run, step, 'removals', calls);
 }
@@ -377,7 +377,6 @@ async function runModule(run: PartRun, module: SyncModule, summary: ModuleSummar
 class Chunk {
   /** by bucket, then by item: a later page's entry for an item (Graph delta may list one twice) replaces the earlier */
   private readonly buckets = new Map<string, Map<string, BatchEntry>>();
-  private waiting = 0;
   /** linked ids a full read saw in this invocation (at most the links already in memory) */
   private readonly seen = new Set<string>();
   /**
@@ -395,7 +394,9 @@ class Chunk {
   ) {}
 
   get size(): number {
-    return this.waiting;
+    let n = 0;
+    for (const items of this.buckets.values()) n += items.size;
+    return n;
   }
 
   add(entries: BatchEntry[], seen: string[]): void {
@@ -403,7 +404,6 @@ class Chunk {
       const b = bucketOf(entry.msg.itemId);
       let items = this.buckets.get(b);
       if (!items) this.buckets.set(b, (items = new Map()));
-      if (!items.has(entry.msg.itemId)) this.waiting++;
       items.set(entry.msg.itemId, entry);
     }
     for (const id of seen) {
@@ -442,7 +442,6 @@ class Chunk {
       this.buckets.delete(b);
       entries.push(...items.values());
     }
-    this.waiting -= entries.length;
     await this.sync(entries);
   }
 
@@ -450,7 +449,6 @@ class Chunk {
   async flush(): Promise<void> {
     const entries = [...this.buckets.values()].flatMap((items) => [...items.values()]);
     this.buckets.clear();
-    this.waiting = 0;
     await this.sync(entries);
   }
 

@@ -18,7 +18,7 @@ import { odata, type TableClient } from '@azure/data-tables';
 import type { SyncModule } from '../modules';
 import type { PendingRemoval } from '../sync/batch';
 import { compositeKey, decodeKey, encodeKey } from '../state/keys';
-import { assertEntityFits, isNotFound, type TableStore } from '../state/tables';
+import { assertEntityFits, deleteIfPresent, type TableStore } from '../state/tables';
 import { submit, transactionChunks } from '../state/transactions';
 
 type Kind = 'seen' | 'removal' | 'link';
@@ -108,7 +108,7 @@ export class ResyncScratch {
         await submit(table, chunk.map((r) => ['delete', { partitionKey: r.partitionKey, rowKey: r.rowKey }]));
       } catch {
         // One row deleted meanwhile (two finishing steps sweeping) fails the transaction: row by row then.
-        await Promise.all(chunk.map((r) => table.deleteEntity(r.partitionKey, r.rowKey).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)))));
+        await Promise.all(chunk.map((r) => deleteIfPresent(table, r.partitionKey, r.rowKey)));
       }
     }
   }

@@ -225,15 +225,10 @@ export class LinkRepository {
       // A claim with our token is ours: a transaction whose answer was lost wrote it.
       return !c.claimed && c.link.state === 'claimed' && c.link.claimToken === token ? { claimed: true, link: c.link } : c;
     };
-    const legacy = new Set<string>();
-    for (const key of opts.listed ? [] : new Set(items.map((i) => `${i.userId}\u0000${i.module}`))) {
-      const [userId, module] = key.split('\u0000') as [string, SyncModule];
-      if (await this.hasLegacy(userId, module)) legacy.add(key);
-    }
     for (const chunk of transactionChunks(fresh, (x) => x.row)) {
       // One row (a notification): the claim's insert, whose 409 is followed by the read, costs what a transaction would, and no more when the row exists.
-      // A mailbox module with rows of an earlier version: each claim first looks there (`claim`).
-      if (chunk.length === 1 || legacy.has(`${chunk[0].link.userId}\u0000${chunk[0].link.module}`)) {
+      // A chunk is one partition, so one mailbox module: if it has rows of an earlier version, each claim first looks there (`claim`).
+      if (chunk.length === 1 || (!opts.listed && (await this.hasLegacy(chunk[0].link.userId, chunk[0].link.module)))) {
         const settled = await Promise.allSettled(chunk.map((x) => one(x.link)));
         chunk.forEach((x, k) => (out[x.index] = settled[k]));
         continue;

@@ -23,7 +23,7 @@ import { mapLimit } from '../pool';
 import { chunk, MAX_IDS_PER_DELETE, MAX_RECORDS_PER_WRITE } from '../zoho/records';
 import type { ZohoRecord, ZohoRecordResult } from '../zoho/types';
 import { buildCoql, where } from '../zoho/coql';
-import { afterInsert, decide } from './decide';
+import { afterInsert, ALREADY_GONE, decide } from './decide';
 import {
   CLAIM_STALE_MS, fieldsOf, fillPlan, linkedRow, LOOKUP_EXTRA_FIELDS, linkReport, outlookChange, outlookStateOf, readableFields, recordGone, refusal, releaseClaim, removalFor, removalReport, removeInZoho,
   type DedupAnswer, type Decision, type EngineDeps, type ItemReport, type Mapped, type Match, type ModuleAdapter, type Resolved,
@@ -259,9 +259,9 @@ class Executor<Item> {
   }
 
   /** The item's state changed under this round: decided again in the next one, from fresh reads. */
-  private again(work: Work<Item>, keep: Partial<Work<Item>> = {}): void {
+  private again(work: Work<Item>): void {
     if (work.tries >= MAX_REDECIDE) return void this.fail(work.msg, new LinkConflictError());
-    this.next.push({ entry: work.entry, msg: work.msg, tries: work.tries + 1, fresh: true, ...keep });
+    this.next.push({ entry: work.entry, msg: work.msg, tries: work.tries + 1, fresh: true });
   }
 
   /**
@@ -346,7 +346,7 @@ class Executor<Item> {
         return this.progress();
       case 'unlink': {
         await this.unlink(link!);
-        const reason = verdict.action === 'skip' && action.reason !== 'the Zoho record was already deleted in Zoho' ? verdict.reason : action.reason;
+        const reason = verdict.action === 'skip' && action.reason !== ALREADY_GONE ? verdict.reason : action.reason;
         return this.done(msg, { result: 'skipped', reason, zohoModule: link!.zohoModule, zohoId: link!.zohoId, wasSkipped: link!.lastResult === 'skipped' });
       }
       default:
@@ -356,9 +356,14 @@ class Executor<Item> {
 
   /** Only this item's link goes; the record stays, and so do other mailboxes' links to it. */
   private async unlink(link: Link): Promise<void> {
-    if (link.zohoModule && link.zohoId) await this.deps.holders.release(link.zohoModule, link.zohoId, holderKey(link), link.origin === 'created');
+    await this.releaseHolder(link);
     await this.deps.links.delete(link);
     linkCache.put(link, undefined);
+  }
+
+  /** This item no longer holds its record (the record stays; lib/state/holders.ts says who still does). */
+  private async releaseHolder(link: Link): Promise<void> {
+    if (link.zohoModule && link.zohoId) await this.deps.holders.release(link.zohoModule, link.zohoId, holderKey(link), link.origin === 'created');
   }
 
   /** Unchanged items whose record Zoho no longer has: the table says unlink (a later Outlook change adds it again). */
@@ -571,7 +576,7 @@ class Executor<Item> {
         const action = decide('linked', 'changed', recordGone(result) ? 'deleted' : 'present');
         if (action.do === 'recreate') {
           // Someone deleted the record in Zoho: the row becomes this worker's claim, so no other worker creates it meanwhile.
-          if (x.link.zohoModule && x.link.zohoId) await this.deps.holders.release(x.link.zohoModule, x.link.zohoId, holderKey(x.link), x.link.origin === 'created');
+          await this.releaseHolder(x.link);
           const attempt = JSON.stringify(attemptOf(x.mapped.record, fieldsOf(x.mapped), 'created', this.deps.now()));
           const claim: Link = { userId: x.link.userId, module: x.link.module, graphId: x.link.graphId, legacyRow: x.link.legacyRow, state: 'claimed', claimToken: this.token, claimedAt: this.deps.now().toISOString(), attempt, lastResult: x.link.lastResult, etag: x.link.etag };
           let etag: string;
@@ -649,9 +654,7 @@ class Executor<Item> {
 
   /** An update Zoho surely did not apply: the row as it was, without our mark. */
   private async restore(x: Update<Item>): Promise<void> {
-    await this.deps.links.save({ ...x.link, attempt: undefined, claimToken: undefined, claimedAt: undefined }).catch((e) => {
-      if (!(e instanceof LinkConflictError)) this.deps.logger.warn('could not clear an update mark', { error: (e as Error).name });
-    });
+    await this.saveOwnerless({ ...x.link, attempt: undefined }, 'could not clear an update mark');
   }
 
 
@@ -841,8 +844,13 @@ class Executor<Item> {
 
   /** A create or update whose outcome is unknown: the row keeps its attempt, ownerless, for the next attempt (anyone's) to resolve. */
   private async leaveInDoubt(row: Link): Promise<void> {
+    await this.saveOwnerless(row, 'could not keep a write in doubt');
+  }
+
+  /** The row without a claim owner; a row changed meanwhile is left to its writer. */
+  private async saveOwnerless(row: Link, failure: string): Promise<void> {
     await this.deps.links.save({ ...row, claimToken: undefined, claimedAt: undefined }).catch((e) => {
-      if (!(e instanceof LinkConflictError)) this.deps.logger.warn('could not keep a write in doubt', { error: (e as Error).name });
+      if (!(e instanceof LinkConflictError)) this.deps.logger.warn(failure, { error: (e as Error).name });
     });
   }
 

@@ -40,7 +40,6 @@ export const DELETED_IN_OUTLOOK_KEPT = 'the Outlook item was deleted in Outlook;
 export const DELETED_IN_OUTLOOK_RECREATED = 'the Outlook item was deleted in Outlook; created again from Zoho';
 export const DELETED_IN_ZOHO = 'deleted in Zoho';
 export const OWNER_LEFT = 'the Zoho owner changed to someone without a synced mailbox';
-export const NOT_OURS = "another Zoho user's record, linked by this mailbox's Outlook item: the Outlook item is left as it is";
 
 export function decideReverse(link: ReverseLinkState, zoho: ReverseZohoState, outlook: ReverseOutlookState): ReverseAction {
   if (link === 'absent') {

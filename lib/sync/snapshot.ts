@@ -130,12 +130,8 @@ export function parseAttempt(json: string | undefined): Attempt | undefined {
  * writer's claim token) before the Zoho call. Should the answer be lost, the next attempt marks
  * those fields unknown in the snapshot, so they are written again, whatever Outlook says then.
  */
-export interface UpdateDoubt {
-  sent: string[];
-  at: string;
-}
-
 const UpdateDoubtJson = z.object({ sent: z.array(z.string()), at: z.string() });
+type UpdateDoubt = z.infer<typeof UpdateDoubtJson>;
 
 export function updateDoubtOf(sent: readonly string[], at: string): string {
   return JSON.stringify({ sent: [...sent], at } satisfies UpdateDoubt);

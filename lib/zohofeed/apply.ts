@@ -372,13 +372,18 @@ class ReverseRun {
       const rule = reverseRemoval({ createdBySync: true, deletes: this.deps.config.SYNC_DELETES });
       const base = { label: labelOf(doubt.record), zohoModule: this.zohoModule, zohoId: entry.zohoId };
       if (rule.do === 'delete') {
-        const deleted = await this.ops.remove(userId, found.id, found.item);
-        this.line(userId, found.id, deleted ? { result: 'deleted', reason: `${why}; deleted from Outlook`, ...base } : { result: 'skipped', reason: `${why}; ${GONE_ALREADY}`, ...base });
+        await this.deleteItem(userId, found.id, found.item, why, base);
       } else {
         this.line(userId, found.id, { result: 'skipped', reason: `${why}; ${rule.reason}`, ...base });
       }
     }
     await this.deps.index.delete(this.zohoModule, entry.zohoId);
+  }
+
+  /** Deletes the Outlook item and reports it; a 404 (deleted meanwhile) deleted nothing. */
+  private async deleteItem(userId: string, graphId: string, item: unknown, why: string, base: { label?: string; zohoModule: string; zohoId: string }): Promise<void> {
+    const deleted = await this.ops.remove(userId, graphId, item);
+    this.line(userId, graphId, deleted ? { result: 'deleted', reason: `${why}; deleted from Outlook`, ...base } : { result: 'skipped', reason: `${why}; ${GONE_ALREADY}`, ...base });
   }
 
   /**
@@ -411,8 +416,7 @@ class ReverseRun {
     const base = { label: record ? labelOf(record) : undefined, zohoModule: this.zohoModule, zohoId: entry.zohoId };
     if (rule.do === 'delete' && item !== null) {
       // Addressed where the item was read (a To Do task's own list); a 404 there deleted nothing.
-      const deleted = await this.ops.remove(entry.userId!, entry.graphId!, item);
-      this.line(entry.userId!, entry.graphId!, deleted ? { result: 'deleted', reason: `${why}; deleted from Outlook`, ...base } : { result: 'skipped', reason: `${why}; ${GONE_ALREADY}`, ...base });
+      await this.deleteItem(entry.userId!, entry.graphId!, item, why, base);
     } else {
       this.line(entry.userId!, entry.graphId!, { result: 'skipped', reason: rule.do === 'unlink' ? `${why}; ${rule.reason}` : why, ...base });
     }

@@ -26,6 +26,8 @@ const listOf = (item: unknown): string | undefined => (item as { listId?: string
 
 export function outlookOps(module: TwoWayModule, deps: { writer: OutlookWriter; duplicates: OutlookDuplicates }): OutlookOps {
   const { writer, duplicates } = deps;
+  // A To Do task is addressed in its own list; one read without its list is in the default one.
+  const listFor = async (userId: string, item: unknown): Promise<string> => listOf(item) ?? writer.defaultListId(userId);
   switch (module) {
     case 'contacts':
       return {
@@ -43,15 +45,15 @@ export function outlookOps(module: TwoWayModule, deps: { writer: OutlookWriter; 
     case 'tasks':
       return {
         unwrap: (i) => (i as { task: unknown }).task,
-        scope: async (userId, item) => listOf(item) ?? writer.defaultListId(userId),
+        scope: listFor,
         containerOf: listOf,
         find: async (userId, record, tz) => {
           const hit = await duplicates.task(userId, record, tz);
           return hit && { id: hit.id, item: hit };
         },
         create: async (userId, body) => (await writer.createTask(userId, body)).id,
-        update: async (userId, id, body, item) => void (await writer.updateTask(userId, listOf(item) ?? (await writer.defaultListId(userId)), id, body)),
-        remove: async (userId, id, item) => writer.deleteTask(userId, listOf(item) ?? (await writer.defaultListId(userId)), id),
+        update: async (userId, id, body, item) => void (await writer.updateTask(userId, await listFor(userId, item), id, body)),
+        remove: async (userId, id, item) => writer.deleteTask(userId, await listFor(userId, item), id),
       };
     case 'events':
       return {
